@@ -1,0 +1,34 @@
+"""Errors the inventory services raise, carrying what a person needs to act on them."""
+
+from dataclasses import dataclass
+
+
+class InventoryError(Exception):
+    """Base of every inventory error; ``str()`` is a message fit for staff."""
+
+
+@dataclass(frozen=True)
+class Shortage:
+    """A product short of stock: how much was asked for and how much could be had."""
+
+    product_id: int
+    sku: str
+    requested: int
+    available: int
+
+    @property
+    def missing(self) -> int:
+        return self.requested - self.available
+
+
+class InsufficientStock(InventoryError):
+    """Not every requested unit could be allocated; nothing was allocated."""
+
+    def __init__(self, shortages: list[Shortage]):
+        self.shortages = shortages
+        detail = ", ".join(f"{s.sku}: {s.missing} missing" for s in shortages)
+        super().__init__(f"Not enough stock ({detail}).")
+
+
+class InvalidQuantity(InventoryError):
+    """A quantity that must be positive was not."""

@@ -1,0 +1,68 @@
+"""Conditions on order transitions, each with the message shown when it is not met.
+
+django-fsm only learns whether a condition holds; keeping the message beside the
+check lets the services tell a person exactly which rule stopped them.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+def condition(message: str) -> Callable:
+    """Mark a predicate on an order as a transition condition with a failure message."""
+
+    def decorate(func: Callable) -> Callable:
+        func.message = message
+        return func
+
+    return decorate
+
+
+@condition(_("The order has no lines."))
+def has_lines(order) -> bool:
+    return order.lines.exists()
+
+
+@condition(_("Every line needs a quantity of at least one and a price above zero."))
+def lines_are_priced(order) -> bool:
+    return not order.lines.filter(quantity__lt=1).exists() and not order.lines.filter(
+        unit_price__lte=0
+    ).exists()
+
+
+@condition(_("The order has already had its first check."))
+def not_yet_checked(order) -> bool:
+    return order.first_checked_by_id is None
+
+
+def second_check_waived(order) -> bool:
+    """Whether the order is below the value at which one verifier is enough."""
+    threshold = Decimal(settings.ORDERS_SECOND_CHECK_WAIVED_BELOW)
+    return threshold > 0 and order.total < threshold
+
+
+@condition(_("The order needs a first check by another staff member before it can be verified."))
+def first_check_done_or_waived(order) -> bool:
+    return order.first_checked_by_id is not None or second_check_waived(order)
+
+
+@condition(_("Captured payments do not cover the order total."))
+def payments_cover_total(order) -> bool:
+    return order.amount_captured() >= order.total
+
+
+@condition(_("The order needs a shipment with a carrier and a tracking number."))
+def has_tracked_shipment(order) -> bool:
+    return order.shipments.exclude(tracking_number="").exclude(carrier="").exists()
+
+
+def unmet(order, method) -> list[str]:
+    """The messages of the conditions of ``method`` that ``order`` does not meet now."""
+    meta = method._django_fsm
+    transition = meta.get_transition(order.status)
+    if transition is None:
+        return []
+    return [str(c.message) for c in transition.conditions if not c(order)]

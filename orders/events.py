@@ -1,0 +1,173 @@
+"""One function per event type: the only code that writes ``OrderEvent`` rows.
+
+The timeline on the staff order page, the audit trail and the customer's
+status page all read the same table, so every entry has the same shape.
+"""
+
+from decimal import Decimal
+
+from orders.models import Order, OrderEvent
+
+T = OrderEvent.Type
+
+
+def _record(
+    *,
+    order: Order,
+    type: str,
+    actor,
+    message: str,
+    data: dict | None = None,
+    customer_visible: bool = False,
+    from_status: str = "",
+    to_status: str = "",
+) -> OrderEvent:
+    return OrderEvent.objects.create(
+        order=order,
+        type=type,
+        actor=actor,
+        message=message,
+        data=data or {},
+        customer_visible=customer_visible,
+        from_status=from_status,
+        to_status=to_status,
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def order_placed(*, order: Order, actor) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.PLACED,
+        actor=actor,
+        message=f"Order placed via {order.get_channel_display()}.",
+        data={"channel": order.channel, "total": _money(order.total), "currency": order.currency},
+        customer_visible=True,
+        to_status=order.status,
+    )
+
+
+def first_check_recorded(*, order: Order, actor) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.CHECKED,
+        actor=actor,
+        message="Details, quantities and prices checked; waiting for a second check.",
+    )
+
+
+def status_changed(
+    *,
+    order: Order,
+    actor,
+    from_status: str,
+    message: str = "",
+    data: dict | None = None,
+    customer_visible: bool = True,
+) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.STATUS_CHANGED,
+        actor=actor,
+        message=message or f"Order is now {order.get_status_display().lower()}.",
+        data=data,
+        customer_visible=customer_visible,
+        from_status=from_status,
+        to_status=order.status,
+    )
+
+
+def stock_allocated(*, order: Order, actor, allocations: list[dict]) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.STOCK_ALLOCATED,
+        actor=actor,
+        message="Stock allocated to every line.",
+        data={"allocations": allocations},
+    )
+
+
+def stock_released(*, order: Order, actor, allocations: list[dict], reason: str) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.STOCK_RELEASED,
+        actor=actor,
+        message=f"Allocated stock released: {reason}",
+        data={"allocations": allocations},
+    )
+
+
+def backordered(*, order: Order, actor, missing: list[dict]) -> OrderEvent:
+    detail = ", ".join(f"{m['sku']} × {m['missing']}" for m in missing)
+    return _record(
+        order=order,
+        type=T.BACKORDERED,
+        actor=actor,
+        message=f"Waiting for stock: {detail}.",
+        data={"missing": missing},
+    )
+
+
+def payment_recorded(*, order: Order, actor, payment) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.PAYMENT_RECORDED,
+        actor=actor,
+        message=(
+            f"{payment.get_method_display()} payment of {_money(payment.amount)} "
+            f"{order.currency} recorded as {payment.get_status_display().lower()}."
+        ),
+        data={"payment_id": payment.pk, "amount": _money(payment.amount), "status": payment.status},
+    )
+
+
+def refund_due(*, order: Order, actor, payment, amount: Decimal, reason: str) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.REFUND_DUE,
+        actor=actor,
+        message=(
+            f"Refund of {_money(amount)} {order.currency} due to the original "
+            f"{payment.get_method_display().lower()} payment: {reason}"
+        ),
+        data={"payment_id": payment.pk, "amount": _money(amount)},
+        customer_visible=True,
+    )
+
+
+def shipment_created(*, order: Order, actor, shipment) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.SHIPMENT_CREATED,
+        actor=actor,
+        message=f"Shipped with {shipment.carrier}, tracking number {shipment.tracking_number}.",
+        data={
+            "shipment_id": shipment.pk,
+            "carrier": shipment.carrier,
+            "tracking_number": shipment.tracking_number,
+        },
+        customer_visible=True,
+    )
+
+
+def note_added(*, order: Order, actor, note) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.NOTE_ADDED,
+        actor=actor,
+        message=note.body,
+        data={"note_id": note.pk},
+    )
+
+
+def notification_queued(*, order: Order, kind: str) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.NOTIFICATION_QUEUED,
+        actor=None,
+        message=f"Customer notification '{kind}' queued for {order.customer.email}.",
+        data={"kind": kind},
+    )

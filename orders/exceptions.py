@@ -1,0 +1,32 @@
+"""Errors the order services raise; ``str()`` of each is a message fit for staff."""
+
+
+class OrderError(Exception):
+    """Base of every order error."""
+
+
+class TransitionNotAllowed(OrderError):
+    """The order cannot make this move now; ``reasons`` lists the unmet rules."""
+
+    def __init__(self, message: str, reasons: list[str] | None = None):
+        self.reasons = reasons or []
+        super().__init__(" ".join([message, *self.reasons]))
+
+
+class TransitionForbidden(OrderError):
+    """This person may not make this move on this order."""
+
+
+class OrderChanged(OrderError):
+    """Someone else changed the order since it was loaded; reload and try again."""
+
+    def __init__(self, *, number: str, expected: str, actual: str):
+        self.expected, self.actual = expected, actual
+        super().__init__(
+            f"Order {number} was changed by someone else (it is now {actual}, not {expected}). "
+            "Reload the order and try again."
+        )
+
+
+class InvalidOrder(OrderError):
+    """The data given for an order, line, payment or shipment is not acceptable."""

@@ -1,0 +1,93 @@
+"""Which staff group may perform which order transition.
+
+Each transition is guarded by one model permission on ``Order``; a data
+migration grants them to the staff groups. The manager group holds them all.
+"""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class Role:
+    CLERK = "clerk"
+    VERIFIER = "verifier"
+    WAREHOUSE = "warehouse"
+    RETURNS = "returns"
+    MANAGER = "manager"
+
+    ALL = (CLERK, VERIFIER, WAREHOUSE, RETURNS, MANAGER)
+
+
+# codename -> (description, roles other than manager that hold it)
+TRANSITION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "check_order": (_("Can record the first check of an order"), (Role.CLERK, Role.VERIFIER)),
+    "verify_order": (_("Can confirm the second check of an order"), (Role.VERIFIER,)),
+    "allocate_order": (
+        _("Can run the inventory check of an order"),
+        (Role.CLERK, Role.WAREHOUSE),
+    ),
+    "record_payment": (_("Can record payments and mark orders paid"), (Role.CLERK,)),
+    "fulfil_order": (_("Can pick and pack orders"), (Role.WAREHOUSE,)),
+    "ship_order": (_("Can ship orders and mark them delivered"), (Role.WAREHOUSE,)),
+    "complete_order": (_("Can complete delivered orders"), (Role.CLERK, Role.RETURNS)),
+    "hold_order": (
+        _("Can put orders on hold and release them"),
+        (Role.CLERK, Role.VERIFIER, Role.WAREHOUSE),
+    ),
+    "cancel_order": (_("Can cancel orders"), (Role.CLERK,)),
+}
+
+
+def perm(codename: str) -> str:
+    """The full permission name of an order transition permission."""
+    assert codename in TRANSITION_PERMISSIONS, codename
+    return f"orders.{codename}"
+
+
+# Model permissions each role holds in addition to its transitions, so the admin
+# shows what the role works with. Every role may view orders, stock and returns.
+MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    Role.CLERK: ("orders.change_order", "orders.add_customer", "orders.change_customer"),
+    Role.VERIFIER: ("orders.change_order",),
+    Role.WAREHOUSE: ("orders.change_order",),
+    Role.RETURNS: ("orders.change_order",),
+}
+STAFF_APPS = ("orders", "inventory", "returns")
+
+
+def sync_staff_groups(apps) -> None:
+    """Create the staff groups and give each exactly its permissions (idempotent).
+
+    Called from migrations with the historical app registry; call it again from a
+    new migration whenever the tables above change.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    # Permissions are normally created after migrate finishes; groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    staff_perms = Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
+
+    def lookup(names) -> list:
+        found = []
+        for name in names:
+            app_label, codename = name.split(".")
+            found.append(staff_perms.get(content_type__app_label=app_label, codename=codename))
+        return found
+
+    viewing = list(staff_perms.filter(codename__startswith="view_"))
+    for role in Role.ALL:
+        group, _created = Group.objects.get_or_create(name=role)
+        if role == Role.MANAGER:
+            group.permissions.set(staff_perms)
+            continue
+        transitions = [
+            f"orders.{codename}"
+            for codename, (_label, roles) in TRANSITION_PERMISSIONS.items()
+            if role in roles
+        ]
+        group.permissions.set([*viewing, *lookup(transitions), *lookup(MODEL_PERMISSIONS.get(role, ()))])

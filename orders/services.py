@@ -1,0 +1,552 @@
+"""The only way an order changes.
+
+Every function here runs in one transaction: it locks the order row, checks
+that the order is still in the state the caller saw, checks the transition's
+conditions and the actor's permission, runs the django-fsm transition, saves,
+writes the ``OrderEvent`` and touches stock through ``inventory.services``.
+Customer notifications are queued with ``transaction.on_commit``.
+
+``actor`` is the staff user acting, or ``None`` when the system acts (a
+scheduled task, a stock arrival); the system is not subject to permissions.
+Each function returns the updated order; the instance passed in is not changed.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django_fsm import ConcurrentTransition, can_proceed
+
+from inventory import services as inventory
+from inventory.exceptions import InsufficientStock
+from inventory.models import Product
+from orders import conditions, events
+from orders.exceptions import (
+    InvalidOrder,
+    OrderChanged,
+    TransitionForbidden,
+    TransitionNotAllowed,
+)
+from orders.models import (
+    ZERO,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLineAllocation,
+    OrderNote,
+    OrderStatus,
+    Payment,
+    Shipment,
+    ShipmentLine,
+)
+from orders.notifications import Kind, notify_on_commit
+
+CENT = Decimal("0.01")
+
+
+# ------------------------------------------------------------------------------
+# Placement
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineInput:
+    """A line to place: ``unit_price`` None means the catalogue price."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None
+
+
+def order_recalculate_totals(*, order: Order) -> None:
+    """Recompute the order's money fields from its lines (no save)."""
+    order.subtotal = sum((line.line_total for line in order.lines.all()), ZERO)
+    order.total = (
+        order.subtotal - order.discount_total + order.shipping_total + order.tax_total
+    ).quantize(CENT)
+
+
+def order_place(
+    *,
+    customer: Customer,
+    channel: str,
+    lines: list[LineInput],
+    actor=None,
+    channel_reference: str = "",
+    shipping_total: Decimal = ZERO,
+    ship_by=None,
+    estimated_delivery=None,
+) -> Order:
+    """Create an order with its lines, priced now, in state ``placed``."""
+    if not lines:
+        raise InvalidOrder("An order needs at least one line.")
+    for line in lines:
+        if line.quantity < 1:
+            raise InvalidOrder(f"{line.product.sku}: the quantity must be at least 1.")
+        if not line.product.active:
+            raise InvalidOrder(f"{line.product.sku} is not sold any more.")
+        if line.unit_price is not None and line.unit_price < 0:
+            raise InvalidOrder(f"{line.product.sku}: a price cannot be negative.")
+    with transaction.atomic():
+        order = Order.objects.create(
+            customer=customer,
+            channel=channel,
+            channel_reference=channel_reference,
+            shipping_address=customer.shipping_address,
+            shipping_country=customer.shipping_country,
+            billing_address=customer.billing_address or customer.shipping_address,
+            currency=settings.ORDERS_CURRENCY,
+            shipping_total=shipping_total,
+            ship_by=ship_by,
+            estimated_delivery=estimated_delivery,
+        )
+        # The number comes from the primary key: unique and free of races.
+        order.number = f"ORD-{order.pk:06d}"
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    product=line.product,
+                    sku=line.product.sku,
+                    name=line.product.name,
+                    quantity=line.quantity,
+                    unit_price=price,
+                    line_total=(price * line.quantity).quantize(CENT),
+                )
+                for line in lines
+                for price in [
+                    line.product.unit_price if line.unit_price is None else line.unit_price
+                ]
+            ]
+        )
+        order_recalculate_totals(order=order)
+        order.save()
+        events.order_placed(order=order, actor=actor)
+        notify_on_commit(order=order, kind=Kind.RECEIVED)
+    return order
+
+
+# ------------------------------------------------------------------------------
+# The machinery every transition shares
+# ------------------------------------------------------------------------------
+def _lock(order: Order) -> Order:
+    """Lock the order's row and make sure it is still in the state the caller saw."""
+    fresh = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    if fresh.status != order.status:
+        raise OrderChanged(number=fresh.number, expected=order.status, actual=fresh.status)
+    return fresh
+
+
+def _label(order: Order, name: str) -> str:
+    transition = getattr(order, name)._django_fsm.get_transition(order.status)
+    if transition is not None:
+        return str(transition.custom.get("label", name)).lower()
+    return name.replace("_", " ")
+
+
+def transition_check(*, order: Order, name: str, actor, check_conditions: bool = True) -> None:
+    """Raise unless ``actor`` may run transition ``name`` on ``order`` as it is now."""
+    method = getattr(order, name)
+    if not can_proceed(method, check_conditions=False):
+        raise TransitionNotAllowed(
+            f"Order {order.number} is {order.get_status_display().lower()}; "
+            f"“{name.replace('_', ' ')}” is not possible from there."
+        )
+    reasons = conditions.unmet(order, method) if check_conditions else []
+    if reasons:
+        raise TransitionNotAllowed(f"Order {order.number} cannot {_label(order, name)} yet:", reasons)
+    if actor is not None:
+        transition = method._django_fsm.get_transition(order.status)
+        if not transition.has_perm(order, actor):
+            raise TransitionForbidden(
+                f"You may not {_label(order, name)} order {order.number}."
+                + (
+                    " The second check must be made by someone other than the first checker."
+                    if name == "verify" and actor.pk == order.first_checked_by_id
+                    else ""
+                )
+            )
+
+
+def _fire(
+    order: Order,
+    name: str,
+    *,
+    actor,
+    message: str = "",
+    data: dict | None = None,
+    customer_visible: bool = True,
+    notify: str | None = None,
+    **kwargs,
+) -> OrderEvent:
+    """Run transition ``name`` on a locked order, save it and write the event."""
+    transition_check(order=order, name=name, actor=actor)
+    source = order.status
+    getattr(order, name)(**kwargs)
+    try:
+        order.save()
+    except ConcurrentTransition as exc:
+        # Only reachable if the row lock was bypassed; the conditional update still
+        # guarantees one winner.
+        raise OrderChanged(number=order.number, expected=source, actual="changed") from exc
+    event = events.status_changed(
+        order=order,
+        actor=actor,
+        from_status=source,
+        message=message,
+        data=data,
+        customer_visible=customer_visible,
+    )
+    if notify:
+        notify_on_commit(order=order, kind=notify)
+    return event
+
+
+def available_transitions(*, order: Order, actor) -> list[str]:
+    """Names of the transitions ``actor`` may run on ``order`` now (for buttons and the admin)."""
+    return [t.name for t in order.get_available_user_status_transitions(actor)]
+
+
+# ------------------------------------------------------------------------------
+# Verification (four-eyes)
+# ------------------------------------------------------------------------------
+def order_record_first_check(*, order: Order, actor) -> Order:
+    """The first staff member confirms details, quantities and prices."""
+    with transaction.atomic():
+        order = _lock(order)
+        transition_check(order=order, name="record_first_check", actor=actor)
+        order.record_first_check(by=actor)
+        order.save()
+        events.first_check_recorded(order=order, actor=actor)
+    return order
+
+
+def order_verify(*, order: Order, actor) -> Order:
+    """A second, different staff member confirms the check; the order is verified."""
+    with transaction.atomic():
+        order = _lock(order)
+        waived = order.first_checked_by_id is None
+        _fire(
+            order,
+            "verify",
+            actor=actor,
+            by=actor,
+            message="Order details confirmed." if not waived else "Order verified (single check).",
+            data={"second_check_waived": waived},
+            notify=Kind.VERIFIED,
+        )
+    return order
+
+
+# ------------------------------------------------------------------------------
+# Inventory check
+# ------------------------------------------------------------------------------
+def _allocations_of(order: Order) -> list[inventory.Allocation]:
+    return [
+        inventory.Allocation(key=a.line_id, stock_item_id=a.stock_item_id, quantity=a.quantity)
+        for a in OrderLineAllocation.objects.filter(line__order=order)
+    ]
+
+
+def _describe(allocations: list[inventory.Allocation]) -> list[dict]:
+    return [
+        {"line_id": a.key, "stock_item_id": a.stock_item_id, "quantity": a.quantity}
+        for a in allocations
+    ]
+
+
+def order_check_inventory(*, order: Order, actor) -> Order:
+    """Allocate stock to every line, or backorder the order recording what is missing."""
+    with transaction.atomic():
+        order = _lock(order)
+        lines = list(order.lines.select_related("product"))
+        name = "allocate"
+        transition_check(order=order, name=name, actor=actor)
+        requests = [
+            inventory.AllocationRequest(key=line.pk, product_id=line.product_id, quantity=line.quantity)
+            for line in lines
+        ]
+        try:
+            with transaction.atomic():
+                allocations = inventory.stock_allocate(
+                    requests=requests, actor=actor, reference=order.number
+                )
+        except InsufficientStock as shortage:
+            if order.status == OrderStatus.BACKORDERED:
+                raise TransitionNotAllowed(f"Order {order.number} is still short: {shortage}")
+            missing = {s.product_id: s for s in shortage.shortages}
+            report = []
+            for line in lines:
+                gap = missing.get(line.product_id)
+                line.backordered_quantity = min(line.quantity, gap.missing) if gap else 0
+                if gap:
+                    report.append({"line_id": line.pk, "sku": line.sku, "missing": line.backordered_quantity})
+            OrderLine.objects.bulk_update(lines, ["backordered_quantity"])
+            events.backordered(order=order, actor=actor, missing=report)
+            _fire(order, "backorder", actor=actor, notify=Kind.BACKORDERED)
+            return order
+        OrderLineAllocation.objects.bulk_create(
+            [
+                OrderLineAllocation(line_id=a.key, stock_item_id=a.stock_item_id, quantity=a.quantity)
+                for a in allocations
+            ]
+        )
+        OrderLine.objects.filter(order=order).update(backordered_quantity=0)
+        events.stock_allocated(order=order, actor=actor, allocations=_describe(allocations))
+        was_backordered = order.status == OrderStatus.BACKORDERED
+        _fire(
+            order,
+            name,
+            actor=actor,
+            message="Stock arrived; your order is moving again." if was_backordered else "",
+            notify=Kind.MOVING_AGAIN if was_backordered else None,
+        )
+    return order
+
+
+# ------------------------------------------------------------------------------
+# Payment
+# ------------------------------------------------------------------------------
+def payment_record(
+    *,
+    order: Order,
+    method: str,
+    amount: Decimal,
+    actor,
+    reference: str = "",
+    status: str = Payment.Status.CAPTURED,
+) -> Payment:
+    """Record a payment staff took or confirmed (bank transfer, card by phone, cash…)."""
+    if actor is not None and not actor.has_perm("orders.record_payment"):
+        raise TransitionForbidden("You may not record payments.")
+    if amount is None or amount <= 0:
+        raise InvalidOrder("A payment amount must be above zero.")
+    if method not in Payment.Method.values:
+        raise InvalidOrder(f"Unknown payment method {method!r}.")
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
+        raise InvalidOrder(f"Order {order.number} is {order.get_status_display().lower()}.")
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        payment = Payment.objects.create(
+            order=order,
+            method=method,
+            amount=amount.quantize(CENT),
+            status=status,
+            reference=reference,
+            created_by=actor,
+        )
+        events.payment_recorded(order=order, actor=actor, payment=payment)
+    return payment
+
+
+def order_mark_paid(*, order: Order, actor) -> Order:
+    """Captured payments cover the total: the order is paid."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, "mark_paid", actor=actor, message="Payment received.", notify=Kind.PAID)
+    return order
+
+
+# ------------------------------------------------------------------------------
+# Fulfilment and shipment
+# ------------------------------------------------------------------------------
+def order_start_picking(*, order: Order, actor) -> Order:
+    """The warehouse starts picking the order."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, "start_picking", actor=actor, message="We are preparing your order.")
+    return order
+
+
+def order_pack(*, order: Order, actor) -> Order:
+    """The order is packed and ready for the carrier."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, "pack", actor=actor, message="Your order is packed.")
+    return order
+
+
+def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Order:
+    """Hand every line to a carrier: writes the shipment and takes the units out of stock."""
+    carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
+    if not carrier or not tracking_number:
+        raise InvalidOrder("A shipment needs a carrier and a tracking number.")
+    with transaction.atomic():
+        order = _lock(order)
+        # State and permission first; the tracked-shipment condition holds once
+        # the shipment below exists and is checked again by _fire.
+        transition_check(order=order, name="ship", actor=actor, check_conditions=False)
+        shipment = Shipment.objects.create(
+            order=order, carrier=carrier, tracking_number=tracking_number, created_by=actor
+        )
+        ShipmentLine.objects.bulk_create(
+            [ShipmentLine(shipment=shipment, order_line=line, quantity=line.quantity) for line in order.lines.all()]
+        )
+        allocations = _allocations_of(order)
+        inventory.stock_ship(allocations=allocations, actor=actor, reference=order.number)
+        OrderLineAllocation.objects.filter(line__order=order).delete()
+        events.shipment_created(order=order, actor=actor, shipment=shipment)
+        _fire(
+            order,
+            "ship",
+            actor=actor,
+            message=f"Shipped with {carrier}.",
+            data={"shipment_id": shipment.pk},
+            notify=Kind.SHIPPED,
+        )
+    return order
+
+
+def order_mark_delivered(*, order: Order, actor) -> Order:
+    """The carrier delivered the order."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, "mark_delivered", actor=actor, message="Delivered.", notify=Kind.DELIVERED)
+    return order
+
+
+def order_complete(*, order: Order, actor, message: str = "") -> Order:
+    """The customer received everything and is satisfied; the order is complete."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(
+            order,
+            "complete",
+            actor=actor,
+            message=message or "Order complete. Thank you!",
+            notify=Kind.COMPLETED,
+        )
+    return order
+
+
+# ------------------------------------------------------------------------------
+# Hold and cancel
+# ------------------------------------------------------------------------------
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidOrder(f"Give a reason to {what} the order.")
+    return reason
+
+
+def order_hold(*, order: Order, actor, reason: str) -> Order:
+    """Stop work on the order until someone releases it; the reason stays internal."""
+    reason = _require_reason(reason, "hold")
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(
+            order,
+            "hold",
+            actor=actor,
+            message=f"Put on hold: {reason}",
+            data={"reason": reason},
+            customer_visible=False,
+        )
+    return order
+
+
+def order_release_hold(*, order: Order, actor) -> Order:
+    """Resume work where the order was held."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, "release_hold", actor=actor, message="Hold released.", customer_visible=False)
+    return order
+
+
+def order_cancel(*, order: Order, actor, reason: str) -> Order:
+    """Cancel before shipment: releases allocated stock and makes captured payments due for refund."""
+    reason = _require_reason(reason, "cancel")
+    with transaction.atomic():
+        order = _lock(order)
+        transition_check(order=order, name="cancel", actor=actor)
+        if order.holds_stock():
+            allocations = _allocations_of(order)
+            if allocations:
+                inventory.stock_release(
+                    allocations=allocations, actor=actor, reference=order.number, reason=reason
+                )
+                OrderLineAllocation.objects.filter(line__order=order).delete()
+                events.stock_released(
+                    order=order, actor=actor, allocations=_describe(allocations), reason=reason
+                )
+        for payment in order.payments.select_for_update():
+            if payment.status == Payment.Status.CAPTURED:
+                # The refund itself goes through the payment provider (pricing and
+                # payment issue); here the debt to the customer is recorded.
+                due = payment.amount - payment.amount_refunded
+                payment.status = Payment.Status.REFUND_PENDING
+                payment.save(update_fields=["status", "updated_at"])
+                events.refund_due(order=order, actor=actor, payment=payment, amount=due, reason=reason)
+            elif payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
+                payment.status = Payment.Status.VOIDED
+                payment.save(update_fields=["status", "updated_at"])
+        _fire(
+            order,
+            "cancel",
+            actor=actor,
+            message=f"Order cancelled: {reason}",
+            data={"reason": reason},
+            notify=Kind.CANCELLED,
+        )
+    return order
+
+
+# ------------------------------------------------------------------------------
+# Notes and notifications
+# ------------------------------------------------------------------------------
+def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
+    """Add an internal note; it appears on the staff timeline only."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidOrder("A note cannot be empty.")
+    with transaction.atomic():
+        note = OrderNote.objects.create(order=order, author=actor, body=body)
+        events.note_added(order=order, actor=actor, note=note)
+    return note
+
+
+def notification_record(*, order_id: int, kind: str) -> OrderEvent:
+    """Record on the timeline that notification ``kind`` is due to the customer."""
+    order = Order.objects.select_related("customer").get(pk=order_id)
+    return events.notification_queued(order=order, kind=kind)
+
+
+# ------------------------------------------------------------------------------
+# Dispatch by transition name (admin, bulk actions)
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TransitionService:
+    """How to run a transition by name: the service and the inputs it needs."""
+
+    func: Callable[..., Order]
+    inputs: tuple[str, ...] = ()
+
+
+TRANSITION_SERVICES: dict[str, TransitionService] = {
+    "record_first_check": TransitionService(order_record_first_check),
+    "verify": TransitionService(order_verify),
+    "allocate": TransitionService(order_check_inventory),
+    "backorder": TransitionService(order_check_inventory),
+    "mark_paid": TransitionService(order_mark_paid),
+    "start_picking": TransitionService(order_start_picking),
+    "pack": TransitionService(order_pack),
+    "ship": TransitionService(order_ship, ("carrier", "tracking_number")),
+    "mark_delivered": TransitionService(order_mark_delivered),
+    "complete": TransitionService(order_complete),
+    "hold": TransitionService(order_hold, ("reason",)),
+    "release_hold": TransitionService(order_release_hold),
+    "cancel": TransitionService(order_cancel, ("reason",)),
+}
+
+
+def order_transition(*, order: Order, name: str, actor, **inputs) -> Order:
+    """Run the service behind transition ``name`` with the inputs it needs."""
+    try:
+        service = TRANSITION_SERVICES[name]
+    except KeyError:
+        raise TransitionNotAllowed(f"There is no transition called {name!r}.") from None
+    missing = [field for field in service.inputs if not str(inputs.get(field, "")).strip()]
+    if missing:
+        raise InvalidOrder(f"Please give: {', '.join(missing)}.")
+    return service.func(order=order, actor=actor, **{k: inputs[k] for k in service.inputs})
