@@ -59,6 +59,16 @@ class LineInput:
     unit_price: Decimal | None = None
 
 
+def to_money(value, *, what: str) -> Decimal:
+    """``value`` as a Decimal rounded to cents; floats are refused, never rounded silently."""
+    if isinstance(value, float) or value is None:
+        raise InvalidOrder(f"{what} must be an exact amount (Decimal), not {value!r}.")
+    try:
+        return Decimal(value).quantize(CENT)
+    except (ArithmeticError, TypeError, ValueError):
+        raise InvalidOrder(f"{what} is not an amount: {value!r}.") from None
+
+
 def order_recalculate_totals(*, order: Order) -> None:
     """Recompute the order's money fields from its lines (no save)."""
     order.subtotal = sum((line.line_total for line in order.lines.all()), ZERO)
@@ -82,6 +92,8 @@ def order_place(
     if not lines:
         raise InvalidOrder("An order needs at least one line.")
     for line in lines:
+        if line.unit_price is not None:
+            to_money(line.unit_price, what=f"The price of {line.product.sku}")
         if line.quantity < 1:
             raise InvalidOrder(f"{line.product.sku}: the quantity must be at least 1.")
         if not line.product.active:
@@ -116,7 +128,10 @@ def order_place(
                 )
                 for line in lines
                 for price in [
-                    line.product.unit_price if line.unit_price is None else line.unit_price
+                    to_money(
+                        line.product.unit_price if line.unit_price is None else line.unit_price,
+                        what=f"The price of {line.product.sku}",
+                    )
                 ]
             ]
         )
@@ -320,7 +335,8 @@ def payment_record(
     """Record a payment staff took or confirmed (bank transfer, card by phone, cash…)."""
     if actor is not None and not actor.has_perm("orders.record_payment"):
         raise TransitionForbidden("You may not record payments.")
-    if amount is None or amount <= 0:
+    amount = to_money(amount, what="The payment amount")
+    if amount <= 0:
         raise InvalidOrder("A payment amount must be above zero.")
     if method not in Payment.Method.values:
         raise InvalidOrder(f"Unknown payment method {method!r}.")
@@ -331,7 +347,7 @@ def payment_record(
         payment = Payment.objects.create(
             order=order,
             method=method,
-            amount=amount.quantize(CENT),
+            amount=amount,
             status=status,
             reference=reference,
             created_by=actor,

@@ -1,0 +1,54 @@
+# The two commands: `make run` and `make test`. Everything else supports them.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: run test venv migrate seed lint format worker beat diagram check-deploy clean
+
+# Sets everything up and serves the site with demo data on http://127.0.0.1:8000
+run: venv migrate seed
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Sets everything up and runs the whole test suite.
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] >= (3, 11) else "ordersite needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: venv
+	$(PY) manage.py seed_demo
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# With REDIS_URL set: a Celery worker and the beat scheduler.
+worker: venv
+	$(VENV)/bin/celery -A ordersite worker --loglevel=INFO
+
+beat: venv
+	$(VENV)/bin/celery -A ordersite beat --loglevel=INFO
+
+# Regenerates docs/order-lifecycle.md from the state machine.
+diagram: venv
+	$(PY) manage.py lifecycle_diagram
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

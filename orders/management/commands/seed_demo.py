@@ -1,0 +1,244 @@
+"""Load the demo data: a catalogue with stock, customers, staff and ~300 orders in every state.
+
+Every order is driven through ``orders.services`` exactly as staff would drive
+it, so the stock ledger, payments and timelines are consistent. Runs once:
+when the demo admin exists it does nothing. Refused under production settings.
+"""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from inventory import services as inventory
+from inventory.models import Product, Warehouse
+from orders import demo, services
+from orders.models import Channel, Customer, Order, OrderEvent, OrderStatus
+from orders.permissions import Role
+
+DEMO_PASSWORD = "ordersite-demo"
+SEED = 20261126
+
+# Where each order ends up; sums to 300.
+TARGETS = {
+    "placed": 18,
+    "checked": 12,
+    OrderStatus.VERIFIED: 15,
+    OrderStatus.BACKORDERED: 20,
+    OrderStatus.ALLOCATED: 25,
+    OrderStatus.PAID: 25,
+    OrderStatus.PICKING: 20,
+    OrderStatus.PACKED: 20,
+    OrderStatus.SHIPPED: 35,
+    OrderStatus.DELIVERED: 30,
+    OrderStatus.COMPLETED: 50,
+    OrderStatus.ON_HOLD: 10,
+    OrderStatus.CANCELLED: 20,
+}
+# How many days ago an order in each state was typically placed.
+AGE_DAYS = {
+    "placed": (0, 1),
+    "checked": (0, 1),
+    OrderStatus.VERIFIED: (0, 2),
+    OrderStatus.BACKORDERED: (2, 12),
+    OrderStatus.ALLOCATED: (1, 3),
+    OrderStatus.PAID: (1, 4),
+    OrderStatus.PICKING: (1, 4),
+    OrderStatus.PACKED: (1, 5),
+    OrderStatus.SHIPPED: (2, 7),
+    OrderStatus.DELIVERED: (4, 12),
+    OrderStatus.COMPLETED: (8, 60),
+    OrderStatus.ON_HOLD: (1, 10),
+    OrderStatus.CANCELLED: (1, 40),
+}
+CATALOGUE = [
+    ("Espresso beans 1 kg", "24.90"),
+    ("Filter coffee 500 g", "11.50"),
+    ("Decaf beans 500 g", "12.90"),
+    ("Green tea, 50 bags", "6.40"),
+    ("Earl Grey, 100 g loose", "8.20"),
+    ("Hand grinder", "54.00"),
+    ("Electric grinder", "129.00"),
+    ("Pour-over dripper", "22.00"),
+    ("Paper filters, 100", "4.50"),
+    ("Glass carafe 600 ml", "19.90"),
+    ("Milk frother", "39.00"),
+    ("Barista tamper", "29.50"),
+    ("Knock box", "24.00"),
+    ("Espresso cups, set of 4", "32.00"),
+    ("Latte glasses, set of 2", "18.00"),
+    ("Travel mug", "21.00"),
+    ("Thermos 1 l", "34.00"),
+    ("Kitchen scale 0.1 g", "27.90"),
+    ("Gooseneck kettle", "69.00"),
+    ("Cold brew bottle", "26.50"),
+    ("Descaler, 3 doses", "9.90"),
+    ("Cleaning tablets, 100", "14.90"),
+    ("Water filter cartridge", "12.00"),
+    ("Chocolate biscotti 250 g", "5.90"),
+    ("Almond cantuccini 250 g", "6.30"),
+    ("Syrup, vanilla 250 ml", "7.40"),
+    ("Syrup, caramel 250 ml", "7.40"),
+    ("Gift card box", "3.00"),
+    ("Coffee subscription voucher", "45.00"),
+    ("Moka pot, 6 cups", "36.00"),
+]
+# Products with no stock at all, so the demo has real backorders.
+OUT_OF_STOCK = {"CF-1027", "CF-1028", "CF-1029"}
+FIRST = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jonas",
+         "Karla", "Leon", "Mia", "Noah", "Olga", "Paul", "Quirin", "Rosa", "Samuel", "Tara"]
+LAST = ["Becker", "Schulz", "Novak", "Rossi", "Dubois", "Jensen", "Kowalski", "Moreau",
+        "Weber", "Fischer"]
+STREETS = ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Marktplatz",
+           "Schillerstraße", "Rosenweg", "Am Hafen"]
+CITIES = [("10115", "Berlin", "DE"), ("20095", "Hamburg", "DE"), ("80331", "München", "DE"),
+          ("1010", "Wien", "AT"), ("8001", "Zürich", "CH"), ("75001", "Paris", "FR")]
+HOLD_REASONS = ["Customer asked to wait for a second parcel", "Address needs confirming",
+                "Payment under review"]
+CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Customer found it cheaper",
+                  "Address undeliverable"]
+
+
+class Command(BaseCommand):
+    help = "Load demo data (catalogue, stock, customers, staff accounts, ~300 orders). Runs once."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError("seed_demo refuses to run under production settings.")
+        User = get_user_model()
+        if User.objects.filter(username="admin").exists():
+            self.stdout.write("Demo data already loaded; nothing to do.")
+            return
+        rng = random.Random(SEED)
+        # One transaction: all or nothing, and far fewer disk syncs on SQLite.
+        # Notifications queued on commit run once it is all in.
+        with transaction.atomic():
+            staff = self._staff(User)
+            products = self._catalogue(staff[Role.MANAGER])
+            customers = self._customers(rng)
+            for target, count in TARGETS.items():
+                for _n in range(count):
+                    self._order(rng, target, rng.choice(customers), products, staff)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Loaded {len(products)} products, {len(customers)} customers and "
+                f"{Order.objects.count()} orders. Staff accounts: "
+                f"{', '.join(['admin', *Role.ALL])} (password: {DEMO_PASSWORD})."
+            )
+        )
+
+    def _staff(self, User) -> dict:
+        User.objects.create_superuser("admin", "admin@ordersite.local", DEMO_PASSWORD)
+        staff = {}
+        for role in Role.ALL:
+            user = User.objects.create_user(
+                role,
+                f"{role}@ordersite.local",
+                DEMO_PASSWORD,
+                is_staff=True,
+                first_name=role.capitalize(),
+                last_name="Demo",
+            )
+            user.groups.add(Group.objects.get(name=role))
+            staff[role] = User.objects.get(pk=user.pk)  # fresh, without cached perms
+        return staff
+
+    def _catalogue(self, manager) -> list[Product]:
+        main = Warehouse.objects.create(code="main", name="Main warehouse, Berlin", is_default=True)
+        north = Warehouse.objects.create(code="north", name="North depot, Hamburg")
+        products = []
+        for n, (name, price) in enumerate(CATALOGUE):
+            sku = f"CF-{1000 + n:04d}"
+            product = Product.objects.create(
+                sku=sku,
+                name=name,
+                description=f"{name}, from the demo catalogue.",
+                unit_price=Decimal(price),
+                returnable=not name.startswith("Gift"),
+            )
+            products.append(product)
+            if sku in OUT_OF_STOCK:
+                continue
+            for warehouse, quantity in ((main, 120 + 7 * n), (north, 40 + 3 * n)):
+                inventory.stock_receive(
+                    product=product,
+                    warehouse=warehouse,
+                    quantity=quantity,
+                    actor=manager,
+                    reference=f"DEMO-RCPT-{warehouse.code.upper()}",
+                    reason="Opening stock",
+                )
+        return products
+
+    def _customers(self, rng) -> list[Customer]:
+        customers = []
+        for n in range(40):
+            first, last = FIRST[n % len(FIRST)], LAST[(n * 3) % len(LAST)]
+            postcode, city, country = rng.choice(CITIES)
+            address = f"{first} {last}\n{rng.choice(STREETS)} {rng.randint(1, 120)}\n{postcode} {city}"
+            customers.append(
+                Customer.objects.create(
+                    name=f"{first} {last}",
+                    email=f"{first}.{last}.{n}@example.com".lower(),
+                    phone=f"+49 30 {rng.randint(1000000, 9999999)}",
+                    shipping_address=address,
+                    shipping_country=country,
+                )
+            )
+        return customers
+
+    def _order(self, rng, target, customer, products, staff) -> None:
+        in_stock = [p for p in products if p.sku not in OUT_OF_STOCK]
+        chosen = rng.sample(in_stock, rng.randint(1, 4))
+        if target == OrderStatus.BACKORDERED:
+            chosen[0] = rng.choice([p for p in products if p.sku in OUT_OF_STOCK])
+        channel = rng.choices(Channel.values, weights=[55, 15, 20, 10])[0]
+        today = timezone.localdate()
+        order = services.order_place(
+            customer=customer,
+            channel=channel,
+            lines=[services.LineInput(product=p, quantity=rng.randint(1, 3)) for p in chosen],
+            actor=staff[Role.CLERK] if channel in (Channel.PHONE, Channel.EMAIL) else None,
+            channel_reference=f"{channel.upper()}-{rng.randint(10000, 99999)}",
+            shipping_total=Decimal("4.90"),
+            ship_by=today + timedelta(days=2),
+            estimated_delivery=today + timedelta(days=5),
+        )
+        if target in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
+            stop = rng.choice(["placed", OrderStatus.VERIFIED, OrderStatus.ALLOCATED, OrderStatus.PAID, OrderStatus.PACKED])
+        elif target == OrderStatus.BACKORDERED:
+            stop = OrderStatus.ALLOCATED  # the inventory check backorders it
+        else:
+            stop = target
+        crew = demo.Crew(
+            clerk=staff[Role.CLERK], verifier=staff[Role.VERIFIER], warehouse=staff[Role.WAREHOUSE]
+        )
+        order = demo.advance(order, stop, crew=crew, rng=rng)
+        if target == OrderStatus.ON_HOLD:
+            order = services.order_hold(order=order, actor=staff[Role.CLERK], reason=rng.choice(HOLD_REASONS))
+        elif target == OrderStatus.CANCELLED:
+            order = services.order_cancel(order=order, actor=staff[Role.CLERK], reason=rng.choice(CANCEL_REASONS))
+        if rng.random() < 0.15:
+            services.order_add_note(order=order, actor=staff[Role.CLERK], body="Customer called to ask about the delivery date.")
+        self._backdate(rng, order, target)
+
+    def _backdate(self, rng, order, target) -> None:
+        # Demo only: spread orders over the past weeks so lists and ages look real.
+        # The events keep their order; only the clock they were written on moves.
+        low, high = AGE_DAYS[target]
+        shift = timedelta(days=rng.uniform(low, high))
+        Order.objects.filter(pk=order.pk).update(
+            placed_at=order.placed_at - shift,
+            status_changed_at=order.status_changed_at - shift * rng.uniform(0.1, 0.9),
+            ship_by=order.ship_by - timedelta(days=shift.days),
+            estimated_delivery=order.estimated_delivery - timedelta(days=shift.days),
+        )
+        events = OrderEvent.objects.filter(order=order)
+        for event in events.only("pk", "created_at"):
+            events.filter(pk=event.pk).update(created_at=event.created_at - shift)

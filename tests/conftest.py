@@ -1,0 +1,87 @@
+"""Shared fixtures, and the skipping of tests that need PostgreSQL or Redis."""
+
+import os
+import random
+
+import pytest
+from django.db import connection
+
+from inventory import services as inventory
+from orders import demo, services
+from orders.permissions import Role
+from tests.factories.inventory import ProductFactory, WarehouseFactory
+from tests.factories.orders import CustomerFactory, StaffFactory
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip(
+            f"needs PostgreSQL (runs on {connection.vendor}): set DATABASE_URL=postgres://… to run it"
+        )
+    if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
+        pytest.skip("needs Redis and a real Celery worker: set REDIS_URL=redis://… to run it")
+
+
+@pytest.fixture
+def staff(db):
+    """One staff member per role, plus a second clerk."""
+    users = {role: StaffFactory(username=role, role=role) for role in Role.ALL}
+    users["clerk2"] = StaffFactory(username="clerk2", role=Role.CLERK)
+    return users
+
+
+@pytest.fixture
+def crew(staff):
+    return demo.Crew(clerk=staff[Role.CLERK], verifier=staff[Role.VERIFIER], warehouse=staff[Role.WAREHOUSE])
+
+
+@pytest.fixture
+def warehouse(db):
+    return WarehouseFactory(code="main", name="Main", is_default=True)
+
+
+@pytest.fixture
+def stock(warehouse, staff):
+    """Receive units through the inventory service: ``stock(product, 5)``."""
+
+    def receive(product, quantity, where=None):
+        return inventory.stock_receive(
+            product=product,
+            warehouse=where or warehouse,
+            quantity=quantity,
+            actor=staff[Role.MANAGER],
+            reference="TEST-RCPT",
+        )
+
+    return receive
+
+
+@pytest.fixture
+def place(db, stock):
+    """Place an order through the services: ``place(lines=[(product, qty)], stocked=True)``."""
+
+    def place_order(lines=None, *, stocked=True, channel="web", customer=None, unit_price=None):
+        if lines is None:
+            lines = [(ProductFactory(), 2)]
+        if stocked:
+            for product, quantity in lines:
+                stock(product, quantity)
+        return services.order_place(
+            customer=customer or CustomerFactory(),
+            channel=channel,
+            lines=[
+                services.LineInput(product=p, quantity=q, unit_price=unit_price) for p, q in lines
+            ],
+        )
+
+    return place_order
+
+
+@pytest.fixture
+def order_in(place, crew):
+    """A fresh order driven through the services into ``status``: ``order_in("paid")``."""
+
+    def make(status, **kwargs):
+        return demo.advance(place(**kwargs), status, crew=crew, rng=random.Random(1))
+
+    return make

@@ -1,0 +1,139 @@
+"""Factories for users and the orders models.
+
+``OrderFactory`` builds a placed order straight in the database (for tests of
+rules and pages); tests of the lifecycle place orders with ``orders.services``.
+"""
+
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from orders.models import (
+    Customer,
+    Order,
+    OrderEvent,
+    OrderLine,
+    OrderLineAllocation,
+    OrderNote,
+    Payment,
+    Shipment,
+    ShipmentLine,
+)
+from tests.factories.inventory import ProductFactory, StockItemFactory
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.django.Password("secret-pass")
+
+
+class StaffFactory(UserFactory):
+    """A staff member in the group named by ``role`` (clerk, verifier, warehouse, returns, manager)."""
+
+    is_staff = True
+
+    @classmethod
+    def _create(cls, model_class, *args, role: str | None = None, **kwargs):
+        user = super()._create(model_class, *args, **kwargs)
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    phone = "+49 30 1234567"
+    shipping_address = "Hauptstraße 1\n10115 Berlin"
+    shipping_country = "DE"
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Order
+
+    customer = factory.SubFactory(CustomerFactory)
+    channel = "web"
+    number = factory.Sequence(lambda n: f"ORD-T{n:05d}")
+    shipping_address = factory.SelfAttribute("customer.shipping_address")
+    shipping_country = factory.SelfAttribute("customer.shipping_country")
+    currency = "EUR"
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.SelfAttribute("product.sku")
+    name = factory.SelfAttribute("product.name")
+    quantity = 1
+    unit_price = factory.SelfAttribute("product.unit_price")
+    line_total = factory.LazyAttribute(lambda o: o.unit_price * o.quantity)
+
+
+class OrderLineAllocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderLineAllocation
+
+    line = factory.SubFactory(OrderLineFactory)
+    stock_item = factory.SubFactory(StockItemFactory, product=factory.SelfAttribute("..line.product"))
+    quantity = 1
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    order = factory.SubFactory(OrderFactory)
+    method = Payment.Method.BANK_TRANSFER
+    amount = Decimal("10.00")
+    status = Payment.Status.CAPTURED
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shipment
+
+    order = factory.SubFactory(OrderFactory)
+    carrier = "DHL"
+    tracking_number = factory.Sequence(lambda n: f"TRACK{n:08d}")
+
+
+class ShipmentLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShipmentLine
+
+    shipment = factory.SubFactory(ShipmentFactory)
+    order_line = factory.SubFactory(OrderLineFactory, order=factory.SelfAttribute("..shipment.order"))
+    quantity = 1
+
+
+class OrderNoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderNote
+
+    order = factory.SubFactory(OrderFactory)
+    author = factory.SubFactory(StaffFactory)
+    body = "Called the customer."
+
+
+class OrderEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderEvent
+
+    order = factory.SubFactory(OrderFactory)
+    type = OrderEvent.Type.NOTE_ADDED
+    message = "Something happened."

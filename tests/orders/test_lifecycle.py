@@ -1,0 +1,184 @@
+"""Every allowed and every forbidden transition of the order lifecycle, through the services."""
+
+import pytest
+
+from orders import lifecycle, services
+from orders.exceptions import InvalidOrder, TransitionNotAllowed
+from orders.models import Order, OrderEvent, OrderStatus, Payment
+from orders.permissions import Role
+
+S = OrderStatus
+EDGES = lifecycle.edges()
+INPUTS = {
+    "ship": {"carrier": "DHL", "tracking_number": "00340434161234567890"},
+    "hold": {"reason": "Customer asked us to wait"},
+    "cancel": {"reason": "Customer changed their mind"},
+}
+
+
+@pytest.fixture
+def prepare(order_in, place, stock, crew, staff):
+    """An order in ``state``, made only through the services, ready for ``transition``."""
+
+    def make(state, transition=None):
+        if state == S.BACKORDERED:
+            order = order_in("verified", stocked=False)
+            order = services.order_check_inventory(order=order, actor=crew.warehouse)
+            assert order.status == S.BACKORDERED
+            if transition == "allocate":
+                for line in order.lines.all():
+                    stock(line.product, line.quantity)
+            return order
+        if state == S.ON_HOLD:
+            order = order_in(S.PLACED)
+            return services.order_hold(order=order, actor=crew.clerk, reason="Waiting")
+        if state == S.CANCELLED:
+            order = order_in(S.ALLOCATED)
+            return services.order_cancel(order=order, actor=crew.clerk, reason="Duplicate")
+        if state == S.VERIFIED and transition == "backorder":
+            return order_in(S.VERIFIED, stocked=False)
+        order = order_in("checked" if transition == "verify" else state)
+        if transition == "mark_paid":
+            services.payment_record(
+                order=order, method=Payment.Method.CARD, amount=order.total, actor=crew.clerk
+            )
+        return order
+
+    return make
+
+
+def _fresh(order):
+    return Order.objects.get(pk=order.pk)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "target", "name"), EDGES, ids=[f"{s}-{n}->{t}" for s, t, n in EDGES])
+def test_every_allowed_transition(prepare, staff, source, target, name):
+    # given an order in the source state (for a release, held from the target state)
+    if name == "release_hold":
+        order = prepare(target, "hold")
+        order = services.order_hold(order=order, actor=staff[Role.MANAGER], reason="Check")
+    else:
+        order = prepare(source, name)
+    assert order.status == source
+    events_before = order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).count()
+
+    # when a manager runs the transition
+    result = services.order_transition(order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {}))
+
+    # then the order is in the target state, saved, with an event saying who moved it
+    assert result.status == target
+    assert _fresh(order).status == target
+    if source != target:
+        event = order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).latest("pk")
+        assert (event.from_status, event.to_status, event.actor) == (source, target, staff[Role.MANAGER])
+        assert order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).count() == events_before + 1
+
+
+ALLOWED = {(source, name) for source, _target, name in EDGES}
+FORBIDDEN = [
+    (state, name)
+    for state in S.values
+    for name in services.TRANSITION_SERVICES
+    if (state, name) not in ALLOWED
+    # "backorder" is the other outcome of the inventory check ("allocate").
+    and not (name == "backorder" and (state, "allocate") in ALLOWED)
+    and not (name == "allocate" and (state, "backorder") in ALLOWED)
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("state", "name"), FORBIDDEN, ids=[f"{s}-{n}" for s, n in FORBIDDEN])
+def test_every_forbidden_transition(prepare, staff, state, name):
+    # given an order in some state
+    order = prepare(state)
+    events_before = order.events.count()
+
+    # when a manager (who holds every permission) tries a move not allowed from there
+    with pytest.raises(TransitionNotAllowed) as error:
+        services.order_transition(order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {}))
+
+    # then nothing changed and the message says which state blocked it
+    assert _fresh(order).status == state
+    assert order.events.count() == events_before
+    assert str(order.number) in str(error.value)
+
+
+def test_forbidden_table_is_not_empty():
+    # A guard for the parametrisation above: every state forbids something.
+    assert {state for state, _name in FORBIDDEN} == set(S.values)
+
+
+@pytest.mark.django_db
+def test_verify_needs_lines(staff):
+    from tests.factories.orders import OrderFactory
+
+    order = OrderFactory()
+    with pytest.raises(TransitionNotAllowed, match="no lines"):
+        services.order_record_first_check(order=order, actor=staff[Role.CLERK])
+
+
+@pytest.mark.django_db
+def test_verify_refuses_a_zero_price(place, staff):
+    from tests.factories.inventory import ProductFactory
+
+    order = place([(ProductFactory(), 1)], unit_price=0)
+    with pytest.raises(TransitionNotAllowed, match="price above zero"):
+        services.order_record_first_check(order=order, actor=staff[Role.CLERK])
+
+
+@pytest.mark.django_db
+def test_cannot_mark_paid_until_captured_payments_cover_the_total(order_in, crew):
+    order = order_in(S.ALLOCATED)
+    with pytest.raises(TransitionNotAllowed, match="do not cover"):
+        services.order_mark_paid(order=order, actor=crew.clerk)
+    services.payment_record(order=order, method="card", amount=order.total - 1, actor=crew.clerk)
+    with pytest.raises(TransitionNotAllowed, match="do not cover"):
+        services.order_mark_paid(order=order, actor=crew.clerk)
+    services.payment_record(order=order, method="card", amount=1, actor=crew.clerk)
+    assert services.order_mark_paid(order=order, actor=crew.clerk).status == S.PAID
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tracking", ["", "   "])
+def test_cannot_ship_without_a_tracking_number(order_in, crew, tracking):
+    order = order_in(S.PACKED)
+    with pytest.raises(InvalidOrder, match="tracking number"):
+        services.order_ship(order=order, actor=crew.warehouse, carrier="DHL", tracking_number=tracking)
+    assert _fresh(order).status == S.PACKED
+    assert not order.shipments.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["hold", "cancel"])
+def test_hold_and_cancel_need_a_reason(order_in, crew, name):
+    order = order_in(S.PLACED)
+    with pytest.raises(InvalidOrder, match="reason"):
+        services.order_transition(order=order, name=name, actor=crew.clerk, reason=" ")
+    assert _fresh(order).status == S.PLACED
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("held_from", [S.PLACED, S.BACKORDERED, S.PAID, S.PACKED])
+def test_release_returns_to_where_the_order_was_held(prepare, crew, staff, held_from):
+    order = prepare(held_from)
+    order = services.order_hold(order=order, actor=crew.clerk, reason="Address check")
+    assert (order.status, order.held_from) == (S.ON_HOLD, held_from)
+    order = services.order_release_hold(order=order, actor=staff[Role.MANAGER])
+    assert (order.status, order.held_from) == (held_from, "")
+
+
+@pytest.mark.django_db
+def test_status_cannot_be_assigned_directly(order_in):
+    order = order_in(S.PLACED)
+    with pytest.raises(AttributeError, match="not allowed"):
+        order.status = S.SHIPPED
+
+
+@pytest.mark.django_db
+def test_order_numbers_are_human_readable_and_tokens_long(place):
+    first, second = place(), place()
+    assert first.number == f"ORD-{first.pk:06d}"
+    assert first.tracking_token != second.tracking_token
+    # 24 random bytes, URL-safe base64: 192 bits.
+    assert len(first.tracking_token) >= 32
