@@ -63,10 +63,14 @@ def sync_staff_groups(apps) -> None:
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate finishes; groups need them now.
+    # The historical registry has no models_module, which create_permissions insists on.
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = original or True
+        try:
+            create_permissions(app_config, apps=apps, verbosity=0)
+        finally:
+            app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -1,0 +1,97 @@
+"""Two people acting on one order at once: exactly one of them succeeds."""
+
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django_fsm import ConcurrentTransition
+
+from inventory.models import StockItem
+from orders import services
+from orders.exceptions import OrderChanged
+from orders.models import Order, OrderEvent, OrderStatus
+
+S = OrderStatus
+
+
+def race(*actions):
+    """Run each action in its own thread and database connection, released together."""
+    barrier = threading.Barrier(len(actions))
+    outcomes = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = action()
+        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+@pytest.mark.django_db
+def test_a_stale_instance_cannot_save_a_transition():
+    # The optimistic lock (ConcurrentTransitionMixin) under the row lock: even code
+    # that skipped the services could not apply two transitions from one state.
+    from tests.factories.orders import OrderFactory
+
+    first = OrderFactory()
+    second = Order.objects.get(pk=first.pk)
+    first.hold()
+    first.save()
+    second.cancel()
+    with pytest.raises(ConcurrentTransition), transaction.atomic():
+        second.save()
+    assert Order.objects.get(pk=first.pk).status == S.ON_HOLD
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(5))
+def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
+    # given a packed order that two people have open
+    order = order_in(S.PACKED)
+    item = StockItem.objects.get(product=order.lines.get().product)
+    ship_view, cancel_view = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
+
+    # when the warehouse ships it while a clerk cancels it, twice each
+    outcomes = race(
+        lambda: services.order_ship(order=ship_view, actor=crew.warehouse, carrier="DHL", tracking_number="A1"),
+        lambda: services.order_cancel(order=cancel_view, actor=crew.clerk, reason="Customer request"),
+        lambda: services.order_ship(order=ship_view, actor=crew.warehouse, carrier="UPS", tracking_number="B2"),
+        lambda: services.order_cancel(order=cancel_view, actor=crew.clerk, reason="Duplicate"),
+    )
+
+    # then exactly one succeeded, the others were told the order changed
+    winners = [o for o in outcomes if isinstance(o, Order)]
+    losers = [o for o in outcomes if isinstance(o, OrderChanged)]
+    assert len(winners) == 1, outcomes
+    assert len(losers) == 3, outcomes
+    final = Order.objects.get(pk=order.pk)
+    assert final.status == winners[0].status
+    # and the stock and the timeline tell one story
+    item.refresh_from_db()
+    assert item.allocated == 0
+    assert item.on_hand == (0 if final.status == S.SHIPPED else order.lines.get().quantity)
+    assert order.shipments.count() == (1 if final.status == S.SHIPPED else 0)
+    assert order.events.filter(type=OrderEvent.Type.STATUS_CHANGED, from_status=S.PACKED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_verifiers_at_once_verify_once(place, crew, staff):
+    order = services.order_record_first_check(order=place(), actor=crew.clerk)
+    views = [Order.objects.get(pk=order.pk) for _ in range(2)]
+    outcomes = race(
+        lambda: services.order_verify(order=views[0], actor=staff["verifier"]),
+        lambda: services.order_verify(order=views[1], actor=staff["manager"]),
+    )
+    assert sorted(type(o).__name__ for o in outcomes) == ["Order", "OrderChanged"]
+    assert order.events.filter(to_status=S.VERIFIED).count() == 1

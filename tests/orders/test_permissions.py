@@ -1,0 +1,131 @@
+"""Which staff group may run which transition, and the four-eyes rule of verification."""
+
+import pytest
+from django.test import override_settings
+
+from orders import services
+from orders.exceptions import TransitionForbidden, TransitionNotAllowed
+from orders.models import Order, OrderStatus, Payment
+from orders.permissions import TRANSITION_PERMISSIONS, Role
+
+S = OrderStatus
+
+# transition -> (state to prepare the order in, permission that guards it)
+CASES = {
+    "record_first_check": (S.PLACED, "check_order"),
+    "verify": ("checked", "verify_order"),
+    "allocate": (S.VERIFIED, "allocate_order"),
+    "mark_paid": ("allocated+payment", "record_payment"),
+    "start_picking": (S.PAID, "fulfil_order"),
+    "pack": (S.PICKING, "fulfil_order"),
+    "ship": (S.PACKED, "ship_order"),
+    "mark_delivered": (S.SHIPPED, "ship_order"),
+    "complete": (S.DELIVERED, "complete_order"),
+    "hold": (S.PAID, "hold_order"),
+    "release_hold": ("held", "hold_order"),
+    "cancel": (S.ALLOCATED, "cancel_order"),
+}
+INPUTS = {
+    "ship": {"carrier": "UPS", "tracking_number": "1Z999"},
+    "hold": {"reason": "Wait"},
+    "cancel": {"reason": "Duplicate"},
+}
+TABLE = [(name, role) for name in CASES for role in Role.ALL]
+
+
+def test_every_transition_is_covered_by_the_table():
+    assert set(CASES) | {"backorder"} == set(services.TRANSITION_SERVICES)
+    assert {perm for _state, perm in CASES.values()} == set(TRANSITION_PERMISSIONS)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), TABLE, ids=[f"{n}-{r}" for n, r in TABLE])
+def test_transition_permission_per_group(order_in, crew, staff, name, role):
+    # given an order ready for the transition
+    state, codename = CASES[name]
+    if state == "allocated+payment":
+        order = order_in(S.ALLOCATED)
+        services.payment_record(order=order, method=Payment.Method.CARD, amount=order.total, actor=crew.clerk)
+    elif state == "held":
+        order = services.order_hold(order=order_in(S.PAID), actor=crew.clerk, reason="Wait")
+    else:
+        order = order_in(state)
+    before = order.status
+    allowed = role == Role.MANAGER or role in TRANSITION_PERMISSIONS[codename][1]
+    actor = staff[role]
+
+    # when a member of the group tries it
+    if allowed:
+        result = services.order_transition(order=order, name=name, actor=actor, **INPUTS.get(name, {}))
+        # then it happens
+        assert result.status != before or name == "record_first_check"
+        assert result.events.latest("pk").actor == actor
+    else:
+        with pytest.raises(TransitionForbidden, match="You may not"):
+            services.order_transition(order=order, name=name, actor=actor, **INPUTS.get(name, {}))
+        # then nothing changes
+        fresh = Order.objects.get(pk=order.pk)
+        assert fresh.status == before
+        assert not order.shipments.exists() or name != "ship"
+
+
+@pytest.mark.django_db
+def test_only_the_roles_transitions_are_offered(order_in, staff):
+    order = order_in(S.PACKED)
+    # shipping needs a tracked shipment first, so the warehouse is offered hold only
+    assert set(services.available_transitions(order=order, actor=staff[Role.WAREHOUSE])) == {"hold"}
+    assert set(services.available_transitions(order=order, actor=staff[Role.CLERK])) == {"hold", "cancel"}
+    assert services.available_transitions(order=order, actor=staff[Role.RETURNS]) == []
+
+
+class TestFourEyes:
+    @pytest.mark.django_db
+    def test_the_first_checker_cannot_confirm_their_own_check(self, place, staff):
+        order = place()
+        verifier = staff[Role.VERIFIER]
+        order = services.order_record_first_check(order=order, actor=verifier)
+        with pytest.raises(TransitionForbidden, match="someone other than the first checker"):
+            services.order_verify(order=order, actor=verifier)
+        assert Order.objects.get(pk=order.pk).status == S.PLACED
+
+    @pytest.mark.django_db
+    def test_a_second_person_confirms(self, place, staff):
+        order = services.order_record_first_check(order=place(), actor=staff[Role.CLERK])
+        order = services.order_verify(order=order, actor=staff[Role.VERIFIER])
+        assert order.status == S.VERIFIED
+        assert (order.first_checked_by, order.verified_by) == (staff[Role.CLERK], staff[Role.VERIFIER])
+
+    @pytest.mark.django_db
+    def test_verification_needs_a_first_check(self, place, staff):
+        with pytest.raises(TransitionNotAllowed, match="first check"):
+            services.order_verify(order=place(), actor=staff[Role.VERIFIER])
+
+    @pytest.mark.django_db
+    def test_the_first_check_is_recorded_once(self, place, staff):
+        order = services.order_record_first_check(order=place(), actor=staff[Role.CLERK])
+        with pytest.raises(TransitionNotAllowed, match="already had its first check"):
+            services.order_record_first_check(order=order, actor=staff["clerk2"])
+
+    @pytest.mark.django_db
+    @override_settings(ORDERS_SECOND_CHECK_WAIVED_BELOW="50.00")
+    def test_small_orders_may_be_verified_by_one_person(self, place, staff):
+        from tests.factories.inventory import ProductFactory
+
+        small = place([(ProductFactory(unit_price="10.00"), 2)])
+        assert small.total < 50
+        order = services.order_verify(order=small, actor=staff[Role.VERIFIER])
+        assert order.status == S.VERIFIED
+        assert order.events.latest("pk").data == {"second_check_waived": True}
+
+    @pytest.mark.django_db
+    @override_settings(ORDERS_SECOND_CHECK_WAIVED_BELOW="50.00")
+    def test_orders_at_or_above_the_threshold_still_need_two(self, place, staff):
+        from tests.factories.inventory import ProductFactory
+
+        big = place([(ProductFactory(unit_price="25.00"), 2)])
+        assert big.total >= 50
+        with pytest.raises(TransitionNotAllowed, match="first check"):
+            services.order_verify(order=big, actor=staff[Role.VERIFIER])
+        order = services.order_record_first_check(order=big, actor=staff[Role.VERIFIER])
+        with pytest.raises(TransitionForbidden):
+            services.order_verify(order=order, actor=staff[Role.VERIFIER])
