@@ -35,7 +35,9 @@ class StockItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["product", "warehouse"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(free=F("on_hand") - F("allocated"))
+        return (
+            super().get_queryset(request).annotate(free=F("on_hand") - F("allocated"))
+        )
 
     @admin.display(ordering="free", description="available")
     def available(self, obj: StockItem) -> int:

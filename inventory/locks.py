@@ -8,7 +8,9 @@ from django.db.models import Q, QuerySet
 from inventory.models import StockItem
 
 
-def lock_stock_items(*, ids: Iterable[int] = (), product_ids: Iterable[int] = ()) -> dict[int, StockItem]:
+def lock_stock_items(
+    *, ids: Iterable[int] = (), product_ids: Iterable[int] = ()
+) -> dict[int, StockItem]:
     """Lock the stock rows with these ids or of these products, in pk order; return them by id."""
     ids, product_ids = set(ids), set(product_ids)
     qs: QuerySet[StockItem] = StockItem.objects.none()

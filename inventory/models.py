@@ -59,7 +59,9 @@ class Warehouse(models.Model):
 class StockItem(models.Model):
     """How many units of one product a warehouse holds and how many are promised."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_items")
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="stock_items"
+    )
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, related_name="stock_items"
     )
@@ -73,11 +75,14 @@ class StockItem(models.Model):
         verbose_name_plural = _("stock items")
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "warehouse"], name="stockitem_one_per_product_warehouse"
+                fields=["product", "warehouse"],
+                name="stockitem_one_per_product_warehouse",
             ),
             # The last line of defence against overselling: the database refuses
             # any write that would make stock negative or over-allocated.
-            models.CheckConstraint(condition=Q(on_hand__gte=0), name="stockitem_on_hand_gte_0"),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=0), name="stockitem_on_hand_gte_0"
+            ),
             models.CheckConstraint(
                 condition=Q(allocated__gte=0), name="stockitem_allocated_gte_0"
             ),
@@ -115,7 +120,9 @@ class StockMovement(models.Model):
     on_hand_delta = models.IntegerField(_("change on hand"), default=0)
     allocated_delta = models.IntegerField(_("change allocated"), default=0)
     # The order number, receipt or count the movement belongs to.
-    reference = models.CharField(_("reference"), max_length=64, blank=True, db_index=True)
+    reference = models.CharField(
+        _("reference"), max_length=64, blank=True, db_index=True
+    )
     reason = models.CharField(_("reason"), max_length=255, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,

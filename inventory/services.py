@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import F
 
-from inventory.exceptions import InsufficientStock, InvalidQuantity, InventoryError, Shortage
+from inventory.exceptions import (
+    InsufficientStock,
+    InvalidQuantity,
+    InventoryError,
+    Shortage,
+)
 from inventory.locks import lock_stock_items
 from inventory.models import Product, StockItem, StockMovement, Warehouse
 
@@ -86,7 +91,9 @@ def _candidates(items: dict[int, StockItem], product_id: int) -> list[StockItem]
         for i in items.values()
         if i.product_id == product_id and i.warehouse.active and i.available > 0
     ]
-    return sorted(usable, key=lambda i: (not i.warehouse.is_default, -i.available, i.pk))
+    return sorted(
+        usable, key=lambda i: (not i.warehouse.is_default, -i.available, i.pk)
+    )
 
 
 def stock_allocate(
@@ -129,7 +136,9 @@ def stock_allocate(
                     actor=actor,
                     reference=reference,
                 )
-                allocations.append(Allocation(key=r.key, stock_item_id=item.pk, quantity=take))
+                allocations.append(
+                    Allocation(key=r.key, stock_item_id=item.pk, quantity=take)
+                )
                 remaining -= take
                 if remaining == 0:
                     break
@@ -137,7 +146,13 @@ def stock_allocate(
 
 
 def _apply_to_allocations(
-    *, allocations: list[Allocation], kind: str, consume: bool, actor, reference: str, reason: str
+    *,
+    allocations: list[Allocation],
+    kind: str,
+    consume: bool,
+    actor,
+    reference: str,
+    reason: str,
 ) -> None:
     with transaction.atomic():
         items = lock_stock_items(ids={a.stock_item_id for a in allocations})
@@ -155,7 +170,9 @@ def _apply_to_allocations(
             )
 
 
-def stock_release(*, allocations: list[Allocation], actor, reference: str, reason: str) -> None:
+def stock_release(
+    *, allocations: list[Allocation], actor, reference: str, reason: str
+) -> None:
     """Give allocated units back to free stock (an order was cancelled or changed)."""
     _apply_to_allocations(
         allocations=allocations,
@@ -180,13 +197,21 @@ def stock_ship(*, allocations: list[Allocation], actor, reference: str) -> None:
 
 
 def stock_receive(
-    *, product: Product, warehouse: Warehouse, quantity: int, actor, reference: str, reason: str = ""
+    *,
+    product: Product,
+    warehouse: Warehouse,
+    quantity: int,
+    actor,
+    reference: str,
+    reason: str = "",
 ) -> StockItem:
     """Goods arrived: add on-hand stock, creating the stock row if needed."""
     if quantity < 1:
         raise InvalidQuantity("A receipt needs a quantity of at least one.")
     with transaction.atomic():
-        item, _created = StockItem.objects.get_or_create(product=product, warehouse=warehouse)
+        item, _created = StockItem.objects.get_or_create(
+            product=product, warehouse=warehouse
+        )
         item = lock_stock_items(ids=[item.pk])[item.pk]
         _move(
             item=item,

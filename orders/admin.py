@@ -23,12 +23,26 @@ from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["sku", "name", "quantity", "unit_price", "line_total", "backordered_quantity"]
+    fields = [
+        "sku",
+        "name",
+        "quantity",
+        "unit_price",
+        "line_total",
+        "backordered_quantity",
+    ]
 
 
 class PaymentInline(ReadOnlyInline):
     model = Payment
-    fields = ["method", "amount", "amount_refunded", "status", "reference", "created_at"]
+    fields = [
+        "method",
+        "amount",
+        "amount_refunded",
+        "status",
+        "reference",
+        "created_at",
+    ]
 
 
 class ShipmentInline(ReadOnlyInline):
@@ -43,7 +57,15 @@ class OrderNoteInline(ReadOnlyInline):
 
 class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    fields = ["created_at", "type", "actor", "from_status", "to_status", "message", "customer_visible"]
+    fields = [
+        "created_at",
+        "type",
+        "actor",
+        "from_status",
+        "to_status",
+        "message",
+        "customer_visible",
+    ]
     ordering = ["-created_at", "-pk"]
 
 
@@ -66,7 +88,9 @@ def _bulk(name: str, label: str):
             except OrderError as exc:
                 failed.append(str(exc))
         if done:
-            modeladmin.message_user(request, _("%(n)d order(s) updated.") % {"n": done}, messages.SUCCESS)
+            modeladmin.message_user(
+                request, _("%(n)d order(s) updated.") % {"n": done}, messages.SUCCESS
+            )
         for message in failed:
             modeladmin.message_user(request, message, messages.ERROR)
 
@@ -78,12 +102,33 @@ def _bulk(name: str, label: str):
 class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["status"]
     fsm_forms = {"hold": ReasonForm, "cancel": ReasonForm, "ship": ShipForm}
-    list_display = ["number", "customer", "channel", "status", "total", "currency", "placed_at", "ship_by"]
+    list_display = [
+        "number",
+        "customer",
+        "channel",
+        "status",
+        "total",
+        "currency",
+        "placed_at",
+        "ship_by",
+    ]
     list_filter = ["status", "channel", "placed_at", "ship_by"]
-    search_fields = ["number", "customer__email", "customer__name", "lines__sku", "shipments__tracking_number"]
+    search_fields = [
+        "number",
+        "customer__email",
+        "customer__name",
+        "lines__sku",
+        "shipments__tracking_number",
+    ]
     list_select_related = ["customer"]
     date_hierarchy = "placed_at"
-    inlines = [OrderLineInline, PaymentInline, ShipmentInline, OrderNoteInline, OrderEventInline]
+    inlines = [
+        OrderLineInline,
+        PaymentInline,
+        ShipmentInline,
+        OrderNoteInline,
+        OrderEventInline,
+    ]
     actions = [
         _bulk("allocate", _("Run the inventory check")),
         _bulk("start_picking", _("Start picking")),
@@ -91,16 +136,57 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         _bulk("mark_delivered", _("Mark delivered")),
     ]
     fieldsets = [
-        (None, {"fields": ["number", "status", "held_from", "channel", "channel_reference", "customer"]}),
-        (_("Addresses"), {"fields": ["shipping_address", "shipping_country", "billing_address"]}),
-        (_("Dates"), {"fields": ["placed_at", "ship_by", "estimated_delivery", "status_changed_at"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "status",
+                    "held_from",
+                    "channel",
+                    "channel_reference",
+                    "customer",
+                ]
+            },
+        ),
+        (
+            _("Addresses"),
+            {"fields": ["shipping_address", "shipping_country", "billing_address"]},
+        ),
+        (
+            _("Dates"),
+            {
+                "fields": [
+                    "placed_at",
+                    "ship_by",
+                    "estimated_delivery",
+                    "status_changed_at",
+                ]
+            },
+        ),
         (
             _("Money"),
-            {"fields": ["currency", "subtotal", "discount_total", "shipping_total", "tax_total", "total"]},
+            {
+                "fields": [
+                    "currency",
+                    "subtotal",
+                    "discount_total",
+                    "shipping_total",
+                    "tax_total",
+                    "total",
+                ]
+            },
         ),
         (
             _("Verification"),
-            {"fields": ["first_checked_by", "first_checked_at", "verified_by", "verified_at"]},
+            {
+                "fields": [
+                    "first_checked_by",
+                    "first_checked_at",
+                    "verified_by",
+                    "verified_at",
+                ]
+            },
         ),
     ]
 
@@ -126,19 +212,33 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         # "backorder" is an outcome of the inventory check, not a separate button.
         return transition.name != "backorder"
 
-    def _apply_fsm_transition(self, *, obj, transition_name, request, kwargs=None) -> bool:
+    def _apply_fsm_transition(
+        self, *, obj, transition_name, request, kwargs=None
+    ) -> bool:
         try:
-            services.order_transition(order=obj, name=transition_name, actor=request.user, **(kwargs or {}))
+            services.order_transition(
+                order=obj, name=transition_name, actor=request.user, **(kwargs or {})
+            )
         except OrderError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return False
-        self.message_user(request, _("Order %(n)s updated.") % {"n": obj.number}, messages.SUCCESS)
+        self.message_user(
+            request, _("Order %(n)s updated.") % {"n": obj.number}, messages.SUCCESS
+        )
         return True
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["order", "method", "amount", "amount_refunded", "status", "reference", "created_at"]
+    list_display = [
+        "order",
+        "method",
+        "amount",
+        "amount_refunded",
+        "status",
+        "reference",
+        "created_at",
+    ]
     list_filter = ["method", "status"]
     search_fields = ["order__number", "reference", "order__customer__email"]
     list_select_related = ["order"]
@@ -173,7 +273,16 @@ class OrderNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["created_at", "order", "type", "actor", "from_status", "to_status", "customer_visible", "message"]
+    list_display = [
+        "created_at",
+        "order",
+        "type",
+        "actor",
+        "from_status",
+        "to_status",
+        "customer_visible",
+        "message",
+    ]
     list_filter = ["type", "customer_visible", "to_status"]
     search_fields = ["order__number", "message"]
     list_select_related = ["order", "actor"]

@@ -28,9 +28,10 @@ def has_lines(order) -> bool:
 
 @condition(_("Every line needs a quantity of at least one and a price above zero."))
 def lines_are_priced(order) -> bool:
-    return not order.lines.filter(quantity__lt=1).exists() and not order.lines.filter(
-        unit_price__lte=0
-    ).exists()
+    return (
+        not order.lines.filter(quantity__lt=1).exists()
+        and not order.lines.filter(unit_price__lte=0).exists()
+    )
 
 
 @condition(_("The order has already had its first check."))
@@ -44,7 +45,11 @@ def second_check_waived(order) -> bool:
     return threshold > 0 and order.total < threshold
 
 
-@condition(_("The order needs a first check by another staff member before it can be verified."))
+@condition(
+    _(
+        "The order needs a first check by another staff member before it can be verified."
+    )
+)
 def first_check_done_or_waived(order) -> bool:
     return order.first_checked_by_id is not None or second_check_waived(order)
 

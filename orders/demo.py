@@ -71,7 +71,9 @@ def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     raise ValueError(f"{to!r} is not a step of the happy path")
 
 
-def advance(order: Order, to: str, *, crew: Crew, rng: random.Random | None = None) -> Order:
+def advance(
+    order: Order, to: str, *, crew: Crew, rng: random.Random | None = None
+) -> Order:
     """Walk a freshly placed order along the happy path until it is in ``to``."""
     rng = rng or random.Random(0)
     for target in PATH[1 : PATH.index(to) + 1]:

@@ -44,7 +44,11 @@ def order_placed(*, order: Order, actor) -> OrderEvent:
         type=T.PLACED,
         actor=actor,
         message=f"Order placed via {order.get_channel_display()}.",
-        data={"channel": order.channel, "total": _money(order.total), "currency": order.currency},
+        data={
+            "channel": order.channel,
+            "total": _money(order.total),
+            "currency": order.currency,
+        },
         customer_visible=True,
         to_status=order.status,
     )
@@ -90,7 +94,9 @@ def stock_allocated(*, order: Order, actor, allocations: list[dict]) -> OrderEve
     )
 
 
-def stock_released(*, order: Order, actor, allocations: list[dict], reason: str) -> OrderEvent:
+def stock_released(
+    *, order: Order, actor, allocations: list[dict], reason: str
+) -> OrderEvent:
     return _record(
         order=order,
         type=T.STOCK_RELEASED,
@@ -120,11 +126,17 @@ def payment_recorded(*, order: Order, actor, payment) -> OrderEvent:
             f"{payment.get_method_display()} payment of {_money(payment.amount)} "
             f"{order.currency} recorded as {payment.get_status_display().lower()}."
         ),
-        data={"payment_id": payment.pk, "amount": _money(payment.amount), "status": payment.status},
+        data={
+            "payment_id": payment.pk,
+            "amount": _money(payment.amount),
+            "status": payment.status,
+        },
     )
 
 
-def refund_due(*, order: Order, actor, payment, amount: Decimal, reason: str) -> OrderEvent:
+def refund_due(
+    *, order: Order, actor, payment, amount: Decimal, reason: str
+) -> OrderEvent:
     return _record(
         order=order,
         type=T.REFUND_DUE,

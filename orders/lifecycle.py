@@ -33,6 +33,9 @@ def mermaid() -> str:
         f"    [*] --> {OrderStatus.PLACED.value}",
     ]
     lines += [f"    {source} --> {target}: {name}" for source, target, name in edges()]
-    lines += [f"    {OrderStatus.COMPLETED.value} --> [*]", f"    {OrderStatus.CANCELLED.value} --> [*]"]
+    lines += [
+        f"    {OrderStatus.COMPLETED.value} --> [*]",
+        f"    {OrderStatus.CANCELLED.value} --> [*]",
+    ]
     lines += ["```", ""]
     return "\n".join(lines)

@@ -80,9 +80,13 @@ class Customer(models.Model):
     email = models.EmailField(_("email"), db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     shipping_address = models.TextField(_("shipping address"))
-    shipping_country = models.CharField(_("shipping country"), max_length=2, default="DE")
+    shipping_country = models.CharField(
+        _("shipping country"), max_length=2, default="DE"
+    )
     billing_address = models.TextField(
-        _("billing address"), blank=True, help_text=_("Empty when it is the shipping address.")
+        _("billing address"),
+        blank=True,
+        help_text=_("Empty when it is the shipping address."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -98,8 +102,9 @@ class Customer(models.Model):
 class Order(ConcurrentTransitionMixin, models.Model):
     """One customer order, from placement to completion."""
 
-    # Assigned from the primary key right after insert (ORD-000123).
-    number = models.CharField(
+    # Assigned from the primary key right after insert (ORD-000123); NULL only
+    # inside that transaction, and NULLs do not collide under the unique index.
+    number = models.CharField(  # noqa: DJ001
         _("number"), max_length=20, unique=True, null=True, editable=False
     )
     tracking_token = models.CharField(
@@ -110,11 +115,19 @@ class Order(ConcurrentTransitionMixin, models.Model):
         _("channel reference"),
         max_length=200,
         blank=True,
-        help_text=_("The store's order id, the email's subject, the caller's reference."),
+        help_text=_(
+            "The store's order id, the email's subject, the caller's reference."
+        ),
     )
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="orders"
+    )
     status = FSMField(
-        _("status"), default=S.PLACED, choices=OrderStatus.choices, protected=True, db_index=True
+        _("status"),
+        default=S.PLACED,
+        choices=OrderStatus.choices,
+        protected=True,
+        db_index=True,
     )
     held_from = models.CharField(
         _("held from"), max_length=20, choices=OrderStatus.choices, blank=True
@@ -123,17 +136,25 @@ class Order(ConcurrentTransitionMixin, models.Model):
     shipping_country = models.CharField(_("shipping country"), max_length=2)
     billing_address = models.TextField(_("billing address"), blank=True)
     ship_by = models.DateField(_("promised ship-by date"), null=True, blank=True)
-    estimated_delivery = models.DateField(_("estimated delivery date"), null=True, blank=True)
+    estimated_delivery = models.DateField(
+        _("estimated delivery date"), null=True, blank=True
+    )
     currency = models.CharField(_("currency"), max_length=3)
-    subtotal = models.DecimalField(_("subtotal"), max_digits=12, decimal_places=2, default=ZERO)
+    subtotal = models.DecimalField(
+        _("subtotal"), max_digits=12, decimal_places=2, default=ZERO
+    )
     discount_total = models.DecimalField(
         _("discount"), max_digits=12, decimal_places=2, default=ZERO
     )
     shipping_total = models.DecimalField(
         _("shipping"), max_digits=12, decimal_places=2, default=ZERO
     )
-    tax_total = models.DecimalField(_("tax"), max_digits=12, decimal_places=2, default=ZERO)
-    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, default=ZERO)
+    tax_total = models.DecimalField(
+        _("tax"), max_digits=12, decimal_places=2, default=ZERO
+    )
+    total = models.DecimalField(
+        _("total"), max_digits=12, decimal_places=2, default=ZERO
+    )
     first_checked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -157,16 +178,23 @@ class Order(ConcurrentTransitionMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(default=timezone.now, db_index=True)
-    placed_at = models.DateTimeField(_("placed at"), default=timezone.now, db_index=True)
+    placed_at = models.DateTimeField(
+        _("placed at"), default=timezone.now, db_index=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
         verbose_name = _("order")
         verbose_name_plural = _("orders")
-        permissions = [(codename, label) for codename, (label, _r) in TRANSITION_PERMISSIONS.items()]
+        permissions = [
+            (codename, label)
+            for codename, (label, _r) in TRANSITION_PERMISSIONS.items()
+        ]
         constraints = [
-            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(total__gte=0), name="order_total_not_negative"
+            ),
         ]
         indexes = [models.Index(fields=["status", "placed_at"])]
 
@@ -193,7 +221,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=S.PLACED,
         target=S.PLACED,
-        conditions=[conditions.has_lines, conditions.lines_are_priced, conditions.not_yet_checked],
+        conditions=[
+            conditions.has_lines,
+            conditions.lines_are_priced,
+            conditions.not_yet_checked,
+        ],
         permission=perm("check_order"),
         custom={"label": _("Record first check")},
     )
@@ -380,7 +412,9 @@ class OrderLine(models.Model):
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="orderline_quantity_gte_1"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="orderline_quantity_gte_1"
+            ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="orderline_unit_price_not_negative"
             ),
@@ -393,9 +427,13 @@ class OrderLine(models.Model):
 class OrderLineAllocation(models.Model):
     """Units of a line reserved in one warehouse's stock."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    line = models.ForeignKey(
+        OrderLine, on_delete=models.CASCADE, related_name="allocations"
+    )
     stock_item = models.ForeignKey(
-        "inventory.StockItem", on_delete=models.PROTECT, related_name="order_allocations"
+        "inventory.StockItem",
+        on_delete=models.PROTECT,
+        related_name="order_allocations",
     )
     quantity = models.PositiveIntegerField(_("quantity"))
 
@@ -408,7 +446,8 @@ class OrderLineAllocation(models.Model):
                 condition=Q(quantity__gte=1), name="orderlineallocation_quantity_gte_1"
             ),
             models.UniqueConstraint(
-                fields=["line", "stock_item"], name="orderlineallocation_one_per_stock_item"
+                fields=["line", "stock_item"],
+                name="orderlineallocation_one_per_stock_item",
             ),
         ]
 
@@ -445,7 +484,11 @@ class Payment(models.Model):
     )
     reference = models.CharField(_("reference"), max_length=200, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -455,15 +498,20 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
             models.CheckConstraint(
-                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=models.F("amount")),
+                condition=Q(amount__gt=0), name="payment_amount_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0)
+                & Q(amount_refunded__lte=models.F("amount")),
                 name="payment_refund_within_amount",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_method_display()} {self.amount} ({self.get_status_display()})"
+        return (
+            f"{self.get_method_display()} {self.amount} ({self.get_status_display()})"
+        )
 
 
 class Shipment(models.Model):
@@ -473,7 +521,11 @@ class Shipment(models.Model):
     carrier = models.CharField(_("carrier"), max_length=60)
     tracking_number = models.CharField(_("tracking number"), max_length=100)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -489,7 +541,9 @@ class Shipment(models.Model):
 class ShipmentLine(models.Model):
     """How many units of an order line travel in a shipment."""
 
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="lines"
+    )
     order_line = models.ForeignKey(
         OrderLine, on_delete=models.PROTECT, related_name="shipment_lines"
     )
@@ -498,7 +552,9 @@ class ShipmentLine(models.Model):
     class Meta:
         ordering = ["shipment", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gte=1), name="shipmentline_quantity_gte_1"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="shipmentline_quantity_gte_1"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -550,7 +606,9 @@ class OrderEvent(models.Model):
         related_name="+",
         help_text=_("Empty when the system acted."),
     )
-    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    from_status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, blank=True
+    )
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     message = models.TextField(_("message"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)

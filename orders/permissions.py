@@ -19,7 +19,10 @@ class Role:
 
 # codename -> (description, roles other than manager that hold it)
 TRANSITION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "check_order": (_("Can record the first check of an order"), (Role.CLERK, Role.VERIFIER)),
+    "check_order": (
+        _("Can record the first check of an order"),
+        (Role.CLERK, Role.VERIFIER),
+    ),
     "verify_order": (_("Can confirm the second check of an order"), (Role.VERIFIER,)),
     "allocate_order": (
         _("Can run the inventory check of an order"),
@@ -46,7 +49,11 @@ def perm(codename: str) -> str:
 # Model permissions each role holds in addition to its transitions, so the admin
 # shows what the role works with. Every role may view orders, stock and returns.
 MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    Role.CLERK: ("orders.change_order", "orders.add_customer", "orders.change_customer"),
+    Role.CLERK: (
+        "orders.change_order",
+        "orders.add_customer",
+        "orders.change_customer",
+    ),
     Role.VERIFIER: ("orders.change_order",),
     Role.WAREHOUSE: ("orders.change_order",),
     Role.RETURNS: ("orders.change_order",),
@@ -80,7 +87,9 @@ def sync_staff_groups(apps) -> None:
         found = []
         for name in names:
             app_label, codename = name.split(".")
-            found.append(staff_perms.get(content_type__app_label=app_label, codename=codename))
+            found.append(
+                staff_perms.get(content_type__app_label=app_label, codename=codename)
+            )
         return found
 
     viewing = list(staff_perms.filter(codename__startswith="view_"))
@@ -94,4 +103,6 @@ def sync_staff_groups(apps) -> None:
             for codename, (_label, roles) in TRANSITION_PERMISSIONS.items()
             if role in roles
         ]
-        group.permissions.set([*viewing, *lookup(transitions), *lookup(MODEL_PERMISSIONS.get(role, ()))])
+        group.permissions.set(
+            [*viewing, *lookup(transitions), *lookup(MODEL_PERMISSIONS.get(role, ()))]
+        )

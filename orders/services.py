@@ -129,7 +129,9 @@ def order_place(
                 for line in lines
                 for price in [
                     to_money(
-                        line.product.unit_price if line.unit_price is None else line.unit_price,
+                        line.product.unit_price
+                        if line.unit_price is None
+                        else line.unit_price,
                         what=f"The price of {line.product.sku}",
                     )
                 ]
@@ -147,9 +149,13 @@ def order_place(
 # ------------------------------------------------------------------------------
 def _lock(order: Order) -> Order:
     """Lock the order's row and make sure it is still in the state the caller saw."""
-    fresh = Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    fresh = (
+        Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+    )
     if fresh.status != order.status:
-        raise OrderChanged(number=fresh.number, expected=order.status, actual=fresh.status)
+        raise OrderChanged(
+            number=fresh.number, expected=order.status, actual=fresh.status
+        )
     return fresh
 
 
@@ -160,7 +166,9 @@ def _label(order: Order, name: str) -> str:
     return name.replace("_", " ")
 
 
-def transition_check(*, order: Order, name: str, actor, check_conditions: bool = True) -> None:
+def transition_check(
+    *, order: Order, name: str, actor, check_conditions: bool = True
+) -> None:
     """Raise unless ``actor`` may run transition ``name`` on ``order`` as it is now."""
     method = getattr(order, name)
     if not can_proceed(method, check_conditions=False):
@@ -170,7 +178,9 @@ def transition_check(*, order: Order, name: str, actor, check_conditions: bool =
         )
     reasons = conditions.unmet(order, method) if check_conditions else []
     if reasons:
-        raise TransitionNotAllowed(f"Order {order.number} cannot {_label(order, name)} yet:", reasons)
+        raise TransitionNotAllowed(
+            f"Order {order.number} cannot {_label(order, name)} yet:", reasons
+        )
     if actor is not None:
         transition = method._django_fsm.get_transition(order.status)
         if not transition.has_perm(order, actor):
@@ -204,7 +214,9 @@ def _fire(
     except ConcurrentTransition as exc:
         # Only reachable if the row lock was bypassed; the conditional update still
         # guarantees one winner.
-        raise OrderChanged(number=order.number, expected=source, actual="changed") from exc
+        raise OrderChanged(
+            number=order.number, expected=source, actual="changed"
+        ) from exc
     event = events.status_changed(
         order=order,
         actor=actor,
@@ -247,7 +259,9 @@ def order_verify(*, order: Order, actor) -> Order:
             "verify",
             actor=actor,
             by=actor,
-            message="Order details confirmed." if not waived else "Order verified (single check).",
+            message="Order details confirmed."
+            if not waived
+            else "Order verified (single check).",
             data={"second_check_waived": waived},
             notify=Kind.VERIFIED,
         )
@@ -259,7 +273,9 @@ def order_verify(*, order: Order, actor) -> Order:
 # ------------------------------------------------------------------------------
 def _allocations_of(order: Order) -> list[inventory.Allocation]:
     return [
-        inventory.Allocation(key=a.line_id, stock_item_id=a.stock_item_id, quantity=a.quantity)
+        inventory.Allocation(
+            key=a.line_id, stock_item_id=a.stock_item_id, quantity=a.quantity
+        )
         for a in OrderLineAllocation.objects.filter(line__order=order)
     ]
 
@@ -279,7 +295,9 @@ def order_check_inventory(*, order: Order, actor) -> Order:
         name = "allocate"
         transition_check(order=order, name=name, actor=actor)
         requests = [
-            inventory.AllocationRequest(key=line.pk, product_id=line.product_id, quantity=line.quantity)
+            inventory.AllocationRequest(
+                key=line.pk, product_id=line.product_id, quantity=line.quantity
+            )
             for line in lines
         ]
         try:
@@ -289,32 +307,48 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 )
         except InsufficientStock as shortage:
             if order.status == OrderStatus.BACKORDERED:
-                raise TransitionNotAllowed(f"Order {order.number} is still short: {shortage}")
+                raise TransitionNotAllowed(
+                    f"Order {order.number} is still short: {shortage}"
+                ) from shortage
             missing = {s.product_id: s for s in shortage.shortages}
             report = []
             for line in lines:
                 gap = missing.get(line.product_id)
-                line.backordered_quantity = min(line.quantity, gap.missing) if gap else 0
+                line.backordered_quantity = (
+                    min(line.quantity, gap.missing) if gap else 0
+                )
                 if gap:
-                    report.append({"line_id": line.pk, "sku": line.sku, "missing": line.backordered_quantity})
+                    report.append(
+                        {
+                            "line_id": line.pk,
+                            "sku": line.sku,
+                            "missing": line.backordered_quantity,
+                        }
+                    )
             OrderLine.objects.bulk_update(lines, ["backordered_quantity"])
             events.backordered(order=order, actor=actor, missing=report)
             _fire(order, "backorder", actor=actor, notify=Kind.BACKORDERED)
             return order
         OrderLineAllocation.objects.bulk_create(
             [
-                OrderLineAllocation(line_id=a.key, stock_item_id=a.stock_item_id, quantity=a.quantity)
+                OrderLineAllocation(
+                    line_id=a.key, stock_item_id=a.stock_item_id, quantity=a.quantity
+                )
                 for a in allocations
             ]
         )
         OrderLine.objects.filter(order=order).update(backordered_quantity=0)
-        events.stock_allocated(order=order, actor=actor, allocations=_describe(allocations))
+        events.stock_allocated(
+            order=order, actor=actor, allocations=_describe(allocations)
+        )
         was_backordered = order.status == OrderStatus.BACKORDERED
         _fire(
             order,
             name,
             actor=actor,
-            message="Stock arrived; your order is moving again." if was_backordered else "",
+            message="Stock arrived; your order is moving again."
+            if was_backordered
+            else "",
             notify=Kind.MOVING_AGAIN if was_backordered else None,
         )
     return order
@@ -341,7 +375,9 @@ def payment_record(
     if method not in Payment.Method.values:
         raise InvalidOrder(f"Unknown payment method {method!r}.")
     if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
-        raise InvalidOrder(f"Order {order.number} is {order.get_status_display().lower()}.")
+        raise InvalidOrder(
+            f"Order {order.number} is {order.get_status_display().lower()}."
+        )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         payment = Payment.objects.create(
@@ -360,7 +396,13 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     """Captured payments cover the total: the order is paid."""
     with transaction.atomic():
         order = _lock(order)
-        _fire(order, "mark_paid", actor=actor, message="Payment received.", notify=Kind.PAID)
+        _fire(
+            order,
+            "mark_paid",
+            actor=actor,
+            message="Payment received.",
+            notify=Kind.PAID,
+        )
     return order
 
 
@@ -371,7 +413,9 @@ def order_start_picking(*, order: Order, actor) -> Order:
     """The warehouse starts picking the order."""
     with transaction.atomic():
         order = _lock(order)
-        _fire(order, "start_picking", actor=actor, message="We are preparing your order.")
+        _fire(
+            order, "start_picking", actor=actor, message="We are preparing your order."
+        )
     return order
 
 
@@ -394,13 +438,21 @@ def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Or
         # the shipment below exists and is checked again by _fire.
         transition_check(order=order, name="ship", actor=actor, check_conditions=False)
         shipment = Shipment.objects.create(
-            order=order, carrier=carrier, tracking_number=tracking_number, created_by=actor
+            order=order,
+            carrier=carrier,
+            tracking_number=tracking_number,
+            created_by=actor,
         )
         ShipmentLine.objects.bulk_create(
-            [ShipmentLine(shipment=shipment, order_line=line, quantity=line.quantity) for line in order.lines.all()]
+            [
+                ShipmentLine(shipment=shipment, order_line=line, quantity=line.quantity)
+                for line in order.lines.all()
+            ]
         )
         allocations = _allocations_of(order)
-        inventory.stock_ship(allocations=allocations, actor=actor, reference=order.number)
+        inventory.stock_ship(
+            allocations=allocations, actor=actor, reference=order.number
+        )
         OrderLineAllocation.objects.filter(line__order=order).delete()
         events.shipment_created(order=order, actor=actor, shipment=shipment)
         _fire(
@@ -418,7 +470,13 @@ def order_mark_delivered(*, order: Order, actor) -> Order:
     """The carrier delivered the order."""
     with transaction.atomic():
         order = _lock(order)
-        _fire(order, "mark_delivered", actor=actor, message="Delivered.", notify=Kind.DELIVERED)
+        _fire(
+            order,
+            "mark_delivered",
+            actor=actor,
+            message="Delivered.",
+            notify=Kind.DELIVERED,
+        )
     return order
 
 
@@ -466,7 +524,13 @@ def order_release_hold(*, order: Order, actor) -> Order:
     """Resume work where the order was held."""
     with transaction.atomic():
         order = _lock(order)
-        _fire(order, "release_hold", actor=actor, message="Hold released.", customer_visible=False)
+        _fire(
+            order,
+            "release_hold",
+            actor=actor,
+            message="Hold released.",
+            customer_visible=False,
+        )
     return order
 
 
@@ -480,11 +544,17 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
             allocations = _allocations_of(order)
             if allocations:
                 inventory.stock_release(
-                    allocations=allocations, actor=actor, reference=order.number, reason=reason
+                    allocations=allocations,
+                    actor=actor,
+                    reference=order.number,
+                    reason=reason,
                 )
                 OrderLineAllocation.objects.filter(line__order=order).delete()
                 events.stock_released(
-                    order=order, actor=actor, allocations=_describe(allocations), reason=reason
+                    order=order,
+                    actor=actor,
+                    allocations=_describe(allocations),
+                    reason=reason,
                 )
         for payment in order.payments.select_for_update():
             if payment.status == Payment.Status.CAPTURED:
@@ -493,7 +563,9 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                 due = payment.amount - payment.amount_refunded
                 payment.status = Payment.Status.REFUND_PENDING
                 payment.save(update_fields=["status", "updated_at"])
-                events.refund_due(order=order, actor=actor, payment=payment, amount=due, reason=reason)
+                events.refund_due(
+                    order=order, actor=actor, payment=payment, amount=due, reason=reason
+                )
             elif payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
                 payment.status = Payment.Status.VOIDED
                 payment.save(update_fields=["status", "updated_at"])
@@ -562,7 +634,11 @@ def order_transition(*, order: Order, name: str, actor, **inputs) -> Order:
         service = TRANSITION_SERVICES[name]
     except KeyError:
         raise TransitionNotAllowed(f"There is no transition called {name!r}.") from None
-    missing = [field for field in service.inputs if not str(inputs.get(field, "")).strip()]
+    missing = [
+        field for field in service.inputs if not str(inputs.get(field, "")).strip()
+    ]
     if missing:
         raise InvalidOrder(f"Please give: {', '.join(missing)}.")
-    return service.func(order=order, actor=actor, **{k: inputs[k] for k in service.inputs})
+    return service.func(
+        order=order, actor=actor, **{k: inputs[k] for k in service.inputs}
+    )

@@ -21,7 +21,9 @@ def pytest_runtest_setup(item):
             f"needs PostgreSQL (runs on {connection.vendor}): set DATABASE_URL=postgres://… to run it"
         )
     if item.get_closest_marker("redis") and not os.environ.get("REDIS_URL"):
-        pytest.skip("needs Redis and a real Celery worker: set REDIS_URL=redis://… to run it")
+        pytest.skip(
+            "needs Redis and a real Celery worker: set REDIS_URL=redis://… to run it"
+        )
 
 
 @pytest.fixture
@@ -37,7 +39,11 @@ def staff(db):
 
 @pytest.fixture
 def crew(staff):
-    return demo.Crew(clerk=staff[Role.CLERK], verifier=staff[Role.VERIFIER], warehouse=staff[Role.WAREHOUSE])
+    return demo.Crew(
+        clerk=staff[Role.CLERK],
+        verifier=staff[Role.VERIFIER],
+        warehouse=staff[Role.WAREHOUSE],
+    )
 
 
 @pytest.fixture
@@ -65,7 +71,9 @@ def stock(warehouse, staff):
 def place(db, stock):
     """Place an order through the services: ``place(lines=[(product, qty)], stocked=True)``."""
 
-    def place_order(lines=None, *, stocked=True, channel="web", customer=None, unit_price=None):
+    def place_order(
+        lines=None, *, stocked=True, channel="web", customer=None, unit_price=None
+    ):
         if lines is None:
             lines = [(ProductFactory(), 2)]
         if stocked:
@@ -75,7 +83,8 @@ def place(db, stock):
             customer=customer or CustomerFactory(),
             channel=channel,
             lines=[
-                services.LineInput(product=p, quantity=q, unit_price=unit_price) for p, q in lines
+                services.LineInput(product=p, quantity=q, unit_price=unit_price)
+                for p, q in lines
             ],
         )
 

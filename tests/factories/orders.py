@@ -89,7 +89,9 @@ class OrderLineAllocationFactory(factory.django.DjangoModelFactory):
         model = OrderLineAllocation
 
     line = factory.SubFactory(OrderLineFactory)
-    stock_item = factory.SubFactory(StockItemFactory, product=factory.SelfAttribute("..line.product"))
+    stock_item = factory.SubFactory(
+        StockItemFactory, product=factory.SelfAttribute("..line.product")
+    )
     quantity = 1
 
 
@@ -117,7 +119,9 @@ class ShipmentLineFactory(factory.django.DjangoModelFactory):
         model = ShipmentLine
 
     shipment = factory.SubFactory(ShipmentFactory)
-    order_line = factory.SubFactory(OrderLineFactory, order=factory.SelfAttribute("..shipment.order"))
+    order_line = factory.SubFactory(
+        OrderLineFactory, order=factory.SelfAttribute("..shipment.order")
+    )
     quantity = 1
 
 

@@ -59,14 +59,25 @@ def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
     # given a packed order that two people have open
     order = order_in(S.PACKED)
     item = StockItem.objects.get(product=order.lines.get().product)
-    ship_view, cancel_view = Order.objects.get(pk=order.pk), Order.objects.get(pk=order.pk)
+    ship_view, cancel_view = (
+        Order.objects.get(pk=order.pk),
+        Order.objects.get(pk=order.pk),
+    )
 
     # when the warehouse ships it while a clerk cancels it, twice each
     outcomes = race(
-        lambda: services.order_ship(order=ship_view, actor=crew.warehouse, carrier="DHL", tracking_number="A1"),
-        lambda: services.order_cancel(order=cancel_view, actor=crew.clerk, reason="Customer request"),
-        lambda: services.order_ship(order=ship_view, actor=crew.warehouse, carrier="UPS", tracking_number="B2"),
-        lambda: services.order_cancel(order=cancel_view, actor=crew.clerk, reason="Duplicate"),
+        lambda: services.order_ship(
+            order=ship_view, actor=crew.warehouse, carrier="DHL", tracking_number="A1"
+        ),
+        lambda: services.order_cancel(
+            order=cancel_view, actor=crew.clerk, reason="Customer request"
+        ),
+        lambda: services.order_ship(
+            order=ship_view, actor=crew.warehouse, carrier="UPS", tracking_number="B2"
+        ),
+        lambda: services.order_cancel(
+            order=cancel_view, actor=crew.clerk, reason="Duplicate"
+        ),
     )
 
     # then exactly one succeeded, the others were told the order changed
@@ -79,9 +90,16 @@ def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
     # and the stock and the timeline tell one story
     item.refresh_from_db()
     assert item.allocated == 0
-    assert item.on_hand == (0 if final.status == S.SHIPPED else order.lines.get().quantity)
+    assert item.on_hand == (
+        0 if final.status == S.SHIPPED else order.lines.get().quantity
+    )
     assert order.shipments.count() == (1 if final.status == S.SHIPPED else 0)
-    assert order.events.filter(type=OrderEvent.Type.STATUS_CHANGED, from_status=S.PACKED).count() == 1
+    assert (
+        order.events.filter(
+            type=OrderEvent.Type.STATUS_CHANGED, from_status=S.PACKED
+        ).count()
+        == 1
+    )
 
 
 @pytest.mark.postgres

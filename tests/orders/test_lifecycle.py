@@ -34,13 +34,18 @@ def prepare(order_in, place, stock, crew, staff):
             return services.order_hold(order=order, actor=crew.clerk, reason="Waiting")
         if state == S.CANCELLED:
             order = order_in(S.ALLOCATED)
-            return services.order_cancel(order=order, actor=crew.clerk, reason="Duplicate")
+            return services.order_cancel(
+                order=order, actor=crew.clerk, reason="Duplicate"
+            )
         if state == S.VERIFIED and transition == "backorder":
             return order_in(S.VERIFIED, stocked=False)
         order = order_in("checked" if transition == "verify" else state)
         if transition == "mark_paid":
             services.payment_record(
-                order=order, method=Payment.Method.CARD, amount=order.total, actor=crew.clerk
+                order=order,
+                method=Payment.Method.CARD,
+                amount=order.total,
+                actor=crew.clerk,
             )
         return order
 
@@ -52,27 +57,40 @@ def _fresh(order):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("source", "target", "name"), EDGES, ids=[f"{s}-{n}->{t}" for s, t, n in EDGES])
+@pytest.mark.parametrize(
+    ("source", "target", "name"), EDGES, ids=[f"{s}-{n}->{t}" for s, t, n in EDGES]
+)
 def test_every_allowed_transition(prepare, staff, source, target, name):
     # given an order in the source state (for a release, held from the target state)
     if name == "release_hold":
         order = prepare(target, "hold")
-        order = services.order_hold(order=order, actor=staff[Role.MANAGER], reason="Check")
+        order = services.order_hold(
+            order=order, actor=staff[Role.MANAGER], reason="Check"
+        )
     else:
         order = prepare(source, name)
     assert order.status == source
     events_before = order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).count()
 
     # when a manager runs the transition
-    result = services.order_transition(order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {}))
+    result = services.order_transition(
+        order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {})
+    )
 
     # then the order is in the target state, saved, with an event saying who moved it
     assert result.status == target
     assert _fresh(order).status == target
     if source != target:
         event = order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).latest("pk")
-        assert (event.from_status, event.to_status, event.actor) == (source, target, staff[Role.MANAGER])
-        assert order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).count() == events_before + 1
+        assert (event.from_status, event.to_status, event.actor) == (
+            source,
+            target,
+            staff[Role.MANAGER],
+        )
+        assert (
+            order.events.filter(type=OrderEvent.Type.STATUS_CHANGED).count()
+            == events_before + 1
+        )
 
 
 ALLOWED = {(source, name) for source, _target, name in EDGES}
@@ -88,7 +106,9 @@ FORBIDDEN = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("state", "name"), FORBIDDEN, ids=[f"{s}-{n}" for s, n in FORBIDDEN])
+@pytest.mark.parametrize(
+    ("state", "name"), FORBIDDEN, ids=[f"{s}-{n}" for s, n in FORBIDDEN]
+)
 def test_every_forbidden_transition(prepare, staff, state, name):
     # given an order in some state
     order = prepare(state)
@@ -96,7 +116,9 @@ def test_every_forbidden_transition(prepare, staff, state, name):
 
     # when a manager (who holds every permission) tries a move not allowed from there
     with pytest.raises(TransitionNotAllowed) as error:
-        services.order_transition(order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {}))
+        services.order_transition(
+            order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {})
+        )
 
     # then nothing changed and the message says which state blocked it
     assert _fresh(order).status == state
@@ -132,7 +154,9 @@ def test_cannot_mark_paid_until_captured_payments_cover_the_total(order_in, crew
     order = order_in(S.ALLOCATED)
     with pytest.raises(TransitionNotAllowed, match="do not cover"):
         services.order_mark_paid(order=order, actor=crew.clerk)
-    services.payment_record(order=order, method="card", amount=order.total - 1, actor=crew.clerk)
+    services.payment_record(
+        order=order, method="card", amount=order.total - 1, actor=crew.clerk
+    )
     with pytest.raises(TransitionNotAllowed, match="do not cover"):
         services.order_mark_paid(order=order, actor=crew.clerk)
     services.payment_record(order=order, method="card", amount=1, actor=crew.clerk)
@@ -144,7 +168,9 @@ def test_cannot_mark_paid_until_captured_payments_cover_the_total(order_in, crew
 def test_cannot_ship_without_a_tracking_number(order_in, crew, tracking):
     order = order_in(S.PACKED)
     with pytest.raises(InvalidOrder, match="tracking number"):
-        services.order_ship(order=order, actor=crew.warehouse, carrier="DHL", tracking_number=tracking)
+        services.order_ship(
+            order=order, actor=crew.warehouse, carrier="DHL", tracking_number=tracking
+        )
     assert _fresh(order).status == S.PACKED
     assert not order.shipments.exists()
 

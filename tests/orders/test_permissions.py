@@ -45,9 +45,16 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
     state, codename = CASES[name]
     if state == "allocated+payment":
         order = order_in(S.ALLOCATED)
-        services.payment_record(order=order, method=Payment.Method.CARD, amount=order.total, actor=crew.clerk)
+        services.payment_record(
+            order=order,
+            method=Payment.Method.CARD,
+            amount=order.total,
+            actor=crew.clerk,
+        )
     elif state == "held":
-        order = services.order_hold(order=order_in(S.PAID), actor=crew.clerk, reason="Wait")
+        order = services.order_hold(
+            order=order_in(S.PAID), actor=crew.clerk, reason="Wait"
+        )
     else:
         order = order_in(state)
     before = order.status
@@ -56,13 +63,17 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
 
     # when a member of the group tries it
     if allowed:
-        result = services.order_transition(order=order, name=name, actor=actor, **INPUTS.get(name, {}))
+        result = services.order_transition(
+            order=order, name=name, actor=actor, **INPUTS.get(name, {})
+        )
         # then it happens
         assert result.status != before or name == "record_first_check"
         assert result.events.latest("pk").actor == actor
     else:
         with pytest.raises(TransitionForbidden, match="You may not"):
-            services.order_transition(order=order, name=name, actor=actor, **INPUTS.get(name, {}))
+            services.order_transition(
+                order=order, name=name, actor=actor, **INPUTS.get(name, {})
+            )
         # then nothing changes
         fresh = Order.objects.get(pk=order.pk)
         assert fresh.status == before
@@ -73,8 +84,15 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
 def test_only_the_roles_transitions_are_offered(order_in, staff):
     order = order_in(S.PACKED)
     # shipping needs a tracked shipment first, so the warehouse is offered hold only
-    assert set(services.available_transitions(order=order, actor=staff[Role.WAREHOUSE])) == {"hold"}
-    assert set(services.available_transitions(order=order, actor=staff[Role.CLERK])) == {"hold", "cancel"}
+    assert set(
+        services.available_transitions(order=order, actor=staff[Role.WAREHOUSE])
+    ) == {"hold"}
+    assert set(
+        services.available_transitions(order=order, actor=staff[Role.CLERK])
+    ) == {
+        "hold",
+        "cancel",
+    }
     assert services.available_transitions(order=order, actor=staff[Role.RETURNS]) == []
 
 
@@ -84,16 +102,23 @@ class TestFourEyes:
         order = place()
         verifier = staff[Role.VERIFIER]
         order = services.order_record_first_check(order=order, actor=verifier)
-        with pytest.raises(TransitionForbidden, match="someone other than the first checker"):
+        with pytest.raises(
+            TransitionForbidden, match="someone other than the first checker"
+        ):
             services.order_verify(order=order, actor=verifier)
         assert Order.objects.get(pk=order.pk).status == S.PLACED
 
     @pytest.mark.django_db
     def test_a_second_person_confirms(self, place, staff):
-        order = services.order_record_first_check(order=place(), actor=staff[Role.CLERK])
+        order = services.order_record_first_check(
+            order=place(), actor=staff[Role.CLERK]
+        )
         order = services.order_verify(order=order, actor=staff[Role.VERIFIER])
         assert order.status == S.VERIFIED
-        assert (order.first_checked_by, order.verified_by) == (staff[Role.CLERK], staff[Role.VERIFIER])
+        assert (order.first_checked_by, order.verified_by) == (
+            staff[Role.CLERK],
+            staff[Role.VERIFIER],
+        )
 
     @pytest.mark.django_db
     def test_verification_needs_a_first_check(self, place, staff):
@@ -102,7 +127,9 @@ class TestFourEyes:
 
     @pytest.mark.django_db
     def test_the_first_check_is_recorded_once(self, place, staff):
-        order = services.order_record_first_check(order=place(), actor=staff[Role.CLERK])
+        order = services.order_record_first_check(
+            order=place(), actor=staff[Role.CLERK]
+        )
         with pytest.raises(TransitionNotAllowed, match="already had its first check"):
             services.order_record_first_check(order=order, actor=staff["clerk2"])
 

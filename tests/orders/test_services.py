@@ -21,9 +21,14 @@ def _stock(product) -> StockItem:
 
 
 def _ledger_matches(item: StockItem) -> bool:
-    sums = item.movements.aggregate(on_hand=Sum("on_hand_delta"), allocated=Sum("allocated_delta"))
+    sums = item.movements.aggregate(
+        on_hand=Sum("on_hand_delta"), allocated=Sum("allocated_delta")
+    )
     item.refresh_from_db()
-    return (sums["on_hand"] or 0, sums["allocated"] or 0) == (item.on_hand, item.allocated)
+    return (sums["on_hand"] or 0, sums["allocated"] or 0) == (
+        item.on_hand,
+        item.allocated,
+    )
 
 
 @pytest.mark.django_db
@@ -31,24 +36,37 @@ class TestPlacement:
     def test_prices_are_captured_and_totals_computed_in_decimal(self, stock):
         from tests.factories.orders import CustomerFactory
 
-        a, b = ProductFactory(unit_price=Decimal("19.99")), ProductFactory(unit_price=Decimal("0.10"))
+        a, b = (
+            ProductFactory(unit_price=Decimal("19.99")),
+            ProductFactory(unit_price=Decimal("0.10")),
+        )
         order = services.order_place(
             customer=CustomerFactory(),
             channel="phone",
-            lines=[services.LineInput(product=a, quantity=3), services.LineInput(product=b, quantity=7)],
+            lines=[
+                services.LineInput(product=a, quantity=3),
+                services.LineInput(product=b, quantity=7),
+            ],
             shipping_total=Decimal("4.90"),
         )
         a.unit_price = Decimal("99.00")
         a.save()
         order.refresh_from_db()
-        assert [line.unit_price for line in order.lines.all()] == [Decimal("19.99"), Decimal("0.10")]
+        assert [line.unit_price for line in order.lines.all()] == [
+            Decimal("19.99"),
+            Decimal("0.10"),
+        ]
         assert order.subtotal == Decimal("60.67")
         assert order.total == Decimal("65.57")
         assert order.events.get().type == OrderEvent.Type.PLACED
 
     @pytest.mark.parametrize(
         ("lines", "message"),
-        [([], "at least one line"), ([("p", 0)], "at least 1"), ([("p", 1, 1.5)], "not 1.5")],
+        [
+            ([], "at least one line"),
+            ([("p", 0)], "at least 1"),
+            ([("p", 1, 1.5)], "not 1.5"),
+        ],
     )
     def test_bad_input_is_refused_and_nothing_is_written(self, lines, message):
         from tests.factories.orders import CustomerFactory
@@ -56,7 +74,9 @@ class TestPlacement:
         product = ProductFactory()
         inputs = [services.LineInput(product, *rest) for _p, *rest in lines]
         with pytest.raises(InvalidOrder, match=message):
-            services.order_place(customer=CustomerFactory(), channel="web", lines=inputs)
+            services.order_place(
+                customer=CustomerFactory(), channel="web", lines=inputs
+            )
         assert not Order.objects.exists()
 
     def test_an_inactive_product_cannot_be_ordered(self):
@@ -65,7 +85,9 @@ class TestPlacement:
         product = ProductFactory(active=False)
         with pytest.raises(InvalidOrder, match="not sold"):
             services.order_place(
-                customer=CustomerFactory(), channel="web", lines=[services.LineInput(product, 1)]
+                customer=CustomerFactory(),
+                channel="web",
+                lines=[services.LineInput(product, 1)],
             )
 
 
@@ -79,7 +101,9 @@ class TestInventoryCheck:
         assert OrderLineAllocation.objects.get(line=line).quantity == line.quantity
         assert _ledger_matches(item)
 
-    def test_shortage_backorders_with_the_missing_quantity_per_line(self, place, crew, stock):
+    def test_shortage_backorders_with_the_missing_quantity_per_line(
+        self, place, crew, stock
+    ):
         scarce, plenty = ProductFactory(), ProductFactory()
         stock(scarce, 1)
         stock(plenty, 10)
@@ -92,8 +116,14 @@ class TestInventoryCheck:
         assert missing == {scarce.sku: 2, plenty.sku: 0}
         # nothing was allocated: the check is all or nothing
         assert StockItem.objects.filter(allocated__gt=0).count() == 0
-        assert order.events.filter(type=OrderEvent.Type.BACKORDERED).get().data["missing"] == [
-            {"line_id": order.lines.get(sku=scarce.sku).pk, "sku": scarce.sku, "missing": 2}
+        assert order.events.filter(type=OrderEvent.Type.BACKORDERED).get().data[
+            "missing"
+        ] == [
+            {
+                "line_id": order.lines.get(sku=scarce.sku).pk,
+                "sku": scarce.sku,
+                "missing": 2,
+            }
         ]
 
     def test_a_backordered_order_allocates_once_stock_arrives(self, place, crew, stock):
@@ -116,24 +146,36 @@ class TestCancellation:
         order = order_in(S.PAID)
         product = order.lines.get().product
         assert _stock(product).allocated > 0
-        order = services.order_cancel(order=order, actor=crew.clerk, reason="Customer request")
+        order = services.order_cancel(
+            order=order, actor=crew.clerk, reason="Customer request"
+        )
         item = _stock(product)
         assert item.allocated == 0
         assert item.on_hand == order.lines.get().quantity
         assert not OrderLineAllocation.objects.filter(line__order=order).exists()
-        assert item.movements.filter(kind=StockMovement.Kind.RELEASE, reference=order.number).exists()
+        assert item.movements.filter(
+            kind=StockMovement.Kind.RELEASE, reference=order.number
+        ).exists()
         assert _ledger_matches(item)
 
     def test_cancelling_a_held_order_releases_its_stock(self, order_in, crew):
         order = order_in(S.ALLOCATED)
         order = services.order_hold(order=order, actor=crew.clerk, reason="Check")
-        order = services.order_cancel(order=order, actor=crew.clerk, reason="Customer request")
+        order = services.order_cancel(
+            order=order, actor=crew.clerk, reason="Customer request"
+        )
         assert _stock(order.lines.get().product).allocated == 0
 
-    def test_cancelling_makes_captured_payments_due_for_refund_and_voids_pending_ones(self, order_in, crew):
+    def test_cancelling_makes_captured_payments_due_for_refund_and_voids_pending_ones(
+        self, order_in, crew
+    ):
         order = order_in(S.PAID)
-        pending = Payment.objects.create(order=order, method="invoice", amount=Decimal("5.00"))
-        order = services.order_cancel(order=order, actor=crew.clerk, reason="Out of business")
+        pending = Payment.objects.create(
+            order=order, method="invoice", amount=Decimal("5.00")
+        )
+        order = services.order_cancel(
+            order=order, actor=crew.clerk, reason="Out of business"
+        )
         statuses = dict(order.payments.values_list("pk", "status"))
         assert statuses[pending.pk] == Payment.Status.VOIDED
         captured = order.payments.exclude(pk=pending.pk).get()
@@ -145,7 +187,9 @@ class TestCancellation:
     def test_a_placed_order_cancels_without_touching_stock(self, order_in, crew):
         order = order_in(S.PLACED)
         services.order_cancel(order=order, actor=crew.clerk, reason="Duplicate")
-        assert not StockMovement.objects.filter(kind=StockMovement.Kind.RELEASE).exists()
+        assert not StockMovement.objects.filter(
+            kind=StockMovement.Kind.RELEASE
+        ).exists()
 
 
 @pytest.mark.django_db
@@ -155,12 +199,16 @@ def test_shipping_takes_the_units_out_of_stock(order_in, crew):
     item = _stock(line.product)
     assert (item.on_hand, item.allocated) == (0, 0)
     shipment = order.shipments.get()
-    assert [(sl.order_line_id, sl.quantity) for sl in shipment.lines.all()] == [(line.pk, line.quantity)]
+    assert [(sl.order_line_id, sl.quantity) for sl in shipment.lines.all()] == [
+        (line.pk, line.quantity)
+    ]
     assert _ledger_matches(item)
 
 
 @pytest.mark.django_db
-def test_allocation_prefers_the_default_warehouse_then_splits(place, crew, stock, warehouse):
+def test_allocation_prefers_the_default_warehouse_then_splits(
+    place, crew, stock, warehouse
+):
     product = ProductFactory()
     other = WarehouseFactory(code="north")
     stock(product, 2)  # default warehouse
@@ -170,7 +218,9 @@ def test_allocation_prefers_the_default_warehouse_then_splits(place, crew, stock
     order = services.order_verify(order=order, actor=crew.verifier)
     services.order_check_inventory(order=order, actor=crew.warehouse)
     taken = dict(
-        OrderLineAllocation.objects.values_list("stock_item__warehouse__code", "quantity")
+        OrderLineAllocation.objects.values_list(
+            "stock_item__warehouse__code", "quantity"
+        )
     )
     assert taken == {"main": 2, "north": 2}
 
@@ -182,7 +232,9 @@ class TestStaleness:
         stale = Order.objects.get(pk=order.pk)
         services.order_cancel(order=order, actor=crew.clerk, reason="Customer request")
         with pytest.raises(OrderChanged, match="changed by someone else"):
-            services.order_ship(order=stale, actor=crew.warehouse, carrier="DHL", tracking_number="1")
+            services.order_ship(
+                order=stale, actor=crew.warehouse, carrier="DHL", tracking_number="1"
+            )
         assert Order.objects.get(pk=order.pk).status == S.CANCELLED
         assert not order.shipments.exists()
 
@@ -198,14 +250,18 @@ class TestEvents:
             event.delete()
 
     def test_hold_reasons_stay_internal(self, order_in, crew):
-        order = services.order_hold(order=order_in(S.PLACED), actor=crew.clerk, reason="Fraud check")
+        order = services.order_hold(
+            order=order_in(S.PLACED), actor=crew.clerk, reason="Fraud check"
+        )
         event = order.events.latest("pk")
         assert not event.customer_visible
         assert "Fraud check" in event.message
 
     def test_a_note_is_internal_and_on_the_timeline(self, order_in, crew):
         order = order_in(S.PLACED)
-        note = services.order_add_note(order=order, actor=crew.clerk, body="Prefers mornings")
+        note = services.order_add_note(
+            order=order, actor=crew.clerk, body="Prefers mornings"
+        )
         event = order.events.latest("pk")
         assert (event.type, event.data, event.customer_visible) == (
             OrderEvent.Type.NOTE_ADDED,
@@ -216,29 +272,48 @@ class TestEvents:
 
 @pytest.mark.django_db
 class TestNotifications:
-    def test_a_committed_change_queues_its_notification_after_commit(self, order_in, crew, django_capture_on_commit_callbacks):
+    def test_a_committed_change_queues_its_notification_after_commit(
+        self, order_in, crew, django_capture_on_commit_callbacks
+    ):
         order = order_in(S.PACKED)
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.order_ship(order=order, actor=crew.warehouse, carrier="DHL", tracking_number="123")
+            services.order_ship(
+                order=order, actor=crew.warehouse, carrier="DHL", tracking_number="123"
+            )
         assert len(callbacks) == 1
-        assert not order.events.filter(type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED).exists()
+        assert not order.events.filter(
+            type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED
+        ).exists()
         callbacks[0]()
-        assert order.events.filter(type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED).exists()
+        assert order.events.filter(
+            type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED
+        ).exists()
 
-    def test_a_rolled_back_change_queues_nothing(self, order_in, crew, django_capture_on_commit_callbacks):
+    def test_a_rolled_back_change_queues_nothing(
+        self, order_in, crew, django_capture_on_commit_callbacks
+    ):
         order = order_in(S.PACKED)
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
             with pytest.raises(RuntimeError), transaction.atomic():
-                services.order_ship(order=order, actor=crew.warehouse, carrier="DHL", tracking_number="123")
+                services.order_ship(
+                    order=order,
+                    actor=crew.warehouse,
+                    carrier="DHL",
+                    tracking_number="123",
+                )
                 raise RuntimeError("the request failed after the service ran")
         assert callbacks == []
         assert Order.objects.get(pk=order.pk).status == S.PACKED
 
-    def test_each_customer_facing_step_queues_one_notification(self, order_in, django_capture_on_commit_callbacks):
+    def test_each_customer_facing_step_queues_one_notification(
+        self, order_in, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             order = order_in(S.COMPLETED)
         kinds = list(
-            order.events.filter(type=OrderEvent.Type.NOTIFICATION_QUEUED).values_list("data__kind", flat=True)
+            order.events.filter(type=OrderEvent.Type.NOTIFICATION_QUEUED).values_list(
+                "data__kind", flat=True
+            )
         )
         assert kinds == [
             Kind.RECEIVED,

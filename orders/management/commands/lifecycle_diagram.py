@@ -13,11 +13,15 @@ def diagram_path() -> Path:
 
 
 class Command(BaseCommand):
-    help = "Render the order lifecycle as a Mermaid diagram into docs/order-lifecycle.md."
+    help = (
+        "Render the order lifecycle as a Mermaid diagram into docs/order-lifecycle.md."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--check", action="store_true", help="Fail if the committed diagram is out of date."
+            "--check",
+            action="store_true",
+            help="Fail if the committed diagram is out of date.",
         )
 
     def handle(self, *args, check=False, **options):

@@ -91,18 +91,69 @@ CATALOGUE = [
 ]
 # Products with no stock at all, so the demo has real backorders.
 OUT_OF_STOCK = {"CF-1027", "CF-1028", "CF-1029"}
-FIRST = ["Anna", "Ben", "Clara", "David", "Eva", "Felix", "Greta", "Hugo", "Ida", "Jonas",
-         "Karla", "Leon", "Mia", "Noah", "Olga", "Paul", "Quirin", "Rosa", "Samuel", "Tara"]
-LAST = ["Becker", "Schulz", "Novak", "Rossi", "Dubois", "Jensen", "Kowalski", "Moreau",
-        "Weber", "Fischer"]
-STREETS = ["Hauptstraße", "Bahnhofstraße", "Gartenweg", "Lindenallee", "Marktplatz",
-           "Schillerstraße", "Rosenweg", "Am Hafen"]
-CITIES = [("10115", "Berlin", "DE"), ("20095", "Hamburg", "DE"), ("80331", "München", "DE"),
-          ("1010", "Wien", "AT"), ("8001", "Zürich", "CH"), ("75001", "Paris", "FR")]
-HOLD_REASONS = ["Customer asked to wait for a second parcel", "Address needs confirming",
-                "Payment under review"]
-CANCEL_REASONS = ["Customer changed their mind", "Duplicate order", "Customer found it cheaper",
-                  "Address undeliverable"]
+FIRST = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "David",
+    "Eva",
+    "Felix",
+    "Greta",
+    "Hugo",
+    "Ida",
+    "Jonas",
+    "Karla",
+    "Leon",
+    "Mia",
+    "Noah",
+    "Olga",
+    "Paul",
+    "Quirin",
+    "Rosa",
+    "Samuel",
+    "Tara",
+]
+LAST = [
+    "Becker",
+    "Schulz",
+    "Novak",
+    "Rossi",
+    "Dubois",
+    "Jensen",
+    "Kowalski",
+    "Moreau",
+    "Weber",
+    "Fischer",
+]
+STREETS = [
+    "Hauptstraße",
+    "Bahnhofstraße",
+    "Gartenweg",
+    "Lindenallee",
+    "Marktplatz",
+    "Schillerstraße",
+    "Rosenweg",
+    "Am Hafen",
+]
+CITIES = [
+    ("10115", "Berlin", "DE"),
+    ("20095", "Hamburg", "DE"),
+    ("80331", "München", "DE"),
+    ("1010", "Wien", "AT"),
+    ("8001", "Zürich", "CH"),
+    ("75001", "Paris", "FR"),
+]
+HOLD_REASONS = [
+    "Customer asked to wait for a second parcel",
+    "Address needs confirming",
+    "Payment under review",
+]
+CANCEL_REASONS = [
+    "Customer changed their mind",
+    "Duplicate order",
+    "Customer found it cheaper",
+    "Address undeliverable",
+]
 
 
 class Command(BaseCommand):
@@ -150,7 +201,9 @@ class Command(BaseCommand):
         return staff
 
     def _catalogue(self, manager) -> list[Product]:
-        main = Warehouse.objects.create(code="main", name="Main warehouse, Berlin", is_default=True)
+        main = Warehouse.objects.create(
+            code="main", name="Main warehouse, Berlin", is_default=True
+        )
         north = Warehouse.objects.create(code="north", name="North depot, Hamburg")
         products = []
         for n, (name, price) in enumerate(CATALOGUE):
@@ -203,29 +256,52 @@ class Command(BaseCommand):
         order = services.order_place(
             customer=customer,
             channel=channel,
-            lines=[services.LineInput(product=p, quantity=rng.randint(1, 3)) for p in chosen],
-            actor=staff[Role.CLERK] if channel in (Channel.PHONE, Channel.EMAIL) else None,
+            lines=[
+                services.LineInput(product=p, quantity=rng.randint(1, 3))
+                for p in chosen
+            ],
+            actor=staff[Role.CLERK]
+            if channel in (Channel.PHONE, Channel.EMAIL)
+            else None,
             channel_reference=f"{channel.upper()}-{rng.randint(10000, 99999)}",
             shipping_total=Decimal("4.90"),
             ship_by=today + timedelta(days=2),
             estimated_delivery=today + timedelta(days=5),
         )
         if target in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
-            stop = rng.choice(["placed", OrderStatus.VERIFIED, OrderStatus.ALLOCATED, OrderStatus.PAID, OrderStatus.PACKED])
+            stop = rng.choice(
+                [
+                    "placed",
+                    OrderStatus.VERIFIED,
+                    OrderStatus.ALLOCATED,
+                    OrderStatus.PAID,
+                    OrderStatus.PACKED,
+                ]
+            )
         elif target == OrderStatus.BACKORDERED:
             stop = OrderStatus.ALLOCATED  # the inventory check backorders it
         else:
             stop = target
         crew = demo.Crew(
-            clerk=staff[Role.CLERK], verifier=staff[Role.VERIFIER], warehouse=staff[Role.WAREHOUSE]
+            clerk=staff[Role.CLERK],
+            verifier=staff[Role.VERIFIER],
+            warehouse=staff[Role.WAREHOUSE],
         )
         order = demo.advance(order, stop, crew=crew, rng=rng)
         if target == OrderStatus.ON_HOLD:
-            order = services.order_hold(order=order, actor=staff[Role.CLERK], reason=rng.choice(HOLD_REASONS))
+            order = services.order_hold(
+                order=order, actor=staff[Role.CLERK], reason=rng.choice(HOLD_REASONS)
+            )
         elif target == OrderStatus.CANCELLED:
-            order = services.order_cancel(order=order, actor=staff[Role.CLERK], reason=rng.choice(CANCEL_REASONS))
+            order = services.order_cancel(
+                order=order, actor=staff[Role.CLERK], reason=rng.choice(CANCEL_REASONS)
+            )
         if rng.random() < 0.15:
-            services.order_add_note(order=order, actor=staff[Role.CLERK], body="Customer called to ask about the delivery date.")
+            services.order_add_note(
+                order=order,
+                actor=staff[Role.CLERK],
+                body="Customer called to ask about the delivery date.",
+            )
         self._backdate(rng, order, target)
 
     def _backdate(self, rng, order, target) -> None:

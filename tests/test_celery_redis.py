@@ -1,0 +1,50 @@
+"""The real thing: tasks cross Redis to a Celery worker, and the cache lives in Redis."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core.cache import cache
+
+from orders.models import OrderEvent
+from orders.notifications import Kind
+from ordersite.celery import app as celery_app
+
+
+@pytest.fixture
+def real_worker(settings):
+    """A Celery worker thread consuming from Redis, with tasks no longer run eagerly."""
+    celery_app.conf.update(task_always_eager=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ):
+            yield
+    finally:
+        celery_app.conf.update(task_always_eager=True)
+
+
+@pytest.mark.redis
+def test_redis_is_the_broker_and_the_cache(settings):
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+    assert celery_app.conf.broker_url.startswith("redis://")
+    cache.set("ordersite-test-key", "value", 10)
+    assert cache.get("ordersite-test-key") == "value"
+    assert "RedisCache" in settings.CACHES["default"]["BACKEND"]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_placement_reaches_the_worker(place, real_worker):
+    assert not celery_app.conf.task_always_eager  # the task must travel through Redis
+    # when an order is placed (and committed)
+    order = place()
+
+    # then the worker records the notification intent, through Redis
+    deadline = time.monotonic() + 20
+    queued = OrderEvent.objects.filter(
+        order=order, type=OrderEvent.Type.NOTIFICATION_QUEUED
+    )
+    while not queued.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert list(queued.values_list("data__kind", flat=True)) == [Kind.RECEIVED]

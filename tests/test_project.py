@@ -1,0 +1,154 @@
+"""The project's contract: settings profiles, the lifecycle diagram, demo data, pages."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db.models import Sum
+
+from inventory.models import StockItem
+from orders.lifecycle import mermaid
+from orders.models import Channel, Order, OrderStatus, Payment
+from orders.permissions import Role
+
+ROOT = Path(settings.BASE_DIR)
+STRONG_KEY = "k" * 20 + "9Zq#2vLp!xR7&mW4tY8uB1nC5eH3jK6sD0fG"
+
+
+def manage(*args, env=None):
+    """Run manage.py in a fresh process with exactly the environment given (plus PATH)."""
+    base = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+class TestProductionProfile:
+    def test_check_deploy_prints_no_warnings(self):
+        result = manage(
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            env={
+                "DJANGO_ENV": "production",
+                "SECRET_KEY": STRONG_KEY,
+                "ALLOWED_HOSTS": "orders.example.com",
+            },
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "System check identified no issues" in result.stdout
+        assert "WARNING" not in result.stderr
+
+    @pytest.mark.parametrize(
+        ("env", "missing"),
+        [
+            ({"ALLOWED_HOSTS": "orders.example.com"}, "SECRET_KEY"),
+            ({"SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS"),
+        ],
+    )
+    def test_refuses_to_start_without_secrets(self, env, missing):
+        result = manage("check", env={"DJANGO_ENV": "production", **env})
+        assert result.returncode != 0
+        assert f"{missing} must be set in production" in result.stderr
+
+    def test_production_runs_without_debug_and_refuses_demo_data(self):
+        env = {
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "x.example.com",
+        }
+        result = manage(
+            "shell",
+            "-c",
+            "from django.conf import settings; print(settings.DEBUG)",
+            env=env,
+        )
+        assert result.stdout.strip().splitlines()[-1] == "False"
+        result = manage("seed_demo", env={**env, "DATABASE_URL": "sqlite:///:memory:"})
+        assert result.returncode != 0
+        assert "refuses to run under production settings" in result.stderr
+
+
+class TestEmbeddedDefault:
+    def test_with_nothing_set_it_is_sqlite_eager_tasks_and_console_email(self):
+        code = (
+            "from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_BACKEND, s.DEBUG)"
+        )
+        result = manage("shell", "-c", code)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[-4:] == [
+            "django.db.backends.sqlite3",
+            "True",
+            "django.core.mail.backends.console.EmailBackend",
+            "True",
+        ]
+
+    def test_urls_switch_to_postgres_and_redis(self):
+        code = (
+            "from django.conf import settings as s; "
+            "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.CELERY_BROKER_URL)"
+        )
+        env = {
+            "DATABASE_URL": "postgres://u@db.invalid:5432/x",
+            "REDIS_URL": "redis://cache.invalid:6379/0",
+        }
+        result = manage("shell", "-c", code, env=env)
+        assert result.stdout.split()[-3:] == [
+            "django.db.backends.postgresql",
+            "False",
+            "redis://cache.invalid:6379/0",
+        ]
+
+
+def test_the_committed_lifecycle_diagram_matches_the_code():
+    committed = (ROOT / "docs" / "order-lifecycle.md").read_text()
+    assert committed == mermaid(), (
+        "docs/order-lifecycle.md is out of date: run `make diagram`"
+    )
+
+
+def test_the_diagram_shows_every_state():
+    text = mermaid()
+    for state in OrderStatus.values:
+        assert f" {state} " in text or f"--> {state}" in text
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_every_state_and_channel_once(capsys):
+    # given a migrated, empty database: when the demo data is loaded, twice
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert "already loaded" in capsys.readouterr().out
+
+    # then every lifecycle state and channel is there, 300 orders in all
+    assert Order.objects.count() == 300
+    assert set(Order.objects.values_list("status", flat=True)) == set(
+        OrderStatus.values
+    )
+    assert set(Order.objects.values_list("channel", flat=True)) == set(Channel.values)
+    # one staff account per role, in its group, plus an admin
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    assert users.get(username="admin").is_superuser
+    for role in Role.ALL:
+        assert users.get(username=role, is_staff=True).groups.filter(name=role).exists()
+    # the ledger explains every stock row
+    for item in StockItem.objects.all():
+        sums = item.movements.aggregate(
+            o=Sum("on_hand_delta"), a=Sum("allocated_delta")
+        )
+        assert (sums["o"] or 0, sums["a"] or 0) == (item.on_hand, item.allocated)
+    # a cancelled paid order owes its customer a refund
+    assert Payment.objects.filter(status=Payment.Status.REFUND_PENDING).exists()
