@@ -230,6 +230,14 @@ def _fire(
     return event
 
 
+def _transition(order: Order, name: str, *, actor, **fire) -> Order:
+    """Lock the order and run one transition that has no side effects of its own."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(order, name, actor=actor, **fire)
+    return order
+
+
 def available_transitions(*, order: Order, actor) -> list[str]:
     """Names of the transitions ``actor`` may run on ``order`` now (for buttons and the admin)."""
     return [t.name for t in order.get_available_user_status_transitions(actor)]
@@ -253,15 +261,16 @@ def order_verify(*, order: Order, actor) -> Order:
     """A second, different staff member confirms the check; the order is verified."""
     with transaction.atomic():
         order = _lock(order)
+        # Read under the lock: the audit must say whether a second check happened.
         waived = order.first_checked_by_id is None
         _fire(
             order,
             "verify",
             actor=actor,
             by=actor,
-            message="Order details confirmed."
-            if not waived
-            else "Order verified (single check).",
+            message="Order verified (single check)."
+            if waived
+            else "Order details confirmed.",
             data={"second_check_waived": waived},
             notify=Kind.VERIFIED,
         )
@@ -394,16 +403,9 @@ def payment_record(
 
 def order_mark_paid(*, order: Order, actor) -> Order:
     """Captured payments cover the total: the order is paid."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order,
-            "mark_paid",
-            actor=actor,
-            message="Payment received.",
-            notify=Kind.PAID,
-        )
-    return order
+    return _transition(
+        order, "mark_paid", actor=actor, message="Payment received.", notify=Kind.PAID
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -411,20 +413,14 @@ def order_mark_paid(*, order: Order, actor) -> Order:
 # ------------------------------------------------------------------------------
 def order_start_picking(*, order: Order, actor) -> Order:
     """The warehouse starts picking the order."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order, "start_picking", actor=actor, message="We are preparing your order."
-        )
-    return order
+    return _transition(
+        order, "start_picking", actor=actor, message="We are preparing your order."
+    )
 
 
 def order_pack(*, order: Order, actor) -> Order:
     """The order is packed and ready for the carrier."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(order, "pack", actor=actor, message="Your order is packed.")
-    return order
+    return _transition(order, "pack", actor=actor, message="Your order is packed.")
 
 
 def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Order:
@@ -468,30 +464,24 @@ def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Or
 
 def order_mark_delivered(*, order: Order, actor) -> Order:
     """The carrier delivered the order."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order,
-            "mark_delivered",
-            actor=actor,
-            message="Delivered.",
-            notify=Kind.DELIVERED,
-        )
-    return order
+    return _transition(
+        order,
+        "mark_delivered",
+        actor=actor,
+        message="Delivered.",
+        notify=Kind.DELIVERED,
+    )
 
 
 def order_complete(*, order: Order, actor, message: str = "") -> Order:
     """The customer received everything and is satisfied; the order is complete."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order,
-            "complete",
-            actor=actor,
-            message=message or "Order complete. Thank you!",
-            notify=Kind.COMPLETED,
-        )
-    return order
+    return _transition(
+        order,
+        "complete",
+        actor=actor,
+        message=message or "Order complete. Thank you!",
+        notify=Kind.COMPLETED,
+    )
 
 
 # ------------------------------------------------------------------------------
@@ -507,31 +497,25 @@ def _require_reason(reason: str, what: str) -> str:
 def order_hold(*, order: Order, actor, reason: str) -> Order:
     """Stop work on the order until someone releases it; the reason stays internal."""
     reason = _require_reason(reason, "hold")
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order,
-            "hold",
-            actor=actor,
-            message=f"Put on hold: {reason}",
-            data={"reason": reason},
-            customer_visible=False,
-        )
-    return order
+    return _transition(
+        order,
+        "hold",
+        actor=actor,
+        message=f"Put on hold: {reason}",
+        data={"reason": reason},
+        customer_visible=False,
+    )
 
 
 def order_release_hold(*, order: Order, actor) -> Order:
     """Resume work where the order was held."""
-    with transaction.atomic():
-        order = _lock(order)
-        _fire(
-            order,
-            "release_hold",
-            actor=actor,
-            message="Hold released.",
-            customer_visible=False,
-        )
-    return order
+    return _transition(
+        order,
+        "release_hold",
+        actor=actor,
+        message="Hold released.",
+        customer_visible=False,
+    )
 
 
 def order_cancel(*, order: Order, actor, reason: str) -> Order:
