@@ -18,6 +18,7 @@ from orders.models import (
     Shipment,
     ShipmentLine,
 )
+from orders.selectors import verification_summary
 from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -181,6 +182,7 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
             _("Verification"),
             {
                 "fields": [
+                    "verification",
                     "first_checked_by",
                     "first_checked_at",
                     "verified_by",
@@ -190,9 +192,27 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         ),
     ]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def get_readonly_fields(self, request, obj=None):
         # Every field is written by the services; the admin only shows them.
-        return [f.name for f in self.model._meta.fields]
+        return [f.name for f in self.model._meta.fields] + ["verification"]
+
+    @admin.display(description=_("Four-eyes check"))
+    def verification(self, obj: Order) -> str:
+        return verification_summary(obj)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing here is edited by hand: only the transition buttons act.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+            "show_delete": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False

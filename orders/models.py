@@ -11,7 +11,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -200,9 +199,6 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return self.number or f"Order #{self.pk}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("admin:orders_order_change", args=[self.pk])
 
     def amount_captured(self) -> Decimal:
         """What captured payments hold against this order, net of refunds."""

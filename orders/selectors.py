@@ -1,7 +1,9 @@
 """Read-only queries over orders, shaped for the pages that show them."""
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
+from orders.conditions import second_check_waived
 from orders.models import Order, OrderStatus
 
 
@@ -13,3 +15,20 @@ def order_status_counts() -> list[tuple[str, str, int]]:
     return [
         (value, label, counts.get(value, 0)) for value, label in OrderStatus.choices
     ]
+
+
+def verification_summary(order: Order) -> str:
+    """Where the order stands in the four-eyes check, in one sentence for staff."""
+    if order.verified_by_id:
+        return _("Verified by %(who)s.") % {"who": order.verified_by.get_username()}
+    if order.first_checked_by_id:
+        return _(
+            "First check by %(who)s; waiting for a second check by someone else."
+        ) % {"who": order.first_checked_by.get_username()}
+    if order.status == OrderStatus.PLACED and second_check_waived(order):
+        return _("Not checked yet; one check is enough for an order of this value.")
+    if order.status == OrderStatus.PLACED:
+        return _(
+            "Not checked yet; needs a first check and a second check by someone else."
+        )
+    return _("Not verified.")

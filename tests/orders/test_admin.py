@@ -90,13 +90,23 @@ def test_a_transition_button_runs_the_service(client, staff, order_in):
 @pytest.mark.django_db
 def test_the_four_eyes_rule_holds_in_the_admin(client, staff, order_in):
     order = order_in("checked")  # first check by the clerk
+    # the clerk who checked it is told what is awaited and offered no verify button
     client.force_login(staff[Role.CLERK])
+    page = client.get(_change_url(order)).content.decode()
+    assert "First check by clerk; waiting for a second check by someone else." in page
+    assert 'value="verify"' not in page
+    # a manager (someone else) may confirm it
     client.force_login(staff[Role.MANAGER])
-    response = client.get(_change_url(order))
-    assert 'value="verify"' in response.content.decode()
-    # the clerk who checked it holds no verify permission and sees no button
-    client.force_login(staff[Role.CLERK])
-    assert 'value="verify"' not in client.get(_change_url(order)).content.decode()
+    assert 'value="verify"' in client.get(_change_url(order)).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_order_page_has_no_save_or_delete_buttons(client, superuser, order_in):
+    client.force_login(superuser)
+    page = client.get(_change_url(order_in(S.PLACED))).content.decode()
+    assert 'name="_save"' not in page
+    assert 'name="_continue"' not in page
+    assert "deletelink" not in page
 
 
 @pytest.mark.django_db

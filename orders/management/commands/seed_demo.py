@@ -14,12 +14,22 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from inventory import services as inventory
-from inventory.models import Product, Warehouse
+from inventory.models import Product, StockMovement, Warehouse
 from orders import demo, services
-from orders.models import Channel, Customer, Order, OrderEvent, OrderStatus
+from orders.models import (
+    Channel,
+    Customer,
+    Order,
+    OrderEvent,
+    OrderNote,
+    OrderStatus,
+    Payment,
+    Shipment,
+)
 from orders.permissions import Role
 
 DEMO_PASSWORD = "ordersite-demo"
@@ -41,6 +51,16 @@ TARGETS = {
     OrderStatus.ON_HOLD: 10,
     OrderStatus.CANCELLED: 20,
 }
+ORDER_TIMESTAMPS = [
+    "placed_at",
+    "status_changed_at",
+    "first_checked_at",
+    "verified_at",
+    "shipped_at",
+    "delivered_at",
+    "completed_at",
+    "cancelled_at",
+]
 # How many days ago an order in each state was typically placed.
 AGE_DAYS = {
     "placed": (0, 1),
@@ -169,13 +189,21 @@ class Command(BaseCommand):
         rng = random.Random(SEED)
         # One transaction: all or nothing, and far fewer disk syncs on SQLite.
         # Notifications queued on commit run once it is all in.
+        ages = []
         with transaction.atomic():
             staff = self._staff(User)
             products = self._catalogue(staff[Role.MANAGER])
             customers = self._customers(rng)
             for target, count in TARGETS.items():
                 for _n in range(count):
-                    self._order(rng, target, rng.choice(customers), products, staff)
+                    order = self._order(
+                        rng, target, rng.choice(customers), products, staff
+                    )
+                    low, high = AGE_DAYS[target]
+                    ages.append((order, timedelta(days=rng.uniform(low, high))))
+        with transaction.atomic():
+            for order, age in ages:
+                self._backdate(order, age)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {len(products)} products, {len(customers)} customers and "
@@ -246,7 +274,7 @@ class Command(BaseCommand):
             )
         return customers
 
-    def _order(self, rng, target, customer, products, staff) -> None:
+    def _order(self, rng, target, customer, products, staff) -> Order:
         in_stock = [p for p in products if p.sku not in OUT_OF_STOCK]
         chosen = rng.sample(in_stock, rng.randint(1, 4))
         if target == OrderStatus.BACKORDERED:
@@ -302,19 +330,22 @@ class Command(BaseCommand):
                 actor=staff[Role.CLERK],
                 body="Customer called to ask about the delivery date.",
             )
-        self._backdate(rng, order, target)
+        return order
 
-    def _backdate(self, rng, order, target) -> None:
+    def _backdate(self, order, age: timedelta) -> None:
         # Demo only: spread orders over the past weeks so lists and ages look real.
-        # The events keep their order; only the clock they were written on moves.
-        low, high = AGE_DAYS[target]
-        shift = timedelta(days=rng.uniform(low, high))
+        # Everything about one order moves back by the same amount, so its
+        # timeline, ledger rows and timestamps still tell one consistent story.
+        moved = {name: F(name) - age for name in ORDER_TIMESTAMPS}
+        days = timedelta(days=age.days)
         Order.objects.filter(pk=order.pk).update(
-            placed_at=order.placed_at - shift,
-            status_changed_at=order.status_changed_at - shift * rng.uniform(0.1, 0.9),
-            ship_by=order.ship_by - timedelta(days=shift.days),
-            estimated_delivery=order.estimated_delivery - timedelta(days=shift.days),
+            **moved,
+            ship_by=F("ship_by") - days,
+            estimated_delivery=F("estimated_delivery") - days,
         )
-        events = OrderEvent.objects.filter(order=order)
-        for event in events.only("pk", "created_at"):
-            events.filter(pk=event.pk).update(created_at=event.created_at - shift)
+        earlier = {"created_at": F("created_at") - age}
+        OrderEvent.objects.filter(order=order).update(**earlier)
+        Payment.objects.filter(order=order).update(**earlier)
+        Shipment.objects.filter(order=order).update(**earlier)
+        OrderNote.objects.filter(order=order).update(**earlier)
+        StockMovement.objects.filter(reference=order.number).update(**earlier)
