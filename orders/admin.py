@@ -225,6 +225,10 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
         # and the transition itself is run (and saved) by the services.
         return None
 
+    @staticmethod
+    def get_fsm_block_label(fsm_field_name: str) -> str:
+        return str(_("Next step"))
+
     def get_fsm_label(self, transition) -> str:
         return str(transition.custom.get("label") or transition.name)
 
@@ -307,3 +311,22 @@ class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["order__number", "message"]
     list_select_related = ["order", "actor"]
     date_hierarchy = "created_at"
+
+
+@admin.register(OrderLine)
+class OrderLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "sku", "name", "quantity", "unit_price", "line_total"]
+    list_filter = ["order__status"]
+    search_fields = ["order__number", "sku", "name"]
+    list_select_related = ["order"]
+
+
+@admin.register(ShipmentLine)
+class ShipmentLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["shipment", "order_line", "quantity"]
+    search_fields = [
+        "shipment__tracking_number",
+        "order_line__sku",
+        "shipment__order__number",
+    ]
+    list_select_related = ["shipment", "order_line"]
