@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 
 class InventoryError(Exception):
     """Base of every inventory error; ``str()`` is a message fit for staff."""
@@ -26,8 +28,11 @@ class InsufficientStock(InventoryError):
 
     def __init__(self, shortages: list[Shortage]):
         self.shortages = shortages
-        detail = ", ".join(f"{s.sku}: {s.missing} missing" for s in shortages)
-        super().__init__(f"Not enough stock ({detail}).")
+        detail = ", ".join(
+            _("%(sku)s: %(missing)d missing") % {"sku": s.sku, "missing": s.missing}
+            for s in shortages
+        )
+        super().__init__(_("Not enough stock (%(detail)s).") % {"detail": detail})
 
 
 class InvalidQuantity(InventoryError):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from inventory.exceptions import (
     InsufficientStock,
@@ -64,8 +65,11 @@ def _move(
     )
     if updated != 1:
         raise InventoryError(
-            f"Stock of {item.product.sku} in {item.warehouse.code} changed underneath this "
-            "operation; nothing was changed."
+            _(
+                "Stock of %(sku)s in %(warehouse)s changed underneath this operation; "
+                "nothing was changed."
+            )
+            % {"sku": item.product.sku, "warehouse": item.warehouse.code}
         )
     item.on_hand += on_hand
     item.allocated += allocated
@@ -104,7 +108,7 @@ def stock_allocate(
     A line may be served from more than one warehouse when no single one holds enough.
     """
     if any(r.quantity < 1 for r in requests):
-        raise InvalidQuantity("Quantities to allocate must be at least one.")
+        raise InvalidQuantity(_("Quantities to allocate must be at least one."))
     with transaction.atomic():
         items = lock_stock_items(product_ids={r.product_id for r in requests})
         wanted: dict[int, int] = defaultdict(int)
@@ -158,7 +162,7 @@ def _apply_to_allocations(
         items = lock_stock_items(ids={a.stock_item_id for a in allocations})
         for a in sorted(allocations, key=lambda a: a.stock_item_id):
             if a.quantity < 1:
-                raise InvalidQuantity("Quantities must be at least one.")
+                raise InvalidQuantity(_("Quantities must be at least one."))
             _move(
                 item=items[a.stock_item_id],
                 kind=kind,
@@ -207,7 +211,7 @@ def stock_receive(
 ) -> StockItem:
     """Goods arrived: add on-hand stock, creating the stock row if needed."""
     if quantity < 1:
-        raise InvalidQuantity("A receipt needs a quantity of at least one.")
+        raise InvalidQuantity(_("A receipt needs a quantity of at least one."))
     with transaction.atomic():
         item, _created = StockItem.objects.get_or_create(
             product=product, warehouse=warehouse

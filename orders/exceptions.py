@@ -1,5 +1,7 @@
 """Errors the order services raise; ``str()`` of each is a message fit for staff."""
 
+from django.utils.translation import gettext as _
+
 
 class OrderError(Exception):
     """Base of every order error."""
@@ -23,8 +25,11 @@ class OrderChanged(OrderError):
     def __init__(self, *, number: str, expected: str, actual: str):
         self.expected, self.actual = expected, actual
         super().__init__(
-            f"Order {number} was changed by someone else (it is now {actual}, not {expected}). "
-            "Reload the order and try again."
+            _(
+                "Order %(number)s was changed by someone else (it is now %(actual)s, "
+                "not %(expected)s). Reload the order and try again."
+            )
+            % {"number": number, "actual": actual, "expected": expected}
         )
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from inventory import services as inventory
@@ -59,14 +60,23 @@ class LineInput:
     unit_price: Decimal | None = None
 
 
+def sku_of(line: LineInput) -> dict:
+    return {"sku": line.product.sku}
+
+
 def to_money(value, *, what: str) -> Decimal:
     """``value`` as a Decimal rounded to cents; floats are refused, never rounded silently."""
     if isinstance(value, float) or value is None:
-        raise InvalidOrder(f"{what} must be an exact amount (Decimal), not {value!r}.")
+        raise InvalidOrder(
+            _("%(what)s must be an exact amount (Decimal), not %(value)r.")
+            % {"what": what, "value": value}
+        )
     try:
         return Decimal(value).quantize(CENT)
     except (ArithmeticError, TypeError, ValueError):
-        raise InvalidOrder(f"{what} is not an amount: {value!r}.") from None
+        raise InvalidOrder(
+            _("%(what)s is not an amount: %(value)r.") % {"what": what, "value": value}
+        ) from None
 
 
 def order_recalculate_totals(*, order: Order) -> None:
@@ -90,16 +100,18 @@ def order_place(
 ) -> Order:
     """Create an order with its lines, priced now, in state ``placed``."""
     if not lines:
-        raise InvalidOrder("An order needs at least one line.")
+        raise InvalidOrder(_("An order needs at least one line."))
     for line in lines:
         if line.unit_price is not None:
-            to_money(line.unit_price, what=f"The price of {line.product.sku}")
+            to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
         if line.quantity < 1:
-            raise InvalidOrder(f"{line.product.sku}: the quantity must be at least 1.")
+            raise InvalidOrder(
+                _("%(sku)s: the quantity must be at least 1.") % sku_of(line)
+            )
         if not line.product.active:
-            raise InvalidOrder(f"{line.product.sku} is not sold any more.")
+            raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
         if line.unit_price is not None and line.unit_price < 0:
-            raise InvalidOrder(f"{line.product.sku}: a price cannot be negative.")
+            raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer,
@@ -132,7 +144,7 @@ def order_place(
                         line.product.unit_price
                         if line.unit_price is None
                         else line.unit_price,
-                        what=f"The price of {line.product.sku}",
+                        what=_("The price of %(sku)s") % sku_of(line),
                     )
                 ]
             ]
@@ -173,21 +185,30 @@ def transition_check(
     method = getattr(order, name)
     if not can_proceed(method, check_conditions=False):
         raise TransitionNotAllowed(
-            f"Order {order.number} is {order.get_status_display().lower()}; "
-            f"“{name.replace('_', ' ')}” is not possible from there."
+            _("Order %(number)s is %(status)s; “%(move)s” is not possible from there.")
+            % {
+                "number": order.number,
+                "status": order.get_status_display().lower(),
+                "move": name.replace("_", " "),
+            }
         )
     reasons = conditions.unmet(order, method) if check_conditions else []
     if reasons:
         raise TransitionNotAllowed(
-            f"Order {order.number} cannot {_label(order, name)} yet:", reasons
+            _("Order %(number)s cannot %(move)s yet:")
+            % {"number": order.number, "move": _label(order, name)},
+            reasons,
         )
     if actor is not None:
         transition = method._django_fsm.get_transition(order.status)
         if not transition.has_perm(order, actor):
             raise TransitionForbidden(
-                f"You may not {_label(order, name)} order {order.number}."
+                _("You may not %(move)s order %(number)s.")
+                % {"move": _label(order, name), "number": order.number}
                 + (
-                    " The second check must be made by someone other than the first checker."
+                    _(
+                        " The second check must be made by someone other than the first checker."
+                    )
                     if name == "verify" and actor.pk == order.first_checked_by_id
                     else ""
                 )
@@ -317,7 +338,8 @@ def order_check_inventory(*, order: Order, actor) -> Order:
         except InsufficientStock as shortage:
             if order.status == OrderStatus.BACKORDERED:
                 raise TransitionNotAllowed(
-                    f"Order {order.number} is still short: {shortage}"
+                    _("Order %(number)s is still short: %(shortage)s")
+                    % {"number": order.number, "shortage": shortage}
                 ) from shortage
             missing = {s.product_id: s for s in shortage.shortages}
             report = []
@@ -377,15 +399,16 @@ def payment_record(
 ) -> Payment:
     """Record a payment staff took or confirmed (bank transfer, card by phone, cash…)."""
     if actor is not None and not actor.has_perm("orders.record_payment"):
-        raise TransitionForbidden("You may not record payments.")
+        raise TransitionForbidden(_("You may not record payments."))
     amount = to_money(amount, what="The payment amount")
     if amount <= 0:
-        raise InvalidOrder("A payment amount must be above zero.")
+        raise InvalidOrder(_("A payment amount must be above zero."))
     if method not in Payment.Method.values:
-        raise InvalidOrder(f"Unknown payment method {method!r}.")
+        raise InvalidOrder(_("Unknown payment method %(method)r.") % {"method": method})
     if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
         raise InvalidOrder(
-            f"Order {order.number} is {order.get_status_display().lower()}."
+            _("Order %(number)s is %(status)s.")
+            % {"number": order.number, "status": order.get_status_display().lower()}
         )
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
@@ -427,7 +450,7 @@ def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Or
     """Hand every line to a carrier: writes the shipment and takes the units out of stock."""
     carrier, tracking_number = (carrier or "").strip(), (tracking_number or "").strip()
     if not carrier or not tracking_number:
-        raise InvalidOrder("A shipment needs a carrier and a tracking number.")
+        raise InvalidOrder(_("A shipment needs a carrier and a tracking number."))
     with transaction.atomic():
         order = _lock(order)
         # State and permission first; the tracked-shipment condition holds once
@@ -490,7 +513,7 @@ def order_complete(*, order: Order, actor, message: str = "") -> Order:
 def _require_reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InvalidOrder(f"Give a reason to {what} the order.")
+        raise InvalidOrder(_("Give a reason to %(what)s the order.") % {"what": what})
     return reason
 
 
@@ -571,7 +594,7 @@ def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
     """Add an internal note; it appears on the staff timeline only."""
     body = (body or "").strip()
     if not body:
-        raise InvalidOrder("A note cannot be empty.")
+        raise InvalidOrder(_("A note cannot be empty."))
     with transaction.atomic():
         note = OrderNote.objects.create(order=order, author=actor, body=body)
         events.note_added(order=order, actor=actor, note=note)
@@ -617,12 +640,16 @@ def order_transition(*, order: Order, name: str, actor, **inputs) -> Order:
     try:
         service = TRANSITION_SERVICES[name]
     except KeyError:
-        raise TransitionNotAllowed(f"There is no transition called {name!r}.") from None
+        raise TransitionNotAllowed(
+            _("There is no transition called %(name)r.") % {"name": name}
+        ) from None
     missing = [
         field for field in service.inputs if not str(inputs.get(field, "")).strip()
     ]
     if missing:
-        raise InvalidOrder(f"Please give: {', '.join(missing)}.")
+        raise InvalidOrder(
+            _("Please give: %(fields)s.") % {"fields": ", ".join(missing)}
+        )
     return service.func(
         order=order, actor=actor, **{k: inputs[k] for k in service.inputs}
     )
