@@ -203,7 +203,7 @@ def transition_check(
         transition = method._django_fsm.get_transition(order.status)
         if not transition.has_perm(order, actor):
             raise TransitionForbidden(
-                _("You may not %(move)s order %(number)s.")
+                _("You may not “%(move)s” on order %(number)s.")
                 % {"move": _label(order, name), "number": order.number}
                 + (
                     _(
