@@ -37,3 +37,11 @@ class InsufficientStock(InventoryError):
 
 class InvalidQuantity(InventoryError):
     """A quantity that must be positive was not."""
+
+
+class CountClosed(InventoryError):
+    """The stock count is no longer open for this action."""
+
+
+class NotAllowed(InventoryError):
+    """The person acting lacks the permission this needs."""

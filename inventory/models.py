@@ -67,6 +67,14 @@ class StockItem(models.Model):
     )
     on_hand = models.IntegerField(_("on hand"), default=0)
     allocated = models.IntegerField(_("allocated"), default=0)
+    reorder_point = models.PositiveIntegerField(
+        _("reorder point"),
+        default=0,
+        help_text=_("Raise a low-stock alert when units available fall to this level."),
+    )
+    reorder_quantity = models.PositiveIntegerField(
+        _("reorder quantity"), default=0, help_text=_("How many units to order then.")
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -99,6 +107,11 @@ class StockItem(models.Model):
     def available(self) -> int:
         """Units on hand that are not promised to an order."""
         return self.on_hand - self.allocated
+
+    @property
+    def is_low(self) -> bool:
+        """At or under the reorder point (only where a reorder point is set)."""
+        return self.reorder_point > 0 and self.available <= self.reorder_point
 
 
 class StockMovement(models.Model):
@@ -138,6 +151,7 @@ class StockMovement(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
+        permissions = [("adjust_stock", _("Can adjust stock levels by hand"))]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(on_hand_delta=0, allocated_delta=0),
@@ -155,3 +169,194 @@ class StockMovement(models.Model):
         super().save(*args, **kwargs)
 
     save.alters_data = True
+
+
+class GoodsReceipt(models.Model):
+    """A delivery from a supplier, booked into one warehouse."""
+
+    number = models.CharField(  # noqa: DJ001 - set from the pk right after insert
+        _("number"), max_length=20, unique=True, null=True, editable=False
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    supplier = models.CharField(_("supplier"), max_length=200)
+    supplier_reference = models.CharField(
+        _("delivery note / reference"), max_length=100, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("goods receipt")
+        verbose_name_plural = _("goods receipts")
+
+    def __str__(self) -> str:
+        return self.number or f"Receipt #{self.pk}"
+
+
+class GoodsReceiptLine(models.Model):
+    """Units of one product in a goods receipt."""
+
+    receipt = models.ForeignKey(
+        GoodsReceipt, on_delete=models.CASCADE, related_name="lines"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        ordering = ["receipt", "pk"]
+        verbose_name = _("goods receipt line")
+        verbose_name_plural = _("goods receipt lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="goodsreceiptline_quantity_gte_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.sku}"
+
+
+class LowStockAlert(models.Model):
+    """A stock item at or under its reorder point; closed when stock recovers."""
+
+    stock_item = models.ForeignKey(
+        StockItem, on_delete=models.CASCADE, related_name="low_stock_alerts"
+    )
+    available_when_raised = models.IntegerField(_("available when raised"))
+    reorder_point = models.PositiveIntegerField(_("reorder point"))
+    raised_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    emailed_at = models.DateTimeField(_("emailed to purchasing"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("low-stock alert")
+        verbose_name_plural = _("low-stock alerts")
+        constraints = [
+            # One open alert per stock item, however often the check runs.
+            models.UniqueConstraint(
+                fields=["stock_item"],
+                condition=Q(closed_at__isnull=True),
+                name="lowstockalert_one_open_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Low stock: {self.stock_item}"
+
+
+class AlertDigest(models.Model):
+    """The one low-stock email of a day; its unique date is what stops a flood."""
+
+    day = models.DateField(unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    recipients = models.CharField(max_length=500)
+    alert_count = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-day"]
+        verbose_name = _("low-stock email")
+        verbose_name_plural = _("low-stock emails")
+
+    def __str__(self) -> str:
+        return f"Low-stock email of {self.day}"
+
+
+class StockCount(models.Model):
+    """A count of a warehouse's stock (all items or a selection), approved by a manager."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open (counting)")
+        SUBMITTED = "submitted", _("Submitted for approval")
+        APPROVED = "approved", _("Approved")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(  # noqa: DJ001 - set from the pk right after insert
+        _("number"), max_length=20, unique=True, null=True, editable=False
+    )
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    note = models.TextField(_("note"), blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved or cancelled by"),
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-pk"]
+        verbose_name = _("stock count")
+        verbose_name_plural = _("stock counts")
+        permissions = [("approve_stockcount", _("Can approve stock counts"))]
+
+    def __str__(self) -> str:
+        return self.number or f"Count #{self.pk}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class StockCountLine(models.Model):
+    """One stock item in a count: what the system expected and what was counted."""
+
+    count = models.ForeignKey(
+        StockCount, on_delete=models.CASCADE, related_name="lines"
+    )
+    stock_item = models.ForeignKey(
+        StockItem, on_delete=models.PROTECT, related_name="+"
+    )
+    # On hand per the system at the moment the counted quantity was entered: the
+    # discrepancy is measured against it, and approval corrects on-hand by that
+    # difference, so movements between counting and approval are not undone.
+    expected = models.IntegerField(_("expected"), null=True, blank=True)
+    counted = models.PositiveIntegerField(_("counted"), null=True, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["count", "stock_item__product__sku"]
+        verbose_name = _("stock count line")
+        verbose_name_plural = _("stock count lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["count", "stock_item"], name="stockcountline_one_per_item"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stock_item}: {self.counted}"
+
+    @property
+    def discrepancy(self) -> int | None:
+        """Counted minus expected; None until both are known."""
+        if self.counted is None or self.expected is None:
+            return None
+        return self.counted - self.expected

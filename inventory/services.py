@@ -17,10 +17,18 @@ from inventory.exceptions import (
     InsufficientStock,
     InvalidQuantity,
     InventoryError,
+    NotAllowed,
     Shortage,
 )
 from inventory.locks import lock_stock_items
-from inventory.models import Product, StockItem, StockMovement, Warehouse
+from inventory.models import (
+    GoodsReceipt,
+    GoodsReceiptLine,
+    Product,
+    StockItem,
+    StockMovement,
+    Warehouse,
+)
 
 
 @dataclass(frozen=True)
@@ -200,6 +208,44 @@ def stock_ship(*, allocations: list[Allocation], actor, reference: str) -> None:
     )
 
 
+def _add_stock(
+    *,
+    product: Product,
+    warehouse: Warehouse,
+    quantity: int,
+    kind: str,
+    actor,
+    reference: str,
+    reason: str,
+) -> StockItem:
+    """Add on-hand units (creating the stock row if needed) and announce the arrival."""
+    if quantity < 1:
+        raise InvalidQuantity(_("A quantity to add must be at least one."))
+    item, _created = StockItem.objects.get_or_create(
+        product=product, warehouse=warehouse
+    )
+    item = lock_stock_items(ids=[item.pk])[item.pk]
+    _move(
+        item=item,
+        kind=kind,
+        on_hand=quantity,
+        actor=actor,
+        reference=reference,
+        reason=reason,
+    )
+    _announce_arrival(product_ids=[product.pk])
+    return item
+
+
+def _announce_arrival(*, product_ids: list[int]) -> None:
+    """After commit, let backordered orders waiting for these products try again."""
+    # Orders depend on inventory, not the other way round: import at call time.
+    from orders.tasks import fill_backorders
+
+    ids = sorted(set(product_ids))
+    transaction.on_commit(lambda: fill_backorders.delay(product_ids=ids))
+
+
 def stock_receive(
     *,
     product: Product,
@@ -210,19 +256,122 @@ def stock_receive(
     reason: str = "",
 ) -> StockItem:
     """Goods arrived: add on-hand stock, creating the stock row if needed."""
-    if quantity < 1:
-        raise InvalidQuantity(_("A receipt needs a quantity of at least one."))
     with transaction.atomic():
-        item, _created = StockItem.objects.get_or_create(
-            product=product, warehouse=warehouse
-        )
-        item = lock_stock_items(ids=[item.pk])[item.pk]
-        _move(
-            item=item,
+        return _add_stock(
+            product=product,
+            warehouse=warehouse,
+            quantity=quantity,
             kind=StockMovement.Kind.RECEIPT,
-            on_hand=quantity,
             actor=actor,
             reference=reference,
             reason=reason,
         )
-        return item
+
+
+def stock_restock_return(
+    *, product: Product, warehouse: Warehouse, quantity: int, actor, reference: str
+) -> StockItem:
+    """A returned item passed inspection and goes back on the shelf."""
+    with transaction.atomic():
+        return _add_stock(
+            product=product,
+            warehouse=warehouse,
+            quantity=quantity,
+            kind=StockMovement.Kind.RETURN_RESTOCK,
+            actor=actor,
+            reference=reference,
+            reason=_("Return restocked"),
+        )
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    product: Product
+    quantity: int
+
+
+def receipt_create(
+    *,
+    warehouse: Warehouse,
+    supplier: str,
+    lines: list[ReceiptLine],
+    actor,
+    supplier_reference: str = "",
+    note: str = "",
+) -> GoodsReceipt:
+    """Book a supplier's delivery: a numbered receipt and a ledger row per line."""
+    _require_perm(actor, "inventory.add_goodsreceipt", _("record goods receipts"))
+    if not lines:
+        raise InvalidQuantity(_("A receipt needs at least one line."))
+    if any(line.quantity < 1 for line in lines):
+        raise InvalidQuantity(_("Every received quantity must be at least one."))
+    if not (supplier or "").strip():
+        raise InventoryError(_("Name the supplier."))
+    with transaction.atomic():
+        receipt = GoodsReceipt.objects.create(
+            warehouse=warehouse,
+            supplier=supplier.strip(),
+            supplier_reference=supplier_reference.strip(),
+            note=note,
+            received_by=actor,
+        )
+        receipt.number = f"RCPT-{receipt.pk:06d}"
+        receipt.save(update_fields=["number"])
+        GoodsReceiptLine.objects.bulk_create(
+            [
+                GoodsReceiptLine(
+                    receipt=receipt, product=line.product, quantity=line.quantity
+                )
+                for line in lines
+            ]
+        )
+        for line in sorted(lines, key=lambda line: line.product.pk):
+            _add_stock(
+                product=line.product,
+                warehouse=warehouse,
+                quantity=line.quantity,
+                kind=StockMovement.Kind.RECEIPT,
+                actor=actor,
+                reference=receipt.number,
+                reason=_("Delivery from %(supplier)s") % {"supplier": receipt.supplier},
+            )
+    return receipt
+
+
+def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> StockItem:
+    """Correct on-hand stock by hand (damage, found goods); needs a reason."""
+    _require_perm(actor, "inventory.adjust_stock", _("adjust stock"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InventoryError(_("Give a reason for the adjustment."))
+    if delta == 0:
+        raise InvalidQuantity(_("An adjustment must change the quantity."))
+    with transaction.atomic():
+        item = lock_stock_items(ids=[stock_item.pk])[stock_item.pk]
+        if item.on_hand + delta < item.allocated:
+            raise InsufficientStock(
+                [
+                    Shortage(
+                        product_id=item.product_id,
+                        sku=item.product.sku,
+                        requested=-delta,
+                        available=item.available,
+                    )
+                ]
+            )
+        _move(
+            item=item,
+            kind=StockMovement.Kind.ADJUSTMENT,
+            on_hand=delta,
+            actor=actor,
+            reference="",
+            reason=reason,
+        )
+        if delta > 0:
+            _announce_arrival(product_ids=[item.product_id])
+    return item
+
+
+def _require_perm(actor, perm: str, what: str) -> None:
+    if actor is not None and not actor.has_perm(perm):
+        raise NotAllowed(_("You may not %(what)s.") % {"what": what})

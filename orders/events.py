@@ -165,6 +165,30 @@ def shipment_created(*, order: Order, actor, shipment) -> OrderEvent:
     )
 
 
+def split_off(*, order: Order, actor, child: Order, moved: list[dict]) -> OrderEvent:
+    detail = ", ".join(f"{m['sku']} × {m['quantity']}" for m in moved)
+    return _record(
+        order=order,
+        type=T.SPLIT,
+        actor=actor,
+        message=f"Ships what is in stock now; {detail} follow(s) as order {child.number}.",
+        data={"child": child.number, "moved": moved},
+        customer_visible=True,
+    )
+
+
+def split_from(*, order: Order, actor, parent: Order) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.SPLIT,
+        actor=actor,
+        message=f"The backordered part of order {parent.number}, to ship when stock arrives.",
+        data={"parent": parent.number},
+        customer_visible=True,
+        to_status=order.status,
+    )
+
+
 def note_added(*, order: Order, actor, note) -> OrderEvent:
     return _record(
         order=order,

@@ -589,6 +589,7 @@ class OrderEvent(models.Model):
         PAYMENT_RECORDED = "payment_recorded", _("Payment recorded")
         REFUND_DUE = "refund_due", _("Refund due")
         SHIPMENT_CREATED = "shipment_created", _("Shipment created")
+        SPLIT = "split", _("Order split")
         NOTE_ADDED = "note_added", _("Internal note added")
         NOTIFICATION_QUEUED = "notification_queued", _("Customer notification queued")
 

@@ -15,6 +15,7 @@ class Kind:
     VERIFIED = "order_verified"
     BACKORDERED = "order_backordered"
     MOVING_AGAIN = "order_moving_again"
+    SPLIT = "order_split"
     PAID = "order_paid"
     SHIPPED = "order_shipped"
     DELIVERED = "order_delivered"

@@ -55,17 +55,23 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.change_customer",
     ),
     Role.VERIFIER: ("orders.change_order",),
-    Role.WAREHOUSE: ("orders.change_order",),
+    Role.WAREHOUSE: (
+        "orders.change_order",
+        "inventory.add_goodsreceipt",
+        "inventory.add_stockcount",
+        "inventory.change_stockcount",
+    ),
     Role.RETURNS: ("orders.change_order",),
 }
 STAFF_APPS = ("orders", "inventory", "returns")
 
 
-def sync_staff_groups(apps) -> None:
+def sync_staff_groups(apps, schema_editor=None) -> None:
     """Create the staff groups and give each exactly its permissions (idempotent).
 
-    Called from migrations with the historical app registry; call it again from a
-    new migration whenever the tables above change.
+    A migration operation of its own (``RunPython(sync_staff_groups)``) with the
+    historical app registry; add it to a new migration whenever the tables above
+    change.
     """
     from django.contrib.auth.management import create_permissions
 

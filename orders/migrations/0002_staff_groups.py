@@ -2,12 +2,7 @@
 
 from django.db import migrations
 
-
-def forwards(apps, schema_editor):
-    from orders.permissions import sync_staff_groups
-
-    sync_staff_groups(apps)
-
+from orders.permissions import sync_staff_groups
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -17,4 +12,4 @@ class Migration(migrations.Migration):
         ("inventory", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    operations = [migrations.RunPython(sync_staff_groups, migrations.RunPython.noop)]

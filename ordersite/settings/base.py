@@ -140,7 +140,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
 # Longer than any retry delay, so an unacknowledged task is not redelivered early.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "inventory-low-stock": {
+        "task": "inventory.check_low_stock",
+        "schedule": int(os.environ.get("INVENTORY_LOW_STOCK_CHECK_SECONDS", "3600")),
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -214,3 +219,9 @@ ORDERS_SECOND_CHECK_WAIVED_BELOW = Decimal(
 )
 # seed_demo refuses to run where this is False (it is False in production).
 DEMO_DATA_ALLOWED = True
+# Where the daily low-stock email goes (comma-separated); empty sends none.
+INVENTORY_PURCHASING_EMAILS = env_list(
+    "INVENTORY_PURCHASING_EMAILS", "purchasing@ordersite.local"
+)
+# Stock lasting longer than this many days at the last 30 days' sales rate is overstock.
+INVENTORY_OVERSTOCK_DAYS = int(os.environ.get("INVENTORY_OVERSTOCK_DAYS", "90"))

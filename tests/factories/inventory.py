@@ -4,11 +4,23 @@ Stock quantities in tests come from ``inventory.services.stock_receive`` (see th
 ``stock`` fixture) so the ledger always matches; ``StockItemFactory`` makes empty rows.
 """
 
+import datetime
 from decimal import Decimal
 
 import factory
 
-from inventory.models import Product, StockItem, StockMovement, Warehouse
+from inventory.models import (
+    AlertDigest,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    LowStockAlert,
+    Product,
+    StockCount,
+    StockCountLine,
+    StockItem,
+    StockMovement,
+    Warehouse,
+)
 
 
 class ProductFactory(factory.django.DjangoModelFactory):
@@ -48,3 +60,61 @@ class StockMovementFactory(factory.django.DjangoModelFactory):
     kind = StockMovement.Kind.ADJUSTMENT
     on_hand_delta = 1
     reference = "TEST"
+
+
+class GoodsReceiptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoodsReceipt
+
+    number = factory.Sequence(lambda n: f"RCPT-T{n:05d}")
+    warehouse = factory.SubFactory(WarehouseFactory)
+    supplier = "Roastery Ltd"
+    received_by = factory.SubFactory("tests.factories.orders.StaffFactory")
+
+
+class GoodsReceiptLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GoodsReceiptLine
+
+    receipt = factory.SubFactory(GoodsReceiptFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 5
+
+
+class LowStockAlertFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LowStockAlert
+
+    stock_item = factory.SubFactory(StockItemFactory, reorder_point=5)
+    available_when_raised = 0
+    reorder_point = 5
+
+
+class AlertDigestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AlertDigest
+
+    day = factory.Sequence(
+        lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n)
+    )
+    recipients = "purchasing@example.com"
+    alert_count = 1
+
+
+class StockCountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockCount
+
+    number = factory.Sequence(lambda n: f"CNT-T{n:05d}")
+    warehouse = factory.SubFactory(WarehouseFactory)
+    opened_by = factory.SubFactory("tests.factories.orders.StaffFactory")
+
+
+class StockCountLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockCountLine
+
+    count = factory.SubFactory(StockCountFactory)
+    stock_item = factory.SubFactory(
+        StockItemFactory, warehouse=factory.SelfAttribute("..count.warehouse")
+    )

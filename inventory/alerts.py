@@ -1,0 +1,88 @@
+"""Low-stock alerts: raised at the reorder point, closed on recovery, emailed once a day."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import AlertDigest, LowStockAlert, StockItem
+
+logger = logging.getLogger(__name__)
+
+
+def low_stock_refresh() -> tuple[int, int]:
+    """Open an alert for every item at or under its reorder point; close recovered ones.
+
+    Returns (opened, closed). Safe to run concurrently: one open alert per item is
+    a database constraint.
+    """
+    low = StockItem.objects.filter(
+        reorder_point__gt=0, on_hand__lte=F("allocated") + F("reorder_point")
+    )
+    open_alerts = LowStockAlert.objects.filter(closed_at__isnull=True)
+    closed = open_alerts.exclude(stock_item__in=low).update(closed_at=timezone.now())
+    opened = 0
+    already = open_alerts.values("stock_item_id")
+    for item in low.exclude(pk__in=already).select_related("product"):
+        try:
+            with transaction.atomic():
+                LowStockAlert.objects.create(
+                    stock_item=item,
+                    available_when_raised=item.available,
+                    reorder_point=item.reorder_point,
+                )
+            opened += 1
+        except IntegrityError:
+            pass  # another run opened it a moment ago
+    return opened, closed
+
+
+def low_stock_email(*, today=None) -> AlertDigest | None:
+    """Send the day's one email listing open alerts to purchasing; None if not due.
+
+    The digest row for the day is written in the same transaction as the send:
+    if sending fails the row is rolled back and the next run tries again, and
+    once it is committed no other run sends that day.
+    """
+    recipients = list(settings.INVENTORY_PURCHASING_EMAILS)
+    today = today or timezone.localdate()
+    alerts = list(
+        LowStockAlert.objects.filter(closed_at__isnull=True)
+        .select_related("stock_item__product", "stock_item__warehouse")
+        .order_by("stock_item__product__sku", "stock_item__warehouse__code")
+    )
+    if not recipients or not alerts or AlertDigest.objects.filter(day=today).exists():
+        return None
+    try:
+        with transaction.atomic():
+            digest = AlertDigest.objects.create(
+                day=today, recipients=", ".join(recipients), alert_count=len(alerts)
+            )
+            new = [a for a in alerts if a.emailed_at is None]
+            context = {
+                "alerts": alerts,
+                "new": new,
+                "day": today,
+                "site_url": settings.SITE_URL,
+            }
+            send_mail(
+                subject=_("Low stock: %(n)d item(s) at or under their reorder point")
+                % {"n": len(alerts)},
+                message=render_to_string("emails/inventory/low_stock.txt", context),
+                html_message=render_to_string(
+                    "emails/inventory/low_stock.html", context
+                ),
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=recipients,
+            )
+            LowStockAlert.objects.filter(pk__in=[a.pk for a in new]).update(
+                emailed_at=timezone.now()
+            )
+    except IntegrityError:
+        return None  # another run sent today's email
+    return digest

@@ -1,0 +1,142 @@
+"""Read-only queries over stock, shaped for the staff pages and reports."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import (
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from inventory.models import LowStockAlert, StockItem, StockMovement
+
+
+def stock_levels(
+    *,
+    search: str = "",
+    warehouse_id: int | None = None,
+    state: str = "",
+) -> QuerySet[StockItem]:
+    """Stock rows with product and warehouse, filtered; ``state`` is out, low or "" (all)."""
+    qs = (
+        StockItem.objects.select_related("product", "warehouse")
+        .annotate(free=F("on_hand") - F("allocated"))
+        .order_by("product__sku", "warehouse__code")
+    )
+    if search:
+        qs = qs.filter(
+            Q(product__sku__icontains=search) | Q(product__name__icontains=search)
+        )
+    if warehouse_id:
+        qs = qs.filter(warehouse_id=warehouse_id)
+    if state == "out":
+        qs = qs.filter(free__lte=0)
+    elif state == "low":
+        qs = qs.filter(reorder_point__gt=0, free__lte=F("reorder_point"))
+    return qs
+
+
+def product_ledger(*, product_id: int) -> QuerySet[StockMovement]:
+    """Every movement of a product's stock, newest first, with running context."""
+    return (
+        StockMovement.objects.filter(stock_item__product_id=product_id)
+        .select_related("stock_item__warehouse", "actor")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def open_low_stock_alerts() -> QuerySet[LowStockAlert]:
+    return (
+        LowStockAlert.objects.filter(closed_at__isnull=True)
+        .select_related("stock_item__product", "stock_item__warehouse")
+        .order_by("raised_at")
+    )
+
+
+@dataclass(frozen=True)
+class HealthRow:
+    item: StockItem
+    sold_30d: int
+    days_of_cover: float | None  # None: nothing sold, cover cannot be computed
+    problem: str  # "stockout", "low", "overstock"
+
+
+HEALTH_SORTS = {
+    "sku": lambda r: (r.item.product.sku, r.item.warehouse.code),
+    "problem": lambda r: (r.problem, r.item.product.sku),
+    "available": lambda r: (r.item.available, r.item.product.sku),
+    "cover": lambda r: r.days_of_cover if r.days_of_cover is not None else float("inf"),
+    "sold": lambda r: (-r.sold_30d, r.item.product.sku),
+}
+
+
+def inventory_health(*, sort: str = "problem", problem: str = "") -> list[HealthRow]:
+    """Stockouts, items under their reorder point and overstock, in one query.
+
+    Overstock: more than ``INVENTORY_OVERSTOCK_DAYS`` days of cover at the last
+    30 days' shipping rate, or stock with nothing shipped in 30 days.
+    """
+    since = timezone.now() - timedelta(days=30)
+    shipped = (
+        StockMovement.objects.filter(
+            stock_item=OuterRef("pk"),
+            kind=StockMovement.Kind.SHIPMENT,
+            created_at__gte=since,
+        )
+        .values("stock_item")
+        .annotate(total=Sum("on_hand_delta"))
+        .values("total")
+    )
+    items = StockItem.objects.select_related("product", "warehouse").annotate(
+        sold=Coalesce(-Subquery(shipped, output_field=IntegerField()), Value(0)),
+        free=F("on_hand") - F("allocated"),
+    )
+    limit = settings.INVENTORY_OVERSTOCK_DAYS
+    rows = []
+    for item in items:
+        cover = item.free / (item.sold / 30) if item.sold else None
+        if item.free <= 0:
+            kind = "stockout"
+        elif item.reorder_point and item.free <= item.reorder_point:
+            kind = "low"
+        elif item.free > 0 and (cover is None or cover > limit):
+            kind = "overstock"
+        else:
+            continue
+        if problem and kind != problem:
+            continue
+        rows.append(
+            HealthRow(item=item, sold_30d=item.sold, days_of_cover=cover, problem=kind)
+        )
+    return sorted(rows, key=HEALTH_SORTS.get(sort, HEALTH_SORTS["problem"]))
+
+
+@dataclass(frozen=True)
+class LedgerMismatch:
+    item: StockItem
+    ledger_on_hand: int
+    ledger_allocated: int
+
+
+def ledger_mismatches() -> list[LedgerMismatch]:
+    """Stock rows whose on-hand or allocated differs from the sum of their movements."""
+    items = StockItem.objects.select_related("product", "warehouse").annotate(
+        ledger_on_hand=Coalesce(Sum("movements__on_hand_delta"), Value(0)),
+        ledger_allocated=Coalesce(Sum("movements__allocated_delta"), Value(0)),
+    )
+    return [
+        LedgerMismatch(
+            item=i, ledger_on_hand=i.ledger_on_hand, ledger_allocated=i.ledger_allocated
+        )
+        for i in items.order_by("pk")
+        if (i.ledger_on_hand, i.ledger_allocated) != (i.on_hand, i.allocated)
+    ]
