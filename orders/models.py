@@ -121,6 +121,15 @@ class Order(ConcurrentTransitionMixin, models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, related_name="orders"
     )
+    split_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="splits",
+        verbose_name=_("split from"),
+        help_text=_("The order whose backordered units this order ships later."),
+    )
     status = FSMField(
         _("status"),
         default=S.PLACED,

@@ -48,3 +48,34 @@ def test_a_committed_placement_reaches_the_worker(place, real_worker):
     while not queued.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert list(queued.values_list("data__kind", flat=True)) == [Kind.RECEIVED]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_receipt_fills_a_backorder_through_the_worker(
+    order_in, crew, staff, warehouse, real_worker
+):
+    from inventory import services as inventory
+    from orders import services
+    from orders.models import Order, OrderStatus
+    from orders.permissions import Role
+    from tests.factories.inventory import ProductFactory
+
+    product = ProductFactory()
+    order = order_in("verified", lines=[(product, 2)], stocked=False)
+    order = services.order_check_inventory(order=order, actor=crew.warehouse)
+    assert order.status == OrderStatus.BACKORDERED
+
+    # when the goods arrive (and the receipt commits)
+    inventory.receipt_create(
+        warehouse=warehouse,
+        supplier="Roastery Ltd",
+        lines=[inventory.ReceiptLine(product, 5)],
+        actor=staff[Role.WAREHOUSE],
+    )
+
+    # then the worker, fed through Redis, allocates the waiting order
+    deadline = time.monotonic() + 20
+    while Order.objects.get(pk=order.pk).status != OrderStatus.ALLOCATED:
+        assert time.monotonic() < deadline, "the backorder was not filled by the worker"
+        time.sleep(0.1)

@@ -138,6 +138,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 3600
+# Our tasks report through the database (events, alerts); a task that wants its
+# result stored in the backend says so with ignore_result=False.
+CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so an unacknowledged task is not redelivered early.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BEAT_SCHEDULE = {

@@ -6,7 +6,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from inventory import services
-from inventory.exceptions import InsufficientStock, InvalidQuantity, InventoryError, NotAllowed
+from inventory.exceptions import (
+    InsufficientStock,
+    InvalidQuantity,
+    InventoryError,
+    NotAllowed,
+)
 from inventory.models import GoodsReceipt, StockItem, StockMovement
 from inventory.selectors import ledger_mismatches
 from orders.permissions import Role
@@ -27,7 +32,12 @@ class TestReceipts:
         assert receipt.number == f"RCPT-{receipt.pk:06d}"
         assert StockItem.objects.get(product=a).on_hand == 10
         movement = StockMovement.objects.get(stock_item__product=b)
-        assert (movement.kind, movement.on_hand_delta, movement.reference, movement.actor) == (
+        assert (
+            movement.kind,
+            movement.on_hand_delta,
+            movement.reference,
+            movement.actor,
+        ) == (
             StockMovement.Kind.RECEIPT,
             3,
             receipt.number,
@@ -42,7 +52,10 @@ class TestReceipts:
             services.receipt_create(
                 warehouse=warehouse,
                 supplier="X",
-                lines=[services.ReceiptLine(ProductFactory(), 2), services.ReceiptLine(product, quantity)],
+                lines=[
+                    services.ReceiptLine(ProductFactory(), 2),
+                    services.ReceiptLine(product, quantity),
+                ],
                 actor=staff[Role.WAREHOUSE],
             )
         assert not GoodsReceipt.objects.exists()
@@ -63,19 +76,29 @@ class TestAdjustments:
     def test_an_adjustment_needs_a_reason_and_a_manager(self, staff, stock):
         item = stock(ProductFactory(), 5)
         with pytest.raises(InventoryError, match="reason"):
-            services.stock_adjust(stock_item=item, delta=-1, actor=staff[Role.MANAGER], reason="")
+            services.stock_adjust(
+                stock_item=item, delta=-1, actor=staff[Role.MANAGER], reason=""
+            )
         with pytest.raises(NotAllowed):
-            services.stock_adjust(stock_item=item, delta=-1, actor=staff[Role.WAREHOUSE], reason="Broken")
-        services.stock_adjust(stock_item=item, delta=-2, actor=staff[Role.MANAGER], reason="Broken jar")
+            services.stock_adjust(
+                stock_item=item, delta=-1, actor=staff[Role.WAREHOUSE], reason="Broken"
+            )
+        services.stock_adjust(
+            stock_item=item, delta=-2, actor=staff[Role.MANAGER], reason="Broken jar"
+        )
         item.refresh_from_db()
         assert item.on_hand == 3
-        assert item.movements.filter(kind=StockMovement.Kind.ADJUSTMENT, reason="Broken jar").exists()
+        assert item.movements.filter(
+            kind=StockMovement.Kind.ADJUSTMENT, reason="Broken jar"
+        ).exists()
 
     def test_an_adjustment_cannot_take_allocated_units(self, staff, order_in):
         order = order_in("allocated")
         item = StockItem.objects.get(product=order.lines.get().product)
         with pytest.raises(InsufficientStock):
-            services.stock_adjust(stock_item=item, delta=-1, actor=staff[Role.MANAGER], reason="Lost")
+            services.stock_adjust(
+                stock_item=item, delta=-1, actor=staff[Role.MANAGER], reason="Lost"
+            )
         item.refresh_from_db()
         assert item.allocated == item.on_hand
 
@@ -104,7 +127,9 @@ class TestAllocationRule:
         stock(product, 5, where=closed)
         with pytest.raises(InsufficientStock):
             services.stock_allocate(
-                requests=[services.AllocationRequest(key=1, product_id=product.pk, quantity=1)],
+                requests=[
+                    services.AllocationRequest(key=1, product_id=product.pk, quantity=1)
+                ],
                 actor=None,
                 reference="T",
             )
@@ -136,7 +161,9 @@ class TestAuditStock:
         call_command("audit_stock")
         assert "All 1 stock rows match the ledger." in capsys.readouterr().out
 
-    def test_a_corrupted_row_is_reported_with_a_failing_exit(self, stock, order_in, capsys):
+    def test_a_corrupted_row_is_reported_with_a_failing_exit(
+        self, stock, order_in, capsys
+    ):
         order_in("allocated")
         item = stock(ProductFactory(sku="CORRUPT-1"), 7)
         # Someone bypasses the services and edits the row directly.
