@@ -3,7 +3,19 @@
 from django.contrib import admin
 from django.db.models import F
 
-from inventory.models import Product, StockItem, StockMovement, Warehouse
+from inventory import services
+from inventory.models import (
+    AlertDigest,
+    GoodsReceipt,
+    GoodsReceiptLine,
+    LowStockAlert,
+    Product,
+    StockCount,
+    StockCountLine,
+    StockItem,
+    StockMovement,
+    Warehouse,
+)
 from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
 
 
@@ -28,8 +40,28 @@ class WarehouseAdmin(admin.ModelAdmin):
 
 
 @admin.register(StockItem)
-class StockItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["product", "warehouse", "on_hand", "allocated", "available"]
+class StockItemAdmin(admin.ModelAdmin):
+    """Reorder settings are edited here; quantities only ever move through the services."""
+
+    fields = [
+        "product",
+        "warehouse",
+        "on_hand",
+        "allocated",
+        "reorder_point",
+        "reorder_quantity",
+    ]
+    readonly_fields = ["product", "warehouse", "on_hand", "allocated"]
+    list_editable = ["reorder_point", "reorder_quantity"]
+    list_display = [
+        "product",
+        "warehouse",
+        "on_hand",
+        "allocated",
+        "available",
+        "reorder_point",
+        "reorder_quantity",
+    ]
     list_filter = ["warehouse"]
     search_fields = ["product__sku", "product__name"]
     list_select_related = ["product", "warehouse"]
@@ -42,6 +74,20 @@ class StockItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(ordering="free", description="available")
     def available(self, obj: StockItem) -> int:
         return obj.available
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change) -> None:
+        # Never a full save: on_hand and allocated as loaded may be stale by now.
+        services.stock_set_reorder_levels(
+            stock_item=obj,
+            reorder_point=obj.reorder_point,
+            reorder_quantity=obj.reorder_quantity,
+        )
 
 
 @admin.register(StockMovement)
@@ -60,3 +106,85 @@ class StockMovementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["stock_item__product__sku", "reference", "reason"]
     list_select_related = ["stock_item__product", "stock_item__warehouse", "actor"]
     date_hierarchy = "created_at"
+
+
+class GoodsReceiptLineInline(ReadOnlyInline):
+    model = GoodsReceiptLine
+    fields = ["product", "quantity"]
+
+
+@admin.register(GoodsReceipt)
+class GoodsReceiptAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "received_at",
+        "warehouse",
+        "supplier",
+        "supplier_reference",
+        "received_by",
+    ]
+    list_filter = ["warehouse", "received_at"]
+    search_fields = ["number", "supplier", "supplier_reference", "lines__product__sku"]
+    list_select_related = ["warehouse", "received_by"]
+    inlines = [GoodsReceiptLineInline]
+
+
+@admin.register(GoodsReceiptLine)
+class GoodsReceiptLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["receipt", "product", "quantity"]
+    search_fields = ["receipt__number", "product__sku"]
+    list_select_related = ["receipt", "product"]
+
+
+@admin.register(LowStockAlert)
+class LowStockAlertAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "stock_item",
+        "available_when_raised",
+        "reorder_point",
+        "raised_at",
+        "emailed_at",
+        "closed_at",
+    ]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter), "stock_item__warehouse"]
+    search_fields = ["stock_item__product__sku", "stock_item__product__name"]
+    list_select_related = ["stock_item__product", "stock_item__warehouse"]
+
+
+@admin.register(AlertDigest)
+class AlertDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["day", "sent_at", "recipients", "alert_count"]
+
+
+class StockCountLineInline(ReadOnlyInline):
+    model = StockCountLine
+    fields = ["stock_item", "expected", "counted", "counted_by"]
+
+
+@admin.register(StockCount)
+class StockCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "warehouse",
+        "status",
+        "opened_at",
+        "opened_by",
+        "decided_by",
+    ]
+    list_filter = ["status", "warehouse"]
+    search_fields = ["number", "note", "lines__stock_item__product__sku"]
+    list_select_related = ["warehouse", "opened_by", "decided_by"]
+    inlines = [StockCountLineInline]
+
+
+@admin.register(StockCountLine)
+class StockCountLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["count", "stock_item", "expected", "counted", "counted_by"]
+    list_filter = ["count__status"]
+    search_fields = ["count__number", "stock_item__product__sku"]
+    list_select_related = [
+        "count",
+        "stock_item__product",
+        "stock_item__warehouse",
+        "counted_by",
+    ]

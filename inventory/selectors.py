@@ -140,3 +140,18 @@ def ledger_mismatches() -> list[LedgerMismatch]:
         for i in items.order_by("pk")
         if (i.ledger_on_hand, i.ledger_allocated) != (i.on_hand, i.allocated)
     ]
+
+
+def inventory_summary() -> dict:
+    """Counts for the dashboard: open alerts, stockouts, counts awaiting work or approval."""
+    from inventory.models import StockCount
+
+    counts = StockCount.objects.filter(
+        status__in=[StockCount.Status.OPEN, StockCount.Status.SUBMITTED]
+    )
+    return {
+        "alerts": LowStockAlert.objects.filter(closed_at__isnull=True).count(),
+        "stockouts": StockItem.objects.filter(on_hand__lte=F("allocated")).count(),
+        "counts_open": counts.filter(status=StockCount.Status.OPEN).count(),
+        "counts_to_approve": counts.filter(status=StockCount.Status.SUBMITTED).count(),
+    }

@@ -372,6 +372,17 @@ def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> St
     return item
 
 
+def stock_set_reorder_levels(
+    *, stock_item: StockItem, reorder_point: int, reorder_quantity: int
+) -> None:
+    """Change when a low-stock alert is raised and how much to reorder then."""
+    if reorder_point < 0 or reorder_quantity < 0:
+        raise InvalidQuantity(_("Reorder levels cannot be negative."))
+    StockItem.objects.filter(pk=stock_item.pk).update(
+        reorder_point=reorder_point, reorder_quantity=reorder_quantity
+    )
+
+
 def _require_perm(actor, perm: str, what: str) -> None:
     if actor is not None and not actor.has_perm(perm):
         raise NotAllowed(_("You may not %(what)s.") % {"what": what})

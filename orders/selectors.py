@@ -32,3 +32,31 @@ def verification_summary(order: Order) -> str:
             "Not checked yet; needs a first check and a second check by someone else."
         )
     return _("Not verified.")
+
+
+def backordered_orders():
+    """Backordered orders, oldest first, with the lines that wait for stock."""
+    from django.db.models import Prefetch
+
+    from orders.models import OrderLine
+
+    return (
+        Order.objects.filter(status=OrderStatus.BACKORDERED)
+        .select_related("customer", "split_from")
+        .prefetch_related(
+            Prefetch(
+                "lines", queryset=OrderLine.objects.order_by("pk"), to_attr="all_lines"
+            )
+        )
+        .order_by("status_changed_at", "pk")
+    )
+
+
+def backorder_summary() -> dict:
+    """How many orders wait for stock and since when the oldest does."""
+    from django.db.models import Min
+
+    data = Order.objects.filter(status=OrderStatus.BACKORDERED).aggregate(
+        n=Count("pk"), oldest=Min("status_changed_at")
+    )
+    return {"count": data["n"], "oldest": data["oldest"]}

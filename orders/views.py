@@ -1,11 +1,17 @@
 """Pages of the orders app. Staff pages and the customer's status page come with their issues."""
 
+from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from orders.selectors import order_status_counts
+from orders import services
+from orders.exceptions import OrderError
+from orders.models import Order
+from orders.selectors import backordered_orders, order_status_counts
+from ordersite.staff import staff_required
 
 
 @require_GET
@@ -23,3 +29,45 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+@staff_required("orders.view_order")
+def backorders(request):
+    """Backordered orders: what each is missing and since when, with the split action."""
+    return render(
+        request,
+        "staff/orders/backorders.html",
+        {
+            "orders": backordered_orders(),
+            "can_split": request.user.has_perm("orders.allocate_order"),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.allocate_order")
+def backorder_split(request, number):
+    """Ship what is in stock now; the chosen lines' missing units follow as a new order."""
+    order = get_object_or_404(Order, number=number)
+    expected = request.POST.get("status", "")
+    if expected and expected != order.status:
+        messages.error(
+            request,
+            _("Order %(number)s changed since you loaded the page; look again.")
+            % {"number": number},
+        )
+        return redirect("orders:backorders")
+    line_ids = [int(i) for i in request.POST.getlist("lines") if i.isdigit()]
+    try:
+        child = services.order_split_backorder(
+            order=order, actor=request.user, line_ids=line_ids
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(number)s ships what is in stock; the rest follows as %(child)s.")
+            % {"number": number, "child": child.number},
+        )
+    return redirect("orders:backorders")

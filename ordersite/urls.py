@@ -1,16 +1,34 @@
-"""Top-level URLs: the admin, the home page, and each audience's pages as they arrive."""
+"""Top-level URLs: the admin, the home page, and each audience's pages."""
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from orders import views as order_views
+from ordersite import staff
 
 admin.site.site_header = "ordersite administration"
 admin.site.site_title = "ordersite"
 admin.site.index_title = "Orders, inventory and returns"
 
+staff_patterns = (
+    [
+        path("", staff.dashboard, name="dashboard"),
+        path("login/", staff.StaffLoginView.as_view(), name="login"),
+        path(
+            "logout/",
+            auth_views.LogoutView.as_view(next_page="staff:login"),
+            name="logout",
+        ),
+    ],
+    "staff",
+)
+
 urlpatterns = [
     path("", order_views.home, name="home"),
     path("healthz", order_views.healthz, name="healthz"),
+    path("staff/", include(staff_patterns)),
+    path("staff/inventory/", include("inventory.urls")),
+    path("staff/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,338 @@
+"""Staff pages for stock: levels, a product's ledger, receipts, counts, health.
+
+Views validate input with forms and call the services; every failure the
+services raise comes back as a message on the page, never a server error.
+"""
+
+import csv
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from inventory import counts, services
+from inventory.exceptions import InventoryError
+from inventory.forms import (
+    AdjustForm,
+    CountEntryForm,
+    CountOpenForm,
+    ReasonForm,
+    ReceiptForm,
+    ReceiptLineFormSet,
+    StockFilterForm,
+)
+from inventory.models import GoodsReceipt, Product, StockCount, StockItem
+from inventory.selectors import (
+    HEALTH_SORTS,
+    inventory_health,
+    product_ledger,
+    stock_levels,
+)
+from ordersite.staff import staff_required
+
+PAGE_SIZE = 50
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@staff_required("inventory.view_stockitem")
+def stock_list(request):
+    form = StockFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    items = stock_levels(
+        search=filters.get("q", ""),
+        warehouse_id=filters["warehouse"].pk if filters.get("warehouse") else None,
+        state=filters.get("state", ""),
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "staff/inventory/stock_list.html",
+        {"form": form, "page": _page(request, items), "query": query.urlencode()},
+    )
+
+
+@staff_required("inventory.view_stockitem")
+def product_detail(request, sku):
+    product = get_object_or_404(Product, sku=sku)
+    can_adjust = request.user.has_perm("inventory.adjust_stock")
+    form = AdjustForm(request.POST or None) if can_adjust else None
+    if request.method == "POST":
+        if form is None:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            item, _created = StockItem.objects.get_or_create(
+                product=product, warehouse=form.cleaned_data["warehouse"]
+            )
+            try:
+                services.stock_adjust(
+                    stock_item=item,
+                    delta=form.cleaned_data["delta"],
+                    actor=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except InventoryError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Stock adjusted."))
+                return redirect("inventory:product", sku=product.sku)
+    return render(
+        request,
+        "staff/inventory/product_detail.html",
+        {
+            "product": product,
+            "items": product.stock_items.select_related("warehouse").order_by(
+                "warehouse__code"
+            ),
+            "page": _page(request, product_ledger(product_id=product.pk)),
+            "form": form,
+        },
+    )
+
+
+@staff_required("inventory.view_goodsreceipt")
+def receipt_list(request):
+    receipts = GoodsReceipt.objects.select_related(
+        "warehouse", "received_by"
+    ).prefetch_related("lines__product")
+    return render(
+        request, "staff/inventory/receipt_list.html", {"page": _page(request, receipts)}
+    )
+
+
+@staff_required("inventory.add_goodsreceipt")
+def receipt_new(request):
+    form = ReceiptForm(request.POST or None)
+    formset = ReceiptLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        lines = [
+            services.ReceiptLine(
+                product=f.cleaned_data["sku"], quantity=f.cleaned_data["quantity"]
+            )
+            for f in formset.forms
+            if f.cleaned_data.get("sku")
+        ]
+        try:
+            receipt = services.receipt_create(
+                actor=request.user, lines=lines, **form.cleaned_data
+            )
+        except InventoryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _(
+                    "Receipt %(number)s booked: stock added, waiting orders will be allocated."
+                )
+                % {"number": receipt.number},
+            )
+            return redirect("inventory:receipt", number=receipt.number)
+    return render(
+        request, "staff/inventory/receipt_form.html", {"form": form, "formset": formset}
+    )
+
+
+@staff_required("inventory.view_goodsreceipt")
+def receipt_detail(request, number):
+    receipt = get_object_or_404(
+        GoodsReceipt.objects.select_related("warehouse", "received_by"), number=number
+    )
+    return render(
+        request,
+        "staff/inventory/receipt_detail.html",
+        {"receipt": receipt, "lines": receipt.lines.select_related("product")},
+    )
+
+
+@staff_required("inventory.view_stockcount")
+def count_list(request):
+    all_counts = StockCount.objects.select_related("warehouse", "opened_by")
+    return render(
+        request, "staff/inventory/count_list.html", {"page": _page(request, all_counts)}
+    )
+
+
+@staff_required("inventory.add_stockcount")
+def count_new(request):
+    form = CountOpenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            count = counts.count_open(
+                warehouse=form.cleaned_data["warehouse"],
+                actor=request.user,
+                product_ids=form.cleaned_data["skus"],
+                note=form.cleaned_data["note"],
+            )
+        except InventoryError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Count %(number)s opened.") % {"number": count.number}
+            )
+            return redirect("inventory:count", number=count.number)
+    return render(request, "staff/inventory/count_new.html", {"form": form})
+
+
+@staff_required("inventory.view_stockcount")
+def count_detail(request, number):
+    count = get_object_or_404(
+        StockCount.objects.select_related(
+            "warehouse", "opened_by", "submitted_by", "decided_by"
+        ),
+        number=number,
+    )
+    can_count = request.user.has_perm("inventory.change_stockcount")
+    form = CountEntryForm(request.POST or None, count=count)
+    if request.method == "POST":
+        if not can_count:
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    counts.count_record(
+                        count=count, quantities=form.quantities(), actor=request.user
+                    )
+                    if "submit" in request.POST:
+                        counts.count_submit(count=count, actor=request.user)
+            except InventoryError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Count submitted for approval.")
+                    if "submit" in request.POST
+                    else _("Counted quantities saved."),
+                )
+                return redirect("inventory:count", number=count.number)
+    lines = count.lines.select_related("stock_item__product", "counted_by").order_by(
+        "stock_item__product__sku"
+    )
+    return render(
+        request,
+        "staff/inventory/count_detail.html",
+        {
+            "count": count,
+            "form": form,
+            "lines": lines,
+            "can_count": can_count and count.is_editable,
+            "can_approve": request.user.has_perm("inventory.approve_stockcount")
+            and count.status == StockCount.Status.SUBMITTED,
+            "can_cancel": can_count
+            and count.status in (StockCount.Status.OPEN, StockCount.Status.SUBMITTED),
+            "cancel_form": ReasonForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required("inventory.approve_stockcount")
+def count_approve(request, number):
+    count = get_object_or_404(StockCount, number=number)
+    try:
+        counts.count_approve(count=count, actor=request.user)
+    except InventoryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Count approved; stock corrected."))
+    return redirect("inventory:count", number=number)
+
+
+@require_POST
+@staff_required("inventory.change_stockcount")
+def count_cancel(request, number):
+    count = get_object_or_404(StockCount, number=number)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to cancel the count."))
+        return redirect("inventory:count", number=number)
+    try:
+        counts.count_cancel(
+            count=count, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except InventoryError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Count cancelled."))
+    return redirect("inventory:count", number=number)
+
+
+HEALTH_COLUMNS = [
+    ("sku", gettext_lazy("SKU")),
+    ("problem", gettext_lazy("Problem")),
+    ("available", gettext_lazy("Available")),
+    ("sold", gettext_lazy("Shipped (30 days)")),
+    ("cover", gettext_lazy("Days of cover")),
+]
+
+HEALTH_PROBLEMS = [
+    ("", gettext_lazy("All problems")),
+    ("stockout", gettext_lazy("Out of stock")),
+    ("low", gettext_lazy("Low")),
+    ("overstock", gettext_lazy("Overstock")),
+]
+
+
+@staff_required("inventory.view_stockitem")
+def health(request):
+    sort = request.GET.get("sort", "problem")
+    sort = sort if sort in HEALTH_SORTS else "problem"
+    problem = request.GET.get("problem", "")
+    problem = problem if problem in {"stockout", "low", "overstock"} else ""
+    rows = inventory_health(sort=sort, problem=problem)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="inventory-health.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "sku",
+                "product",
+                "warehouse",
+                "problem",
+                "on_hand",
+                "allocated",
+                "available",
+                "reorder_point",
+                "reorder_quantity",
+                "shipped_30d",
+                "days_of_cover",
+            ]
+        )
+        for r in rows:
+            writer.writerow(
+                [
+                    r.item.product.sku,
+                    r.item.product.name,
+                    r.item.warehouse.code,
+                    r.problem,
+                    r.item.on_hand,
+                    r.item.allocated,
+                    r.item.available,
+                    r.item.reorder_point,
+                    r.item.reorder_quantity,
+                    r.sold_30d,
+                    "" if r.days_of_cover is None else f"{r.days_of_cover:.1f}",
+                ]
+            )
+        return response
+    return render(
+        request,
+        "staff/inventory/health.html",
+        {
+            "rows": rows,
+            "sort": sort,
+            "problem": problem,
+            "columns": HEALTH_COLUMNS,
+            "problems": HEALTH_PROBLEMS,
+            "overstock_days": settings.INVENTORY_OVERSTOCK_DAYS,
+        },
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from orders import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("backorders/", views.backorders, name="backorders"),
+    path(
+        "backorders/<str:number>/split/", views.backorder_split, name="backorder_split"
+    ),
+]
