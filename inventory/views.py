@@ -204,7 +204,7 @@ def count_detail(request, number):
                     if "submit" in request.POST:
                         counts.count_submit(count=count, actor=request.user)
             except InventoryError as exc:
-                form.add_error(None, str(exc))
+                messages.error(request, str(exc))
             else:
                 messages.success(
                     request,

@@ -17,8 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from inventory import alerts, counts
 from inventory import services as inventory
-from inventory.models import Product, StockMovement, Warehouse
+from inventory.models import Product, StockItem, StockMovement, Warehouse
 from orders import demo, services
 from orders.models import (
     Channel,
@@ -109,6 +110,8 @@ CATALOGUE = [
     ("Coffee subscription voucher", "45.00"),
     ("Moka pot, 6 cups", "36.00"),
 ]
+# Products with little stock in the main warehouse, so low-stock alerts are real.
+RUNNING_LOW = {"CF-1003", "CF-1008", "CF-1014"}
 # Products with no stock at all, so the demo has real backorders.
 OUT_OF_STOCK = {"CF-1027", "CF-1028", "CF-1029"}
 FIRST = [
@@ -201,6 +204,7 @@ class Command(BaseCommand):
                     )
                     low, high = AGE_DAYS[target]
                     ages.append((order, timedelta(days=rng.uniform(low, high))))
+            self._stock_work(staff)
         with transaction.atomic():
             for order, age in ages:
                 self._backdate(order, age)
@@ -235,27 +239,85 @@ class Command(BaseCommand):
         north = Warehouse.objects.create(code="north", name="North depot, Hamburg")
         products = []
         for n, (name, price) in enumerate(CATALOGUE):
-            sku = f"CF-{1000 + n:04d}"
-            product = Product.objects.create(
-                sku=sku,
-                name=name,
-                description=f"{name}, from the demo catalogue.",
-                unit_price=Decimal(price),
-                returnable=not name.startswith("Gift"),
-            )
-            products.append(product)
-            if sku in OUT_OF_STOCK:
-                continue
-            for warehouse, quantity in ((main, 120 + 7 * n), (north, 40 + 3 * n)):
-                inventory.stock_receive(
-                    product=product,
-                    warehouse=warehouse,
-                    quantity=quantity,
-                    actor=manager,
-                    reference=f"DEMO-RCPT-{warehouse.code.upper()}",
-                    reason="Opening stock",
+            products.append(
+                Product.objects.create(
+                    sku=f"CF-{1000 + n:04d}",
+                    name=name,
+                    description=f"{name}, from the demo catalogue.",
+                    unit_price=Decimal(price),
+                    returnable=not name.startswith("Gift"),
                 )
+            )
+        stocked = [p for p in products if p.sku not in OUT_OF_STOCK]
+        for warehouse, quantity in (
+            (main, lambda n: 120 + 7 * n),
+            (north, lambda n: 40 + 3 * n),
+        ):
+            inventory.receipt_create(
+                warehouse=warehouse,
+                supplier="Opening stock",
+                supplier_reference="DEMO-OPENING",
+                lines=[
+                    inventory.ReceiptLine(
+                        product=p, quantity=35 if p.sku in RUNNING_LOW else quantity(n)
+                    )
+                    for n, p in enumerate(stocked)
+                ],
+                actor=manager,
+            )
+        for item in StockItem.objects.select_related("warehouse"):
+            main_item = item.warehouse.is_default
+            inventory.stock_set_reorder_levels(
+                stock_item=item,
+                reorder_point=30 if main_item else 15,
+                reorder_quantity=100 if main_item else 50,
+            )
         return products
+
+    def _stock_work(self, staff) -> None:
+        """A recent delivery, a count being counted and one awaiting approval."""
+        warehouse = staff[Role.WAREHOUSE]
+        main, north = (
+            Warehouse.objects.get(code="main"),
+            Warehouse.objects.get(code="north"),
+        )
+        inventory.receipt_create(
+            warehouse=north,
+            supplier="Roastery Ltd",
+            supplier_reference="DN-2026-1142",
+            lines=[
+                inventory.ReceiptLine(product=Product.objects.get(sku=sku), quantity=24)
+                for sku in ("CF-1000", "CF-1001")
+            ],
+            actor=warehouse,
+        )
+        skus = ["CF-1005", "CF-1006", "CF-1007", "CF-1010", "CF-1011"]
+        ids = list(Product.objects.filter(sku__in=skus).values_list("pk", flat=True))
+        ongoing = counts.count_open(
+            warehouse=north,
+            actor=warehouse,
+            product_ids=ids,
+            note="Monthly count, aisle 3",
+        )
+        lines = list(ongoing.lines.select_related("stock_item").order_by("pk"))[:3]
+        counts.count_record(
+            count=ongoing,
+            quantities={line.pk: line.stock_item.on_hand for line in lines},
+            actor=warehouse,
+        )
+        review = counts.count_open(
+            warehouse=main, actor=warehouse, product_ids=ids[:3], note="Spot check"
+        )
+        counts.count_record(
+            count=review,
+            quantities={
+                line.pk: line.stock_item.on_hand - (2 if i == 0 else 0)
+                for i, line in enumerate(review.lines.select_related("stock_item"))
+            },
+            actor=warehouse,
+        )
+        counts.count_submit(count=review, actor=warehouse)  # for the manager to approve
+        alerts.low_stock_refresh()
 
     def _customers(self, rng) -> list[Customer]:
         customers = []
