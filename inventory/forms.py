@@ -74,8 +74,20 @@ class ReceiptForm(forms.Form):
 
 
 class ReceiptLineForm(forms.Form):
-    sku = SkuField(label=_("SKU"), max_length=64, required=False)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, required=False)
+    sku = SkuField(
+        label=_("SKU"),
+        max_length=64,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        min_value=1,
+        required=False,
+        widget=forms.NumberInput(
+            attrs={"class": "form-control", "inputmode": "numeric"}
+        ),
+    )
 
     def clean(self):
         data = super().clean()

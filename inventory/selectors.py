@@ -82,17 +82,20 @@ HEALTH_SORTS = {
 def inventory_health(*, sort: str = "problem", problem: str = "") -> list[HealthRow]:
     """Stockouts, items under their reorder point and overstock, in one query.
 
-    Overstock: more than ``INVENTORY_OVERSTOCK_DAYS`` days of cover at the last
-    30 days' shipping rate, or stock with nothing shipped in 30 days.
+    Demand is the product's: units shipped in the last 30 days from any
+    warehouse (which warehouse ships is an allocation detail). An item is
+    overstock when its free units would last more than
+    ``INVENTORY_OVERSTOCK_DAYS`` days at that rate, or when the product has
+    not shipped at all in 30 days.
     """
     since = timezone.now() - timedelta(days=30)
     shipped = (
         StockMovement.objects.filter(
-            stock_item=OuterRef("pk"),
+            stock_item__product=OuterRef("product"),
             kind=StockMovement.Kind.SHIPMENT,
             created_at__gte=since,
         )
-        .values("stock_item")
+        .values("stock_item__product")
         .annotate(total=Sum("on_hand_delta"))
         .values("total")
     )
@@ -108,7 +111,7 @@ def inventory_health(*, sort: str = "problem", problem: str = "") -> list[Health
             kind = "stockout"
         elif item.reorder_point and item.free <= item.reorder_point:
             kind = "low"
-        elif item.free > 0 and (cover is None or cover > limit):
+        elif cover is None or cover > limit:
             kind = "overstock"
         else:
             continue

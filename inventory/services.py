@@ -372,6 +372,14 @@ def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> St
     return item
 
 
+def stock_item_ensure(*, product: Product, warehouse: Warehouse) -> StockItem:
+    """The product's stock row in the warehouse, created empty if it has none."""
+    item, _created = StockItem.objects.get_or_create(
+        product=product, warehouse=warehouse
+    )
+    return item
+
+
 def stock_set_reorder_levels(
     *, stock_item: StockItem, reorder_point: int, reorder_quantity: int
 ) -> None:

@@ -27,7 +27,7 @@ from inventory.forms import (
     ReceiptLineFormSet,
     StockFilterForm,
 )
-from inventory.models import GoodsReceipt, Product, StockCount, StockItem
+from inventory.models import GoodsReceipt, Product, StockCount
 from inventory.selectors import (
     HEALTH_SORTS,
     inventory_health,
@@ -70,7 +70,7 @@ def product_detail(request, sku):
         if form is None:
             return HttpResponse(status=403)
         if form.is_valid():
-            item, _created = StockItem.objects.get_or_create(
+            item = services.stock_item_ensure(
                 product=product, warehouse=form.cleaned_data["warehouse"]
             )
             try:
@@ -269,7 +269,7 @@ HEALTH_COLUMNS = [
     ("sku", gettext_lazy("SKU")),
     ("problem", gettext_lazy("Problem")),
     ("available", gettext_lazy("Available")),
-    ("sold", gettext_lazy("Shipped (30 days)")),
+    ("sold", gettext_lazy("Product shipped (30 days)")),
     ("cover", gettext_lazy("Days of cover")),
 ]
 

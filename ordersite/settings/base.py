@@ -162,6 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "staff:login"
+LOGIN_REDIRECT_URL = "staff:dashboard"
 
 # ------------------------------------------------------------------------------
 # Internationalisation

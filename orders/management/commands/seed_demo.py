@@ -250,8 +250,8 @@ class Command(BaseCommand):
             )
         stocked = [p for p in products if p.sku not in OUT_OF_STOCK]
         for warehouse, quantity in (
-            (main, lambda n: 120 + 7 * n),
-            (north, lambda n: 40 + 3 * n),
+            (main, lambda n: 60 + 3 * n),
+            (north, lambda n: 20 + n),
         ):
             inventory.receipt_create(
                 warehouse=warehouse,
@@ -265,6 +265,9 @@ class Command(BaseCommand):
                 ],
                 actor=manager,
             )
+        for product in products:  # out-of-stock products are listed too, at zero
+            for warehouse in (main, north):
+                inventory.stock_item_ensure(product=product, warehouse=warehouse)
         for item in StockItem.objects.select_related("warehouse"):
             main_item = item.warehouse.is_default
             inventory.stock_set_reorder_levels(

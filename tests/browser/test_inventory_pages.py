@@ -1,0 +1,84 @@
+"""Warehouse and manager work through the inventory pages on the demo data, in Chromium."""
+
+import pytest
+from django.core.management import call_command
+
+from inventory.models import StockCount, StockItem
+from orders.models import Order, OrderStatus
+from tests.browser.conftest import sign_in
+
+
+@pytest.fixture
+def demo(transactional_db):
+    call_command("seed_demo")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_fills_backorders_and_a_count_is_approved(demo, live_server, page):
+    waiting = Order.objects.filter(
+        status=OrderStatus.BACKORDERED, lines__sku="CF-1027"
+    ).count()
+    assert waiting > 0
+
+    # the warehouse signs in and sees the work on the dashboard
+    sign_in(page, live_server, "warehouse")
+    assert page.get_by_role("heading", name="Backordered orders").is_visible()
+
+    # finds the out-of-stock product in the stock list
+    page.get_by_role("link", name="Stock", exact=True).click()
+    page.get_by_label("SKU or name").fill("CF-1027")
+    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("link", name="CF-1027").first.click()
+    assert page.get_by_role("heading", name="Ledger").is_visible()
+
+    # records a delivery of it; a mistyped SKU is refused first
+    page.get_by_role("link", name="Receipts").click()
+    page.get_by_role("link", name="Record a delivery").click()
+    page.get_by_label("Warehouse").select_option(label="Main warehouse, Berlin")
+    page.locator("#id_supplier").fill("Roastery Ltd")
+    page.locator("#id_lines-0-sku").fill("CF-10X7")
+    page.locator("#id_lines-0-quantity").fill("200")
+    page.get_by_role("button", name="Book the receipt").click()
+    assert page.get_by_text("Unknown SKU “CF-10X7”.").is_visible()
+    page.locator("#id_lines-0-sku").fill("CF-1027")
+    page.get_by_role("button", name="Book the receipt").click()
+    assert page.get_by_text("waiting orders will be allocated").is_visible()
+
+    # the orders that waited for it have moved on
+    assert (
+        Order.objects.filter(
+            status=OrderStatus.BACKORDERED, lines__sku="CF-1027"
+        ).count()
+        == 0
+    )
+    page.get_by_role("link", name="Backorders").click()
+    assert page.get_by_role("heading", name="Backordered orders").is_visible()
+
+    # counts the open count's remaining lines and submits it
+    count = StockCount.objects.get(status=StockCount.Status.OPEN)
+    page.get_by_role("link", name="Stock counts").click()
+    page.get_by_role("link", name=count.number).click()
+    for field in page.locator("input[name^=line_]").all():
+        if not field.input_value():
+            field.fill("5")
+    page.get_by_role("button", name="Save and submit for approval").click()
+    assert page.get_by_text("Count submitted for approval.").is_visible()
+    page.get_by_role("button", name="Log out (warehouse)").click()
+
+    # the manager approves it and stock follows the count
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/staff/inventory/counts/{count.number}/")
+    page.get_by_role("button", name="Approve and correct stock").click()
+    assert page.get_by_text("Count approved; stock corrected.").is_visible()
+    for line in count.lines.select_related("stock_item"):
+        line.stock_item.refresh_from_db()
+        assert line.stock_item.on_hand >= line.stock_item.allocated
+
+    # and the health page sorts and offers its CSV
+    page.get_by_role("link", name="Inventory health").click()
+    page.get_by_role("link", name="Days of cover").click()
+    assert "sort=cover" in page.url
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    assert download.value.suggested_filename == "inventory-health.csv"
+    assert StockItem.objects.exists()
