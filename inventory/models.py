@@ -6,13 +6,43 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 
+class TaxClass(models.Model):
+    """How a product is taxed (standard, reduced, zero); rates per country live in orders."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("tax class")
+        verbose_name_plural = _("tax classes")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Product(models.Model):
     """Something we sell, identified by its SKU."""
 
     sku = models.CharField(_("SKU"), max_length=64, unique=True)
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_(
+            "Catalogue price, net or gross as the ORDERS_PRICES_INCLUDE_TAX setting says."
+        ),
+    )
+    tax_class = models.ForeignKey(
+        TaxClass,
+        on_delete=models.PROTECT,
+        to_field="code",
+        default="standard",
+        related_name="products",
+        verbose_name=_("tax class"),
+    )
     active = models.BooleanField(_("active"), default=True)
     returnable = models.BooleanField(_("returnable"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

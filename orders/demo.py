@@ -7,8 +7,9 @@ in a given state without bypassing any rule.
 import random
 from dataclasses import dataclass
 
-from orders import services
+from orders import payments, services
 from orders.models import Order, OrderStatus, Payment
+from orders.providers import TestCardProvider
 
 # The happy path, step by step; "checked" is ``placed`` with its first check done.
 PATH = [
@@ -45,14 +46,9 @@ def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     if to == OrderStatus.ALLOCATED:
         return s.order_check_inventory(order=order, actor=crew.warehouse)
     if to == OrderStatus.PAID:
-        s.payment_record(
-            order=order,
-            method=rng.choice(Payment.Method.values),
-            amount=order.total,
-            actor=crew.clerk,
-            reference=f"PAY-{rng.randint(100000, 999999)}",
-        )
-        return s.order_mark_paid(order=order, actor=crew.clerk)
+        pay(order, crew=crew, rng=rng)
+        # Covering the total of an allocated order moves it to paid by itself.
+        return Order.objects.get(pk=order.pk)
     if to == OrderStatus.PICKING:
         return s.order_start_picking(order=order, actor=crew.warehouse)
     if to == OrderStatus.PACKED:
@@ -69,6 +65,35 @@ def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     if to == OrderStatus.COMPLETED:
         return s.order_complete(order=order, actor=crew.clerk)
     raise ValueError(f"{to!r} is not a step of the happy path")
+
+
+MANUAL_METHODS = [
+    Payment.Method.BANK_TRANSFER,
+    Payment.Method.CASH_ON_DELIVERY,
+    Payment.Method.CARD_BY_PHONE,
+    Payment.Method.INVOICE,
+]
+
+
+def pay(
+    order: Order, *, crew: Crew, rng: random.Random, method: str | None = None
+) -> Payment:
+    """Pay the order's total the way a customer might: by card or by a manual method."""
+    method = method or rng.choice([Payment.Method.CARD, *MANUAL_METHODS])
+    if method == Payment.Method.CARD:
+        return payments.payment_take_card(
+            order=order,
+            amount=order.total,
+            card_number=TestCardProvider.OK,
+            actor=crew.clerk,
+        )
+    return payments.payment_record_manual(
+        order=order,
+        method=method,
+        amount=order.total,
+        actor=crew.clerk,
+        reference=f"PAY-{rng.randint(100000, 999999)}",
+    )
 
 
 def advance(

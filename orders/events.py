@@ -117,35 +117,72 @@ def backordered(*, order: Order, actor, missing: list[dict]) -> OrderEvent:
     )
 
 
-def payment_recorded(*, order: Order, actor, payment) -> OrderEvent:
+def payment_step(*, order: Order, actor, payment, message: str) -> OrderEvent:
+    """A payment was started, authorized, captured, declined or voided."""
     return _record(
         order=order,
-        type=T.PAYMENT_RECORDED,
+        type=T.PAYMENT,
         actor=actor,
-        message=(
-            f"{payment.get_method_display()} payment of {_money(payment.amount)} "
-            f"{order.currency} recorded as {payment.get_status_display().lower()}."
-        ),
+        message=message,
         data={
             "payment_id": payment.pk,
+            "provider": payment.provider,
+            "method": payment.method,
             "amount": _money(payment.amount),
+            "captured": _money(payment.amount_captured),
             "status": payment.status,
         },
     )
 
 
-def refund_due(
-    *, order: Order, actor, payment, amount: Decimal, reason: str
+def refund_step(
+    *, order: Order, actor, refund, message: str, customer_visible: bool = False
 ) -> OrderEvent:
+    """A refund was requested, completed or failed."""
     return _record(
         order=order,
-        type=T.REFUND_DUE,
+        type=T.REFUND,
         actor=actor,
-        message=(
-            f"Refund of {_money(amount)} {order.currency} due to the original "
-            f"{payment.get_method_display().lower()} payment: {reason}"
-        ),
-        data={"payment_id": payment.pk, "amount": _money(amount)},
+        message=message,
+        data={
+            "refund_id": refund.pk,
+            "payment_id": refund.payment_id,
+            "amount": _money(refund.amount),
+            "outcome": refund.outcome,
+            "status": refund.status,
+        },
+        customer_visible=customer_visible,
+    )
+
+
+def payment_balance_requested(*, order: Order, actor, amount: Decimal) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.PAYMENT,
+        actor=actor,
+        message=f"Asked the customer for the remaining {_money(amount)} {order.currency}.",
+        data={"balance_requested": _money(amount)},
+        customer_visible=True,
+    )
+
+
+def discount_changed(*, order: Order, actor, message: str, data: dict) -> OrderEvent:
+    return _record(
+        order=order, type=T.DISCOUNT, actor=actor, message=message, data=data
+    )
+
+
+def document_issued(*, order: Order, document) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.INVOICE,
+        actor=None,
+        message=f"{document.get_kind_display()} {document.number} issued over {_money(document.total)} {document.currency}.",
+        data={
+            "invoice_id": document.pk,
+            "number": document.number,
+            "kind": document.kind,
+        },
         customer_visible=True,
     )
 

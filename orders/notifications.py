@@ -21,6 +21,8 @@ class Kind:
     DELIVERED = "order_delivered"
     COMPLETED = "order_completed"
     CANCELLED = "order_cancelled"
+    REFUNDED = "order_refunded"
+    BALANCE_DUE = "order_balance_due"
 
 
 def notify_on_commit(*, order: Order, kind: str) -> None:

@@ -40,9 +40,21 @@ TRANSITION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Permissions for order actions that are not lifecycle transitions.
+ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "grant_discount": (_("Can give an order a discount with a reason"), (Role.CLERK,)),
+    "set_manual_price": (_("Can set a manual price with a reason"), (Role.CLERK,)),
+    "refund_order": (
+        _("Can refund payments and issue store credit"),
+        (Role.CLERK, Role.RETURNS),
+    ),
+}
+ORDER_PERMISSIONS = {**TRANSITION_PERMISSIONS, **ACTION_PERMISSIONS}
+
+
 def perm(codename: str) -> str:
-    """The full permission name of an order transition permission."""
-    assert codename in TRANSITION_PERMISSIONS, codename
+    """The full permission name of an order permission."""
+    assert codename in ORDER_PERMISSIONS, codename
     return f"orders.{codename}"
 
 
@@ -90,13 +102,14 @@ def sync_staff_groups(apps, schema_editor=None) -> None:
     staff_perms = Permission.objects.filter(content_type__app_label__in=STAFF_APPS)
 
     def lookup(names) -> list:
-        found = []
-        for name in names:
-            app_label, codename = name.split(".")
-            found.append(
-                staff_perms.get(content_type__app_label=app_label, codename=codename)
-            )
-        return found
+        # An early migration runs this before later permissions exist; the
+        # migration that adds them runs it again.
+        wanted = [name.split(".") for name in names]
+        return [
+            p
+            for p in staff_perms.select_related("content_type")
+            if [p.content_type.app_label, p.codename] in wanted
+        ]
 
     viewing = list(staff_perms.filter(codename__startswith="view_"))
     for role in Role.ALL:
@@ -106,7 +119,7 @@ def sync_staff_groups(apps, schema_editor=None) -> None:
             continue
         transitions = [
             f"orders.{codename}"
-            for codename, (_label, roles) in TRANSITION_PERMISSIONS.items()
+            for codename, (_label, roles) in ORDER_PERMISSIONS.items()
             if role in roles
         ]
         group.permissions.set(

@@ -23,7 +23,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import Product
-from orders import conditions, events
+from orders import conditions, events, invoices, payments, pricing
 from orders.exceptions import (
     InvalidOrder,
     OrderChanged,
@@ -40,12 +40,12 @@ from orders.models import (
     OrderNote,
     OrderStatus,
     Payment,
+    PriceSource,
     Shipment,
     ShipmentLine,
 )
 from orders.notifications import Kind, notify_on_commit
-
-CENT = Decimal("0.01")
+from orders.permissions import perm
 
 
 # ------------------------------------------------------------------------------
@@ -53,11 +53,12 @@ CENT = Decimal("0.01")
 # ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LineInput:
-    """A line to place: ``unit_price`` None means the catalogue price."""
+    """A line to place. ``unit_price`` set means a manual price, which needs a reason."""
 
     product: Product
     quantity: int
     unit_price: Decimal | None = None
+    price_reason: str = ""
 
 
 def sku_of(line: LineInput) -> dict:
@@ -72,19 +73,53 @@ def to_money(value, *, what: str) -> Decimal:
             % {"what": what, "value": value}
         )
     try:
-        return Decimal(value).quantize(CENT)
+        return pricing.cents(Decimal(value))
     except (ArithmeticError, TypeError, ValueError):
         raise InvalidOrder(
             _("%(what)s is not an amount: %(value)r.") % {"what": what, "value": value}
         ) from None
 
 
-def order_recalculate_totals(*, order: Order) -> None:
-    """Recompute the order's money fields from its lines (no save)."""
-    order.subtotal = sum((line.line_total for line in order.lines.all()), ZERO)
-    order.total = (
-        order.subtotal - order.discount_total + order.shipping_total + order.tax_total
-    ).quantize(CENT)
+def _price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
+    """Price one line: a manual price (with its reason) or what the pricing rules say."""
+    if line.quantity < 1:
+        raise InvalidOrder(
+            _("%(sku)s: the quantity must be at least 1.") % sku_of(line)
+        )
+    if not line.product.active:
+        raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
+    fields = {
+        "product": line.product,
+        "sku": line.product.sku,
+        "name": line.product.name,
+    }
+    if line.unit_price is not None:
+        price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
+        if price < 0:
+            raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
+        if not line.price_reason.strip():
+            raise InvalidOrder(
+                _("%(sku)s: a manual price needs a reason.") % sku_of(line)
+            )
+        if actor is not None and not actor.has_perm(perm("set_manual_price")):
+            raise TransitionForbidden(_("You may not set manual prices."))
+        return OrderLine(
+            **fields,
+            quantity=line.quantity,
+            unit_price=price,
+            price_source=PriceSource.MANUAL,
+            price_reason=line.price_reason.strip(),
+        )
+    rule = pricing.price_resolve(
+        product=line.product, customer=customer, quantity=line.quantity
+    )
+    return OrderLine(
+        **fields,
+        quantity=line.quantity,
+        unit_price=rule.unit_price,
+        price_source=rule.source,
+        price_list=rule.price_list,
+    )
 
 
 def order_place(
@@ -98,20 +133,10 @@ def order_place(
     ship_by=None,
     estimated_delivery=None,
 ) -> Order:
-    """Create an order with its lines, priced now, in state ``placed``."""
+    """Create an order with its lines priced by the pricing rules, in state ``placed``."""
     if not lines:
         raise InvalidOrder(_("An order needs at least one line."))
-    for line in lines:
-        if line.unit_price is not None:
-            to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
-        if line.quantity < 1:
-            raise InvalidOrder(
-                _("%(sku)s: the quantity must be at least 1.") % sku_of(line)
-            )
-        if not line.product.active:
-            raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
-        if line.unit_price is not None and line.unit_price < 0:
-            raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
+    priced = [_price_line(line=line, customer=customer, actor=actor) for line in lines]
     with transaction.atomic():
         order = Order.objects.create(
             customer=customer,
@@ -121,35 +146,17 @@ def order_place(
             shipping_country=customer.shipping_country,
             billing_address=customer.billing_address or customer.shipping_address,
             currency=settings.ORDERS_CURRENCY,
-            shipping_total=shipping_total,
+            shipping_total=to_money(shipping_total, what=_("Shipping")),
             ship_by=ship_by,
             estimated_delivery=estimated_delivery,
         )
         # The number comes from the primary key: unique and free of races.
         order.number = f"ORD-{order.pk:06d}"
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    product=line.product,
-                    sku=line.product.sku,
-                    name=line.product.name,
-                    quantity=line.quantity,
-                    unit_price=price,
-                    line_total=(price * line.quantity).quantize(CENT),
-                )
-                for line in lines
-                for price in [
-                    to_money(
-                        line.product.unit_price
-                        if line.unit_price is None
-                        else line.unit_price,
-                        what=_("The price of %(sku)s") % sku_of(line),
-                    )
-                ]
-            ]
-        )
-        order_recalculate_totals(order=order)
+        for line in priced:
+            line.order = order
+            line.line_total = ZERO  # worked out by order_recalculate
+        OrderLine.objects.bulk_create(priced)
+        pricing.order_recalculate(order=order)
         order.save()
         events.order_placed(order=order, actor=actor)
         notify_on_commit(order=order, kind=Kind.RECEIVED)
@@ -388,6 +395,9 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 else "",
                 notify=Kind.MOVING_AGAIN if was_backordered else None,
             )
+    if still_short is None and order.status == OrderStatus.ALLOCATED:
+        payments.advance_if_paid(order=order, actor=actor)  # paid in advance
+        order.refresh_from_db()
     if still_short is not None:
         raise TransitionNotAllowed(
             _("Order %(number)s is still short: %(shortage)s")
@@ -457,7 +467,10 @@ def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
                 name=line.name,
                 quantity=quantity,
                 unit_price=line.unit_price,
-                line_total=(line.unit_price * quantity).quantize(CENT),
+                price_source=line.price_source,
+                price_list=line.price_list,
+                price_reason=line.price_reason,
+                line_total=ZERO,
                 backordered_quantity=quantity,
             )
             moved.append({"line_id": line.pk, "sku": line.sku, "quantity": quantity})
@@ -466,12 +479,12 @@ def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
             else:
                 line.quantity -= quantity
                 line.backordered_quantity = 0
-                line.line_total = (line.unit_price * line.quantity).quantize(CENT)
+                line.line_total = pricing.cents(line.unit_price * line.quantity)
                 line.save(
                     update_fields=["quantity", "backordered_quantity", "line_total"]
                 )
         for o in (order, child):
-            order_recalculate_totals(order=o)
+            pricing.order_recalculate(order=o)
             o.save()
         events.split_off(order=order, actor=actor, child=child, moved=moved)
         events.split_from(order=child, actor=actor, parent=order)
@@ -510,47 +523,20 @@ def orders_fill_backorders(*, product_ids: list[int]) -> list[str]:
 # ------------------------------------------------------------------------------
 # Payment
 # ------------------------------------------------------------------------------
-def payment_record(
-    *,
-    order: Order,
-    method: str,
-    amount: Decimal,
-    actor,
-    reference: str = "",
-    status: str = Payment.Status.CAPTURED,
-) -> Payment:
-    """Record a payment staff took or confirmed (bank transfer, card by phone, cash…)."""
-    if actor is not None and not actor.has_perm("orders.record_payment"):
-        raise TransitionForbidden(_("You may not record payments."))
-    amount = to_money(amount, what="The payment amount")
-    if amount <= 0:
-        raise InvalidOrder(_("A payment amount must be above zero."))
-    if method not in Payment.Method.values:
-        raise InvalidOrder(_("Unknown payment method %(method)r.") % {"method": method})
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
-        raise InvalidOrder(
-            _("Order %(number)s is %(status)s.")
-            % {"number": order.number, "status": order.get_status_display().lower()}
-        )
-    with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        payment = Payment.objects.create(
-            order=order,
-            method=method,
-            amount=amount,
-            status=status,
-            reference=reference,
-            created_by=actor,
-        )
-        events.payment_recorded(order=order, actor=actor, payment=payment)
-    return payment
-
-
 def order_mark_paid(*, order: Order, actor) -> Order:
-    """Captured payments cover the total: the order is paid."""
-    return _transition(
-        order, "mark_paid", actor=actor, message="Payment received.", notify=Kind.PAID
-    )
+    """Captured payments cover the total: the order is paid and invoiced."""
+    with transaction.atomic():
+        order = _lock(order)
+        _fire(
+            order,
+            "mark_paid",
+            actor=actor,
+            message=_("Payment received."),
+            notify=Kind.PAID,
+        )
+        invoice = invoices.invoice_issue(order=order)
+        events.document_issued(order=order, document=invoice)
+    return order
 
 
 # ------------------------------------------------------------------------------
@@ -685,19 +671,21 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                     allocations=_describe(allocations),
                     reason=reason,
                 )
-        for payment in order.payments.select_for_update():
-            if payment.status == Payment.Status.CAPTURED:
-                # The refund itself goes through the payment provider (pricing and
-                # payment issue); here the debt to the customer is recorded.
-                due = payment.amount - payment.amount_refunded
-                payment.status = Payment.Status.REFUND_PENDING
-                payment.save(update_fields=["status", "updated_at"])
-                events.refund_due(
-                    order=order, actor=actor, payment=payment, amount=due, reason=reason
-                )
-            elif payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
-                payment.status = Payment.Status.VOIDED
-                payment.save(update_fields=["status", "updated_at"])
+        for payment in order.payments.filter(
+            status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
+        ):
+            payments.payment_void(payment=payment, actor=None, reason=reason)
+        held = payments.refundable_total(order=order)
+        if held > 0:
+            # Everything captured goes back to where it came from; the key makes a
+            # repeated cancellation (or a retried request) refund once.
+            payments.payment_refund(
+                order=order,
+                amount=held,
+                reason=_("Order cancelled: %(reason)s") % {"reason": reason},
+                idempotency_key=f"cancel:{order.pk}",
+                actor=None,
+            )
         _fire(
             order,
             "cancel",

@@ -1,5 +1,7 @@
 """Celery tasks of the orders app: thin interfaces that take ids and call services."""
 
+import random
+
 from celery import shared_task
 
 from orders import services
@@ -15,3 +17,23 @@ def notify_customer(*, order_id: int, kind: str) -> int:
 def fill_backorders(*, product_ids: list[int]) -> list[str]:
     """Allocate the backordered orders that the arrived stock can now serve."""
     return services.orders_fill_backorders(product_ids=product_ids)
+
+
+@shared_task(
+    name="orders.execute_refund",
+    bind=True,
+    acks_late=True,
+    max_retries=6,
+)
+def execute_refund(self, *, refund_id: int) -> str:
+    """Send one refund to the provider; temporary failures retry with backoff and jitter."""
+    from orders import payments
+    from orders.providers import PaymentTemporarilyUnavailable
+
+    try:
+        return payments.refund_execute(refund_id=refund_id).status
+    except PaymentTemporarilyUnavailable as exc:
+        if self.request.retries >= self.max_retries:
+            return payments.refund_give_up(refund_id=refund_id, error=str(exc)).status
+        delay = min(600, 2 ** (self.request.retries + 1)) + random.uniform(0, 1)
+        raise self.retry(exc=exc, countdown=delay) from exc

@@ -83,12 +83,24 @@ def place(db, stock):
             customer=customer or CustomerFactory(),
             channel=channel,
             lines=[
-                services.LineInput(product=p, quantity=q, unit_price=unit_price)
+                services.LineInput(
+                    product=p,
+                    quantity=q,
+                    unit_price=unit_price,
+                    price_reason="Agreed on the phone" if unit_price is not None else "",
+                )
                 for p, q in lines
             ],
         )
 
     return place_order
+
+
+def covered(order):
+    """Record a captured payment covering the order, without the services' side effects."""
+    from tests.factories.orders import PaymentFactory
+
+    return PaymentFactory(order=order, amount=order.total, amount_captured=order.total)
 
 
 @pytest.fixture

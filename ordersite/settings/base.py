@@ -229,3 +229,17 @@ INVENTORY_PURCHASING_EMAILS = env_list(
 )
 # Stock lasting longer than this many days at the last 30 days' sales rate is overstock.
 INVENTORY_OVERSTOCK_DAYS = int(os.environ.get("INVENTORY_OVERSTOCK_DAYS", "90"))
+# Catalogue and list prices include tax (gross) or not (net, the default).
+ORDERS_PRICES_INCLUDE_TAX = env_bool("ORDERS_PRICES_INCLUDE_TAX", default=False)
+# Whether a refund may be taken as store credit instead of money back.
+ORDERS_STORE_CREDIT_ALLOWED = env_bool("ORDERS_STORE_CREDIT_ALLOWED", default=True)
+# Days an invoice-with-terms payment is due after the order is placed.
+ORDERS_INVOICE_TERMS_DAYS = int(os.environ.get("ORDERS_INVOICE_TERMS_DAYS", "14"))
+# Company details printed on invoices.
+ORDERS_COMPANY = {
+    "name": os.environ.get("ORDERS_COMPANY_NAME", "ordersite demo shop"),
+    "address": os.environ.get(
+        "ORDERS_COMPANY_ADDRESS", "Hauptstraße 1, 10115 Berlin, Germany"
+    ),
+    "vat_id": os.environ.get("ORDERS_COMPANY_VAT_ID", "DE000000000"),
+}

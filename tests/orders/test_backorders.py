@@ -162,7 +162,7 @@ class TestSplit:
         assert list(
             child.lines.values_list("sku", "quantity", "backordered_quantity")
         ) == [(missing.sku, 2, 2)]
-        assert child.total == 10
+        assert child.subtotal == 10
         assert child.verified_by == order.verified_by
         assert order.events.filter(
             type=OrderEvent.Type.SPLIT, customer_visible=True

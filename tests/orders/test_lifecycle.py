@@ -4,7 +4,8 @@ import pytest
 
 from orders import lifecycle, services
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
-from orders.models import Order, OrderEvent, OrderStatus, Payment
+from orders.models import Order, OrderEvent, OrderStatus
+from tests.conftest import covered
 from orders.permissions import Role
 
 S = OrderStatus
@@ -41,12 +42,7 @@ def prepare(order_in, place, stock, crew, staff):
             return order_in(S.VERIFIED, stocked=False)
         order = order_in("checked" if transition == "verify" else state)
         if transition == "mark_paid":
-            services.payment_record(
-                order=order,
-                method=Payment.Method.CARD,
-                amount=order.total,
-                actor=crew.clerk,
-            )
+            covered(order)
         return order
 
     return make
@@ -151,16 +147,20 @@ def test_verify_refuses_a_zero_price(place, staff):
 
 @pytest.mark.django_db
 def test_cannot_mark_paid_until_captured_payments_cover_the_total(order_in, crew):
+    from orders import payments
+
     order = order_in(S.ALLOCATED)
     with pytest.raises(TransitionNotAllowed, match="do not cover"):
         services.order_mark_paid(order=order, actor=crew.clerk)
-    services.payment_record(
-        order=order, method="card", amount=order.total - 1, actor=crew.clerk
+    payments.payment_record_manual(
+        order=order, method="bank_transfer", amount=order.total - 1, actor=crew.clerk
     )
+    assert Order.objects.get(pk=order.pk).status == S.ALLOCATED
     with pytest.raises(TransitionNotAllowed, match="do not cover"):
         services.order_mark_paid(order=order, actor=crew.clerk)
-    services.payment_record(order=order, method="card", amount=1, actor=crew.clerk)
-    assert services.order_mark_paid(order=order, actor=crew.clerk).status == S.PAID
+    # the last euro arrives: the order moves to paid by itself
+    payments.payment_record_manual(order=order, method="bank_transfer", amount=1, actor=crew.clerk)
+    assert Order.objects.get(pk=order.pk).status == S.PAID
 
 
 @pytest.mark.django_db

@@ -56,8 +56,10 @@ class TestPlacement:
             Decimal("19.99"),
             Decimal("0.10"),
         ]
+        # 19 % German VAT on each line and on shipping, each rounded half up
         assert order.subtotal == Decimal("60.67")
-        assert order.total == Decimal("65.57")
+        assert order.tax_total == Decimal("11.39") + Decimal("0.13") + Decimal("0.93")
+        assert order.total == Decimal("60.67") + Decimal("4.90") + Decimal("12.45")
         assert order.events.get().type == OrderEvent.Type.PLACED
 
     @pytest.mark.parametrize(
@@ -166,23 +168,30 @@ class TestCancellation:
         )
         assert _stock(order.lines.get().product).allocated == 0
 
-    def test_cancelling_makes_captured_payments_due_for_refund_and_voids_pending_ones(
-        self, order_in, crew
+    def test_cancelling_refunds_captured_payments_and_voids_pending_ones(
+        self, order_in, crew, django_capture_on_commit_callbacks
     ):
+        from orders import payments
+        from orders.models import Invoice, Refund
+
         order = order_in(S.PAID)
-        pending = Payment.objects.create(
-            order=order, method="invoice", amount=Decimal("5.00")
+        pending = payments.payment_record_manual(
+            order=order, method="invoice", amount=Decimal("5.00"), actor=crew.clerk, received=False
         )
-        order = services.order_cancel(
-            order=order, actor=crew.clerk, reason="Out of business"
-        )
-        statuses = dict(order.payments.values_list("pk", "status"))
-        assert statuses[pending.pk] == Payment.Status.VOIDED
+        with django_capture_on_commit_callbacks(execute=True):
+            order = services.order_cancel(order=order, actor=crew.clerk, reason="Out of business")
+        pending.refresh_from_db()
+        assert pending.status == Payment.Status.VOIDED
         captured = order.payments.exclude(pk=pending.pk).get()
-        assert captured.status == Payment.Status.REFUND_PENDING
-        event = order.events.get(type=OrderEvent.Type.REFUND_DUE)
-        assert event.data["amount"] == f"{captured.amount:.2f}"
-        assert event.customer_visible
+        assert (captured.status, captured.amount_refunded) == (
+            Payment.Status.REFUNDED,
+            captured.amount_captured,
+        )
+        refund = Refund.objects.get(order=order)
+        assert refund.status == Refund.Status.SUCCEEDED
+        assert refund.idempotency_key == f"cancel:{order.pk}"
+        assert Invoice.objects.filter(order=order, kind=Invoice.Kind.CREDIT_NOTE).count() == 1
+        assert order.events.filter(type=OrderEvent.Type.REFUND, customer_visible=True).exists()
 
     def test_a_placed_order_cancels_without_touching_stock(self, order_in, crew):
         order = order_in(S.PLACED)
