@@ -84,7 +84,7 @@ def _save(
     """Apply one state step to the payment under a lock and record it on the order."""
     with transaction.atomic():
         fresh = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .select_related("order")
             .get(pk=payment.pk)
         )
@@ -478,7 +478,7 @@ def refund_execute(*, refund_id: int) -> Refund:
         reference = f"store-credit-{refund.pk}"
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update()
+            Refund.objects.select_for_update(of=("self",))
             .select_related("order", "payment")
             .get(pk=refund.pk)
         )
@@ -519,7 +519,9 @@ def refund_give_up(*, refund_id: int, error: str) -> Refund:
     """Mark a refund failed, with why, for staff to see and retry."""
     with transaction.atomic():
         refund = (
-            Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=refund_id)
         )
         if refund.status == Refund.Status.SUCCEEDED:
             return refund

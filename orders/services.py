@@ -169,7 +169,9 @@ def order_place(
 def _lock(order: Order) -> Order:
     """Lock the order's row and make sure it is still in the state the caller saw."""
     fresh = (
-        Order.objects.select_for_update().select_related("customer").get(pk=order.pk)
+        Order.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=order.pk)
     )
     if fresh.status != order.status:
         raise OrderChanged(

@@ -5,12 +5,12 @@ import random
 
 import pytest
 from django.apps import apps as django_apps
-from django.contrib.auth.models import Group
 from django.db import connection
 
 from inventory import services as inventory
 from orders import demo, services
-from orders.permissions import Role, sync_staff_groups
+from orders.permissions import Role
+from orders.reference_data import ensure_all
 from tests.factories.inventory import ProductFactory, WarehouseFactory
 from tests.factories.orders import CustomerFactory, StaffFactory
 
@@ -26,12 +26,18 @@ def pytest_runtest_setup(item):
         )
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush every table, so put back what migrations create."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker and marker.kwargs.get("transaction"):
+        request.getfixturevalue("transactional_db")
+        ensure_all(django_apps)
+
+
 @pytest.fixture
 def staff(db):
     """One staff member per role, plus a second clerk."""
-    # Transactional tests flush the tables, groups made by migrations included.
-    if Group.objects.filter(name__in=Role.ALL).count() < len(Role.ALL):
-        sync_staff_groups(django_apps)
     users = {role: StaffFactory(username=role, role=role) for role in Role.ALL}
     users["clerk2"] = StaffFactory(username="clerk2", role=Role.CLERK)
     return users
@@ -87,7 +93,9 @@ def place(db, stock):
                     product=p,
                     quantity=q,
                     unit_price=unit_price,
-                    price_reason="Agreed on the phone" if unit_price is not None else "",
+                    price_reason="Agreed on the phone"
+                    if unit_price is not None
+                    else "",
                 )
                 for p, q in lines
             ],

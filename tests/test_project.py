@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from inventory.models import StockItem
 from orders.lifecycle import mermaid
-from orders.models import Channel, Order, OrderStatus, Payment
+from orders.models import Channel, Order, OrderStatus, Payment, Refund
 from orders.permissions import Role
 
 ROOT = Path(settings.BASE_DIR)
@@ -125,9 +125,12 @@ def test_the_diagram_shows_every_state():
 
 
 @pytest.mark.django_db
-def test_seed_demo_loads_every_state_and_channel_once(capsys):
+def test_seed_demo_loads_every_state_and_channel_once(
+    capsys, django_capture_on_commit_callbacks
+):
     # given a migrated, empty database: when the demo data is loaded, twice
-    call_command("seed_demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
     call_command("seed_demo")
     assert "already loaded" in capsys.readouterr().out
 
@@ -150,5 +153,20 @@ def test_seed_demo_loads_every_state_and_channel_once(capsys):
             o=Sum("on_hand_delta"), a=Sum("allocated_delta")
         )
         assert (sums["o"] or 0, sums["a"] or 0) == (item.on_hand, item.allocated)
-    # a cancelled paid order owes its customer a refund
-    assert Payment.objects.filter(status=Payment.Status.REFUND_PENDING).exists()
+    # money: every way of paying, refunds (one partial, one as store credit), invoices
+    methods = set(
+        Payment.objects.filter(amount_captured__gt=0).values_list("method", flat=True)
+    )
+    assert methods >= {
+        "card",
+        "bank_transfer",
+        "cash_on_delivery",
+        "card_by_phone",
+        "invoice",
+    }
+    assert Payment.objects.filter(status=Payment.Status.PARTIALLY_REFUNDED).exists()
+    assert Refund.objects.filter(outcome="store_credit", status="succeeded").exists()
+    assert not Refund.objects.exclude(status="succeeded").exists()
+    paid_or_later = Order.objects.filter(invoices__kind="invoice").count()
+    assert paid_or_later >= 100
+    assert Payment.objects.filter(status=Payment.Status.FAILED).exists()

@@ -3,14 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
-TAX_CLASSES = [("standard", "Standard rate"), ("reduced", "Reduced rate"), ("zero", "Zero rate")]
-
-
-def create_tax_classes(apps, schema_editor):
-    TaxClass = apps.get_model("inventory", "TaxClass")
-    for code, name in TAX_CLASSES:
-        TaxClass.objects.get_or_create(code=code, defaults={"name": name})
+from inventory.reference_data import create_tax_classes
 
 
 class Migration(migrations.Migration):

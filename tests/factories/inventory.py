@@ -19,8 +19,18 @@ from inventory.models import (
     StockCountLine,
     StockItem,
     StockMovement,
+    TaxClass,
     Warehouse,
 )
+
+
+class TaxClassFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxClass
+        django_get_or_create = ("code",)
+
+    code = "standard"
+    name = "Standard rate"
 
 
 class ProductFactory(factory.django.DjangoModelFactory):

@@ -12,14 +12,24 @@ from django.contrib.auth.models import Group
 
 from orders.models import (
     Customer,
+    CustomerGroup,
+    DiscountCode,
+    DocumentSequence,
+    Invoice,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     OrderLineAllocation,
     OrderNote,
     Payment,
+    PriceList,
+    PriceListEntry,
+    Refund,
     Shipment,
     ShipmentLine,
+    StoreCreditEntry,
+    TaxRate,
 )
 from tests.factories.inventory import ProductFactory, StockItemFactory
 
@@ -100,8 +110,10 @@ class PaymentFactory(factory.django.DjangoModelFactory):
         model = Payment
 
     order = factory.SubFactory(OrderFactory)
+    provider = "manual"
     method = Payment.Method.BANK_TRANSFER
     amount = Decimal("10.00")
+    amount_captured = factory.SelfAttribute("amount")
     status = Payment.Status.CAPTURED
 
 
@@ -141,3 +153,107 @@ class OrderEventFactory(factory.django.DjangoModelFactory):
     order = factory.SubFactory(OrderFactory)
     type = OrderEvent.Type.NOTE_ADDED
     message = "Something happened."
+
+
+class CustomerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerGroup
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Group {n}")
+
+
+class PriceListFactory(factory.django.DjangoModelFactory):
+    """A customer's price list; pass ``customer=None, group=…`` for a group's."""
+
+    class Meta:
+        model = PriceList
+
+    name = factory.Sequence(lambda n: f"Price list {n}")
+    customer = factory.SubFactory(CustomerFactory)
+
+
+class PriceListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceListEntry
+
+    price_list = factory.SubFactory(PriceListFactory)
+    product = factory.SubFactory(ProductFactory)
+    min_quantity = 1
+    unit_price = Decimal("8.00")
+
+
+class TaxRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TaxRate
+        django_get_or_create = ("tax_class_id", "country")
+
+    tax_class_id = "standard"
+    country = "DK"
+    rate = Decimal("0.25")
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DiscountCode
+
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    kind = "percent"
+    value = Decimal("10")
+
+
+class OrderDiscountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderDiscount
+
+    order = factory.SubFactory(OrderFactory)
+    kind = "fixed"
+    value = Decimal("5.00")
+    reason = "Goodwill"
+
+
+class RefundFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Refund
+
+    order = factory.SubFactory(OrderFactory)
+    payment = factory.SubFactory(PaymentFactory, order=factory.SelfAttribute("..order"))
+    outcome = "original_method"
+    amount = Decimal("5.00")
+    reason = "Damaged"
+    idempotency_key = factory.Sequence(lambda n: f"key-{n}")
+
+
+class StoreCreditEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StoreCreditEntry
+
+    customer = factory.SubFactory(CustomerFactory)
+    amount = Decimal("10.00")
+    note = "Goodwill"
+
+
+class DocumentSequenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DocumentSequence
+
+    series = "TST"
+    year = factory.Sequence(lambda n: 2000 + n)
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invoice
+
+    kind = "invoice"
+    sequence = factory.Sequence(lambda n: n + 1)
+    year = 2026
+    number = factory.LazyAttribute(lambda o: f"INV-T-{o.sequence:06d}")
+    order = factory.SubFactory(OrderFactory)
+    currency = "EUR"
+    net = Decimal("10.00")
+    tax = Decimal("1.90")
+    total = Decimal("11.90")
+    content = factory.LazyAttribute(
+        lambda o: {"order": o.order.number, "total": str(o.total)}
+    )

@@ -5,8 +5,8 @@ import pytest
 from orders import lifecycle, services
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.models import Order, OrderEvent, OrderStatus
-from tests.conftest import covered
 from orders.permissions import Role
+from tests.conftest import covered
 
 S = OrderStatus
 EDGES = lifecycle.edges()
@@ -159,7 +159,9 @@ def test_cannot_mark_paid_until_captured_payments_cover_the_total(order_in, crew
     with pytest.raises(TransitionNotAllowed, match="do not cover"):
         services.order_mark_paid(order=order, actor=crew.clerk)
     # the last euro arrives: the order moves to paid by itself
-    payments.payment_record_manual(order=order, method="bank_transfer", amount=1, actor=crew.clerk)
+    payments.payment_record_manual(
+        order=order, method="bank_transfer", amount=1, actor=crew.clerk
+    )
     assert Order.objects.get(pk=order.pk).status == S.PAID
 
 

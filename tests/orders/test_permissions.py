@@ -6,8 +6,8 @@ from django.test import override_settings
 from orders import services
 from orders.exceptions import TransitionForbidden, TransitionNotAllowed
 from orders.models import Order, OrderStatus
-from tests.conftest import covered
 from orders.permissions import TRANSITION_PERMISSIONS, Role
+from tests.conftest import covered
 
 S = OrderStatus
 

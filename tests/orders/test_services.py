@@ -176,10 +176,16 @@ class TestCancellation:
 
         order = order_in(S.PAID)
         pending = payments.payment_record_manual(
-            order=order, method="invoice", amount=Decimal("5.00"), actor=crew.clerk, received=False
+            order=order,
+            method="invoice",
+            amount=Decimal("5.00"),
+            actor=crew.clerk,
+            received=False,
         )
         with django_capture_on_commit_callbacks(execute=True):
-            order = services.order_cancel(order=order, actor=crew.clerk, reason="Out of business")
+            order = services.order_cancel(
+                order=order, actor=crew.clerk, reason="Out of business"
+            )
         pending.refresh_from_db()
         assert pending.status == Payment.Status.VOIDED
         captured = order.payments.exclude(pk=pending.pk).get()
@@ -190,8 +196,13 @@ class TestCancellation:
         refund = Refund.objects.get(order=order)
         assert refund.status == Refund.Status.SUCCEEDED
         assert refund.idempotency_key == f"cancel:{order.pk}"
-        assert Invoice.objects.filter(order=order, kind=Invoice.Kind.CREDIT_NOTE).count() == 1
-        assert order.events.filter(type=OrderEvent.Type.REFUND, customer_visible=True).exists()
+        assert (
+            Invoice.objects.filter(order=order, kind=Invoice.Kind.CREDIT_NOTE).count()
+            == 1
+        )
+        assert order.events.filter(
+            type=OrderEvent.Type.REFUND, customer_visible=True
+        ).exists()
 
     def test_a_placed_order_cancels_without_touching_stock(self, order_in, crew):
         order = order_in(S.PLACED)

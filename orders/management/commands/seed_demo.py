@@ -20,18 +20,24 @@ from django.utils import timezone
 from inventory import alerts, counts
 from inventory import services as inventory
 from inventory.models import Product, StockItem, StockMovement, Warehouse
-from orders import demo, services
+from orders import demo, discounts, payments, pricing, services
 from orders.models import (
     Channel,
     Customer,
+    CustomerGroup,
+    DiscountCode,
     Order,
     OrderEvent,
     OrderNote,
     OrderStatus,
     Payment,
+    PriceList,
+    PriceListEntry,
+    Refund,
     Shipment,
 )
 from orders.permissions import Role
+from orders.providers import TestCardProvider
 
 DEMO_PASSWORD = "ordersite-demo"
 SEED = 20261126
@@ -197,6 +203,7 @@ class Command(BaseCommand):
             staff = self._staff(User)
             products = self._catalogue(staff[Role.MANAGER])
             customers = self._customers(rng)
+            self._agreements(customers, products)
             for target, count in TARGETS.items():
                 for _n in range(count):
                     order = self._order(
@@ -205,6 +212,7 @@ class Command(BaseCommand):
                     low, high = AGE_DAYS[target]
                     ages.append((order, timedelta(days=rng.uniform(low, high))))
             self._stock_work(staff)
+            self._money_work(staff)
         with transaction.atomic():
             for order, age in ages:
                 self._backdate(order, age)
@@ -322,6 +330,88 @@ class Command(BaseCommand):
         counts.count_submit(count=review, actor=warehouse)  # for the manager to approve
         alerts.low_stock_refresh()
 
+    def _agreements(self, customers, products) -> None:
+        """A café group with agreed prices and quantity breaks, one customer's own list, a code."""
+        cafes = CustomerGroup.objects.create(name="Cafés")
+        Customer.objects.filter(pk__in=[c.pk for c in customers[:6]]).update(
+            group=cafes
+        )
+        for customer in customers[:6]:
+            customer.group = cafes
+        group_list = PriceList.objects.create(name="Café prices 2026", group=cafes)
+        for product in products[:5]:
+            for min_quantity, factor in ((1, "0.90"), (3, "0.85")):
+                PriceListEntry.objects.create(
+                    price_list=group_list,
+                    product=product,
+                    min_quantity=min_quantity,
+                    unit_price=pricing.cents(product.unit_price * Decimal(factor)),
+                )
+        own = PriceList.objects.create(
+            name=f"Agreed with {customers[0].name}", customer=customers[0]
+        )
+        PriceListEntry.objects.create(
+            price_list=own,
+            product=products[0],
+            unit_price=pricing.cents(products[0].unit_price * Decimal("0.80")),
+        )
+        DiscountCode.objects.create(
+            code="WELCOME10",
+            kind="percent",
+            value=Decimal("10"),
+            description="Welcome offer",
+            max_uses=100,
+        )
+
+    def _money_work(self, staff) -> None:
+        """A partial refund, store credit, invoices awaiting payment, an overpayment, a decline."""
+        clerk = staff[Role.CLERK]
+        done = list(
+            Order.objects.filter(status=OrderStatus.COMPLETED).order_by("pk")[:2]
+        )
+        payments.payment_refund(
+            order=done[0],
+            amount=pricing.cents(done[0].total / 3),
+            reason="One item arrived damaged",
+            idempotency_key="demo-partial",
+            actor=clerk,
+        )
+        payments.payment_refund(
+            order=done[1],
+            amount=Decimal("10.00"),
+            reason="Goodwill for a late delivery; customer chose store credit",
+            idempotency_key="demo-credit",
+            actor=clerk,
+            outcome=Refund.Outcome.STORE_CREDIT,
+        )
+        waiting = list(
+            Order.objects.filter(status=OrderStatus.ALLOCATED).order_by("pk")[:5]
+        )
+        for order in waiting[:3]:
+            payments.payment_record_manual(
+                order=order,
+                method=Payment.Method.INVOICE,
+                amount=order.total,
+                actor=clerk,
+                received=False,
+            )
+        payments.payment_record_manual(
+            order=waiting[3],
+            method=Payment.Method.BANK_TRANSFER,
+            amount=waiting[3].total + Decimal("5.00"),
+            actor=clerk,
+            reference="Customer paid twice the shipping",
+        )
+        try:
+            payments.payment_take_card(
+                order=waiting[4],
+                amount=waiting[4].total,
+                card_number=TestCardProvider.DECLINED,
+                actor=clerk,
+            )
+        except payments.PaymentRefused:
+            pass  # the demo shows a declined card on this order
+
     def _customers(self, rng) -> list[Customer]:
         customers = []
         for n in range(40):
@@ -361,6 +451,9 @@ class Command(BaseCommand):
             ship_by=today + timedelta(days=2),
             estimated_delivery=today + timedelta(days=5),
         )
+        if rng.random() < 0.1:
+            discounts.discount_code_apply(order=order, code="WELCOME10")
+            order.refresh_from_db()
         if target in (OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
             stop = rng.choice(
                 [
