@@ -1,22 +1,39 @@
 """Admin for orders. Transitions run through orders.services, never by editing a field."""
 
+import uuid
+from functools import partial
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
-from orders import services
+from orders import discounts, payments, pricing, services
 from orders.exceptions import OrderError
-from orders.forms import ReasonForm, ShipForm
+from orders.forms import DiscountForm, PaymentForm, ReasonForm, RefundForm, ShipForm
 from orders.models import (
     Customer,
+    CustomerGroup,
+    DiscountCode,
+    Invoice,
     Order,
+    OrderDiscount,
     OrderEvent,
     OrderLine,
     OrderLineAllocation,
     OrderNote,
     Payment,
+    PriceList,
+    PriceListEntry,
+    Refund,
     Shipment,
     ShipmentLine,
+    StoreCreditEntry,
+    TaxRate,
 )
 from orders.selectors import verification_summary
 from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
@@ -31,18 +48,6 @@ class OrderLineInline(ReadOnlyInline):
         "unit_price",
         "line_total",
         "backordered_quantity",
-    ]
-
-
-class PaymentInline(ReadOnlyInline):
-    model = Payment
-    fields = [
-        "method",
-        "amount",
-        "amount_refunded",
-        "status",
-        "reference",
-        "created_at",
     ]
 
 
@@ -72,8 +77,8 @@ class OrderEventInline(ReadOnlyInline):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
-    list_display = ["name", "email", "phone", "shipping_country", "created_at"]
-    list_filter = ["shipping_country"]
+    list_display = ["name", "email", "phone", "group", "shipping_country", "created_at"]
+    list_filter = ["shipping_country", "group"]
     search_fields = ["name", "email", "phone"]
 
 
@@ -99,8 +104,244 @@ def _bulk(name: str, label: str):
     return admin.action(description=label)(action)
 
 
+class PaymentsInline(ReadOnlyInline):
+    model = Payment
+    fields = [
+        "method",
+        "provider",
+        "amount",
+        "amount_captured",
+        "amount_refunded",
+        "status",
+        "reference",
+        "card_last4",
+        "due_date",
+        "failure_message",
+    ]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = [
+        "created_at",
+        "amount",
+        "outcome",
+        "payment",
+        "status",
+        "attempts",
+        "last_error",
+        "reason",
+    ]
+
+
+class DiscountInline(ReadOnlyInline):
+    model = OrderDiscount
+    fields = ["code", "kind", "value", "amount", "reason", "created_by"]
+
+
+class InvoiceInline(ReadOnlyInline):
+    model = Invoice
+    fields = ["number", "kind", "issued_at", "total", "document"]
+    readonly_fields = fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=_("document"))
+    def document(self, obj: Invoice) -> str:
+        url = reverse("orders:invoice", args=[obj.number])
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}.pdf">PDF</a>',
+            url,
+            _("view / print"),
+            url.rstrip("/"),
+        )
+
+
+class OrderMoneyAdminMixin:
+    """Payments, refunds and discounts from the order's admin page, through the services."""
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/payment/",
+                wrap(self.payment_view),
+                name="orders_order_payment",
+            ),
+            path(
+                "<path:object_id>/refund/",
+                wrap(self.refund_view),
+                name="orders_order_refund",
+            ),
+            path(
+                "<path:object_id>/discount/",
+                wrap(self.discount_view),
+                name="orders_order_discount",
+            ),
+            path(
+                "<path:object_id>/balance/",
+                wrap(self.balance_view),
+                name="orders_order_balance",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _money_page(
+        self,
+        request,
+        order,
+        form,
+        title,
+        template="admin/orders/order/money_form.html",
+        extra=None,
+    ):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": order,
+            "title": title,
+            "form": form,
+            "balance": order.balance_due(),
+            "refundable": payments.refundable_total(order=order),
+            **(extra or {}),
+        }
+        return TemplateResponse(request, template, context)
+
+    def _back(self, order):
+        return redirect("admin:orders_order_change", order.pk)
+
+    def _run(self, request, action, success: str) -> bool:
+        try:
+            action()
+        except OrderError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return False
+        self.message_user(request, success, messages.SUCCESS)
+        return True
+
+    def payment_view(self, request, object_id):
+        order = get_object_or_404(Order, pk=object_id)
+        if not request.user.has_perm("orders.record_payment"):
+            raise PermissionDenied
+        form = PaymentForm(
+            request.POST or None,
+            initial={"amount": max(order.balance_due(), 0) or None},
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            if d["method"] == "card":
+                action = partial(
+                    payments.payment_take_card,
+                    order=order,
+                    amount=d["amount"],
+                    card_number=d["card_number"],
+                    actor=request.user,
+                )
+            elif d["method"] == "store_credit":
+                action = partial(
+                    payments.payment_pay_with_store_credit,
+                    order=order,
+                    amount=d["amount"],
+                    actor=request.user,
+                )
+            else:
+                action = partial(
+                    payments.payment_record_manual,
+                    order=order,
+                    method=d["method"],
+                    amount=d["amount"],
+                    actor=request.user,
+                    reference=d["reference"],
+                    received=d["received"],
+                )
+            if self._run(request, action, _("Payment recorded.")):
+                return self._back(order)
+        return self._money_page(request, order, form, _("Take or record a payment"))
+
+    def refund_view(self, request, object_id):
+        order = get_object_or_404(Order, pk=object_id)
+        if not request.user.has_perm("orders.refund_order"):
+            raise PermissionDenied
+        form = RefundForm(
+            request.POST or None,
+            initial={"idempotency_key": uuid.uuid4().hex, "outcome": "original_method"},
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            action = partial(
+                payments.payment_refund,
+                order=order,
+                amount=d["amount"],
+                reason=d["reason"],
+                idempotency_key=d["idempotency_key"],
+                actor=request.user,
+                outcome=d["outcome"],
+            )
+            if self._run(
+                request, action, _("Refund requested; its progress shows on the order.")
+            ):
+                return self._back(order)
+        return self._money_page(request, order, form, _("Refund"))
+
+    def discount_view(self, request, object_id):
+        order = get_object_or_404(Order, pk=object_id)
+        form = DiscountForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            if d["code"]:
+                action = partial(
+                    discounts.discount_code_apply,
+                    order=order,
+                    code=d["code"],
+                    actor=request.user,
+                )
+            else:
+                action = partial(
+                    discounts.discount_staff_grant,
+                    order=order,
+                    kind=d["kind"],
+                    value=d["value"],
+                    reason=d["reason"],
+                    actor=request.user,
+                )
+            if self._run(request, action, _("Discount applied; totals recalculated.")):
+                return self._back(order)
+        return self._money_page(request, order, form, _("Discount"))
+
+    def balance_view(self, request, object_id):
+        order = get_object_or_404(Order, pk=object_id)
+        if request.method == "POST":
+            if request.POST.get("do") == "refund_excess":
+                if not request.user.has_perm("orders.refund_order"):
+                    raise PermissionDenied
+                self._run(
+                    request,
+                    lambda: payments.order_refund_excess(
+                        order=order, actor=request.user
+                    ),
+                    _("The excess is being refunded."),
+                )
+            elif request.POST.get("do") == "request_balance":
+                self._run(
+                    request,
+                    lambda: payments.order_request_balance(
+                        order=order, actor=request.user
+                    ),
+                    _("The customer has been asked for the balance."),
+                )
+        return self._back(order)
+
+    def money_context(self, order) -> dict:
+        return {
+            "balance": order.balance_due(),
+            "refundable": payments.refundable_total(order=order),
+            "price_mismatches": pricing.price_mismatches(order=order),
+        }
+
+
 @admin.register(Order)
-class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
+class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     fsm_fields = ["status"]
     fsm_forms = {"hold": ReasonForm, "cancel": ReasonForm, "ship": ShipForm}
     list_display = [
@@ -125,11 +366,15 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
     date_hierarchy = "placed_at"
     inlines = [
         OrderLineInline,
-        PaymentInline,
+        DiscountInline,
+        PaymentsInline,
+        RefundInline,
+        InvoiceInline,
         ShipmentInline,
         OrderNoteInline,
         OrderEventInline,
     ]
+    change_form_template = "admin/orders/order/change_form.html"
     actions = [
         _bulk("allocate", _("Run the inventory check")),
         _bulk("start_picking", _("Start picking")),
@@ -205,8 +450,10 @@ class OrderAdmin(FSMAdminMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Nothing here is edited by hand: only the transition buttons act.
+        order = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
+            **(self.money_context(order) if order else {}),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -257,15 +504,158 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "order",
         "method",
+        "provider",
         "amount",
+        "amount_captured",
         "amount_refunded",
         "status",
-        "reference",
+        "due_date",
         "created_at",
     ]
-    list_filter = ["method", "status"]
+    list_filter = ["method", "provider", "status", "due_date"]
     search_fields = ["order__number", "reference", "order__customer__email"]
     list_select_related = ["order"]
+    actions = ["capture_selected"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Needed for the action; every field stays read-only.
+        return request.user.has_perm("orders.record_payment")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Confirm the money arrived (capture)"))
+    def capture_selected(self, request, queryset):
+        for payment in queryset.filter(status=Payment.Status.AUTHORIZED):
+            try:
+                payments.payment_capture(payment=payment, actor=request.user)
+            except OrderError as exc:
+                self.message_user(request, f"{payment.order}: {exc}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(order)s: captured.") % {"order": payment.order},
+                    messages.SUCCESS,
+                )
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "order",
+        "amount",
+        "outcome",
+        "status",
+        "attempts",
+        "last_error",
+    ]
+    list_filter = ["status", "outcome"]
+    search_fields = ["order__number", "idempotency_key", "reason"]
+    list_select_related = ["order"]
+    actions = ["retry_selected"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("orders.refund_order")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Retry failed refunds"))
+    def retry_selected(self, request, queryset):
+        for refund in queryset.filter(status=Refund.Status.FAILED):
+            try:
+                payments.refund_retry(refund=refund, actor=request.user)
+            except OrderError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        self.message_user(
+            request, _("Retried; see each refund's status."), messages.INFO
+        )
+
+
+@admin.register(StoreCreditEntry)
+class StoreCreditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "customer", "amount", "order", "note"]
+    search_fields = ["customer__email", "customer__name", "order__number"]
+    list_select_related = ["customer", "order"]
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "kind",
+        "issued_at",
+        "order",
+        "net",
+        "tax",
+        "total",
+        "document",
+    ]
+    list_filter = ["kind", "year"]
+    search_fields = ["number", "order__number", "order__customer__email"]
+    list_select_related = ["order"]
+
+    @admin.display(description=_("document"))
+    def document(self, obj: Invoice) -> str:
+        url = reverse("orders:invoice", args=[obj.number])
+        return format_html(
+            '<a href="{}">HTML</a> · <a href="{}.pdf">PDF</a>', url, url.rstrip("/")
+        )
+
+
+class PriceListEntryInline(admin.TabularInline):
+    model = PriceListEntry
+    extra = 3
+    autocomplete_fields = ["product"]
+
+
+@admin.register(PriceList)
+class PriceListAdmin(admin.ModelAdmin):
+    list_display = ["name", "customer", "group", "valid_from", "valid_until", "active"]
+    list_filter = ["active", "group"]
+    search_fields = ["name", "customer__name", "customer__email"]
+    autocomplete_fields = ["customer"]
+    inlines = [PriceListEntryInline]
+
+
+@admin.register(CustomerGroup)
+class CustomerGroupAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+@admin.register(TaxRate)
+class TaxRateAdmin(admin.ModelAdmin):
+    list_display = ["country", "tax_class", "rate"]
+    list_filter = ["country", "tax_class"]
+    list_editable = ["rate"]
+
+
+@admin.register(DiscountCode)
+class DiscountCodeAdmin(admin.ModelAdmin):
+    list_display = [
+        "code",
+        "kind",
+        "value",
+        "customer",
+        "valid_from",
+        "valid_until",
+        "times_used",
+        "max_uses",
+        "active",
+    ]
+    list_filter = ["active", "kind"]
+    search_fields = ["code", "description", "customer__email"]
+    readonly_fields = ["times_used"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(OrderDiscount)
+class OrderDiscountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["order", "code", "kind", "value", "amount", "reason", "created_by"]
+    search_fields = ["order__number", "code__code", "reason"]
+    list_select_related = ["order", "code", "created_by"]
 
 
 class ShipmentLineInline(ReadOnlyInline):

@@ -1,5 +1,7 @@
 """Forms of the orders app."""
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +22,88 @@ class ShipForm(forms.Form):
 
     carrier = forms.CharField(label=_("Carrier"), max_length=60)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+
+
+class PaymentForm(forms.Form):
+    """Take or record a payment for an order."""
+
+    method = forms.ChoiceField(
+        label=_("Method"),
+        choices=[
+            ("card", _("Card (test card gateway)")),
+            ("bank_transfer", _("Bank transfer")),
+            ("cash_on_delivery", _("Cash on delivery")),
+            ("card_by_phone", _("Card taken by phone")),
+            ("invoice", _("Invoice with payment terms")),
+            ("store_credit", _("Store credit")),
+        ],
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    card_number = forms.CharField(
+        label=_("Card number"),
+        required=False,
+        max_length=23,
+        help_text=_("Only for card payments; never stored."),
+    )
+    reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
+    received = forms.BooleanField(
+        label=_("The money has arrived"),
+        required=False,
+        initial=True,
+        help_text=_("Untick for an invoice or cash on delivery still to be paid."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("method") == "card" and not data.get("card_number"):
+            self.add_error("card_number", _("Enter the card number."))
+        return data
+
+
+class RefundForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+    outcome = forms.ChoiceField(
+        label=_("Refund as"),
+        choices=[
+            ("original_method", _("Money back to the original payment method")),
+            ("store_credit", _("Store credit")),
+        ],
+    )
+    # Rendered into the form once, so a double submit reuses it and refunds once.
+    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+
+
+class DiscountForm(forms.Form):
+    code = forms.CharField(label=_("Discount code"), required=False, max_length=40)
+    kind = forms.ChoiceField(
+        label=_("Or a discount of"),
+        required=False,
+        choices=[("", "—"), ("percent", _("Percent")), ("fixed", _("Fixed amount"))],
+    )
+    value = forms.DecimalField(
+        label=_("Value"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+    )
+    reason = forms.CharField(
+        label=_("Reason (for a staff discount)"), required=False, max_length=255
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("code") and not data.get("kind"):
+            raise forms.ValidationError(
+                _("Enter a code, or choose a discount to give.")
+            )
+        if data.get("kind") and (not data.get("value") or not data.get("reason")):
+            raise forms.ValidationError(
+                _("A staff discount needs a value and a reason.")
+            )
+        return data

@@ -9,4 +9,6 @@ urlpatterns = [
     path(
         "backorders/<str:number>/split/", views.backorder_split, name="backorder_split"
     ),
+    path("invoices/<str:number>/", views.invoice, name="invoice"),
+    path("invoices/<str:number>.pdf", views.invoice_pdf, name="invoice_pdf"),
 ]

@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import services
 from orders.exceptions import OrderError
-from orders.models import Order
+from orders.invoice_pdf import render_pdf
+from orders.models import Invoice, Order
 from orders.selectors import backordered_orders, order_status_counts
 from ordersite.staff import staff_required
 
@@ -71,3 +73,26 @@ def backorder_split(request, number):
             % {"number": number, "child": child.number},
         )
     return redirect("orders:backorders")
+
+
+@staff_required("orders.view_invoice")
+def invoice(request, number):
+    """An invoice or credit note, printable."""
+    document = get_object_or_404(Invoice, number=number)
+    return render(
+        request,
+        "staff/orders/invoice.html",
+        {
+            "doc": document,
+            "c": document.content,
+            "pdf_url": reverse("orders:invoice_pdf", args=[number]),
+        },
+    )
+
+
+@staff_required("orders.view_invoice")
+def invoice_pdf(request, number):
+    document = get_object_or_404(Invoice, number=number)
+    response = HttpResponse(render_pdf(document), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{document.number}.pdf"'
+    return response
