@@ -46,7 +46,12 @@ class OrderLineInline(ReadOnlyInline):
         "name",
         "quantity",
         "unit_price",
+        "price_source",
+        "price_reason",
         "line_total",
+        "discount_amount",
+        "tax_rate",
+        "tax_amount",
         "backordered_quantity",
     ]
 

@@ -86,7 +86,7 @@ def render_pdf(document: Invoice) -> bytes:
                 line["name"][:45],
                 line["quantity"],
                 line["unit_price"],
-                line["tax_rate"],
+                line.get("tax_percent", line["tax_rate"]),
                 line["line_total"],
             ]
             for i, (width, value) in enumerate(zip(widths, cells, strict=True)):

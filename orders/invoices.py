@@ -94,6 +94,7 @@ def invoice_issue(*, order: Order) -> Invoice:
             "line_total": str(line.line_total),
             "discount": str(line.discount_amount),
             "tax_rate": str(line.tax_rate),
+            "tax_percent": f"{line.tax_rate * 100:.2f}".rstrip("0").rstrip(".") + " %",
             "tax": str(line.tax_amount),
         }
         for line in order.lines.order_by("pk")
