@@ -539,6 +539,29 @@ def refund_give_up(*, refund_id: int, error: str) -> Refund:
     return refund
 
 
+def refunds_redispatch(*, older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Send again refunds that a lost message or a crashed worker left behind.
+
+    Pending ones never picked up, and processing ones whose worker died between
+    claiming and finishing; the provider's idempotency key makes the second try
+    safe. Returns how many were sent again.
+    """
+    cutoff = timezone.now() - older_than
+    stuck = Refund.objects.filter(
+        status__in=[Refund.Status.PENDING, Refund.Status.PROCESSING],
+        created_at__lt=cutoff,
+    )
+    ids = list(stuck.values_list("pk", flat=True))
+    Refund.objects.filter(pk__in=ids, status=Refund.Status.PROCESSING).update(
+        status=Refund.Status.PENDING
+    )
+    from orders.tasks import execute_refund
+
+    for refund_id in ids:
+        execute_refund.delay(refund_id=refund_id)
+    return len(ids)
+
+
 def refund_retry(*, refund: Refund, actor) -> Refund:
     """Try a failed refund again (staff action)."""
     _require(actor, "refund_order", _("refund payments"))

@@ -42,3 +42,11 @@ def execute_refund(self, *, refund_id: int) -> str:
                 continue
             delay = min(600, 2 ** (self.request.retries + 1)) + random.uniform(0, 1)
             raise self.retry(exc=exc, countdown=delay) from exc
+
+
+@shared_task(name="orders.redispatch_refunds")
+def redispatch_refunds() -> int:
+    """Periodic: send again refunds left pending or half-done for ten minutes."""
+    from orders import payments
+
+    return payments.refunds_redispatch()

@@ -144,6 +144,7 @@ CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so an unacknowledged task is not redelivered early.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BEAT_SCHEDULE = {
+    "orders-redispatch-refunds": {"task": "orders.redispatch_refunds", "schedule": 300},
     "inventory-low-stock": {
         "task": "inventory.check_low_stock",
         "schedule": int(os.environ.get("INVENTORY_LOW_STOCK_CHECK_SECONDS", "3600")),

@@ -281,6 +281,33 @@ class TestRefunds:
 
 
 @pytest.mark.django_db
+def test_refunds_left_behind_are_sent_again(
+    order_in, crew, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order = order_in(S.PAID)
+    with django_capture_on_commit_callbacks(execute=False):  # the message is lost
+        [refund] = payments.payment_refund(
+            order=order,
+            amount=D("1.00"),
+            reason="x",
+            idempotency_key="lost",
+            actor=crew.clerk,
+        )
+    assert payments.refunds_redispatch() == 0  # too recent to be called lost
+    Refund.objects.filter(pk=refund.pk).update(
+        status=Refund.Status.PROCESSING, created_at=timezone.now() - timedelta(hours=1)
+    )  # and a worker died half-way
+    assert payments.refunds_redispatch() == 1
+    refund.refresh_from_db()
+    assert refund.status == Refund.Status.SUCCEEDED
+    assert order.payments.get().amount_refunded == D("1.00")
+
+
+@pytest.mark.django_db
 class TestStoreCredit:
     def test_a_refund_as_store_credit_can_pay_a_later_order(
         self, order_in, crew, committed
