@@ -226,6 +226,17 @@ def split_from(*, order: Order, actor, parent: Order) -> OrderEvent:
     )
 
 
+def customer_reported(*, order: Order, issue) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.CUSTOMER_ISSUE,
+        actor=None,
+        message=f"The customer reports: {issue.get_reason_display()}. {issue.details}".strip(),
+        data={"issue_id": issue.pk, "reason": issue.reason},
+        customer_visible=True,
+    )
+
+
 def note_added(*, order: Order, actor, note) -> OrderEvent:
     return _record(
         order=order,
@@ -236,11 +247,16 @@ def note_added(*, order: Order, actor, note) -> OrderEvent:
     )
 
 
-def notification_queued(*, order: Order, kind: str) -> OrderEvent:
+def notification_queued(*, order: Order, notification) -> OrderEvent:
     return _record(
         order=order,
         type=T.NOTIFICATION_QUEUED,
         actor=None,
-        message=f"Customer notification '{kind}' queued for {order.customer.email}.",
-        data={"kind": kind},
+        message=f"Email “{notification.subject}” to {notification.to_email}"
+        + (
+            " not sent: the customer opted out."
+            if notification.status == "skipped"
+            else "."
+        ),
+        data={"kind": notification.kind, "notification_id": notification.pk},
     )

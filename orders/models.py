@@ -109,6 +109,11 @@ class Customer(models.Model):
         blank=True,
         help_text=_("Empty when it is the shipping address."),
     )
+    notifications_opt_out = models.BooleanField(
+        _("no optional emails"),
+        default=False,
+        help_text=_("Only transactional order emails are sent."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -717,6 +722,7 @@ class OrderEvent(models.Model):
         SPLIT = "split", _("Order split")
         NOTE_ADDED = "note_added", _("Internal note added")
         NOTIFICATION_QUEUED = "notification_queued", _("Customer notification queued")
+        CUSTOMER_ISSUE = "customer_issue", _("Problem reported by the customer")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("type"), max_length=30, choices=Type.choices)
@@ -1156,3 +1162,127 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# ------------------------------------------------------------------------------
+# Customer notifications (an outbox sent by Celery)
+# ------------------------------------------------------------------------------
+class Notification(models.Model):
+    """One email to a customer, written in the transaction of the change that causes it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Not sent (customer opted out)")
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    essential = models.BooleanField(
+        _("transactional"),
+        default=True,
+        help_text=_("Sent even to customers who opted out."),
+    )
+    to_email = models.EmailField(_("to"))
+    subject = models.CharField(_("subject"), max_length=200)
+    body_text = models.TextField()
+    body_html = models.TextField()
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=255, blank=True)
+    # While a worker holds the row; a row still "sending" after this was abandoned.
+    lease_until = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+        verbose_name = _("customer notification")
+        verbose_name_plural = _("customer notifications")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to_email} ({self.get_status_display()})"
+
+
+# ------------------------------------------------------------------------------
+# The customer's side: confirmation of receipt, problems, messages
+# ------------------------------------------------------------------------------
+class OrderFeedback(models.Model):
+    """The customer's confirmation that everything arrived, with a rating."""
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="feedback"
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer feedback")
+        verbose_name_plural = _("customer feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__gte=1) & Q(rating__lte=5),
+                name="orderfeedback_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.rating}/5"
+
+
+class OrderIssue(models.Model):
+    """A problem the customer reported after delivery; the order waits at delivered."""
+
+    class Reason(models.TextChoices):
+        MISSING_ITEM = "missing_item", _("Something is missing")
+        DAMAGED = "damaged", _("Something arrived damaged")
+        WRONG_ITEM = "wrong_item", _("I received the wrong item")
+        OTHER = "other", _("Something else")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="issues")
+    reason = models.CharField(_("what happened"), max_length=20, choices=Reason.choices)
+    details = models.TextField(_("details"), blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("customer-reported problem")
+        verbose_name_plural = _("customer-reported problems")
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.get_reason_display()}"
+
+
+class CustomerMessage(models.Model):
+    """One message in the thread between the customer and staff about an order."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="messages")
+    from_customer = models.BooleanField(default=True)
+    staff_author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["order", "created_at", "pk"]
+        verbose_name = _("customer message")
+        verbose_name_plural = _("customer messages")
+
+    def __str__(self) -> str:
+        return self.body[:60]

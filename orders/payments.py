@@ -511,7 +511,14 @@ def refund_execute(*, refund_id: int) -> Refund:
         )
         note = invoices.credit_note_issue(refund=refund)
         events.document_issued(order=refund.order, document=note)
-        notify_on_commit(order=refund.order, kind=Kind.REFUNDED)
+        notify_on_commit(
+            order=refund.order,
+            kind=Kind.REFUNDED,
+            extra={
+                "amount": refund.amount,
+                "outcome": refund.get_outcome_display().lower(),
+            },
+        )
     return refund
 
 
@@ -605,5 +612,7 @@ def order_request_balance(*, order: Order, actor) -> Decimal:
         raise InvalidOrder(_("Nothing is owed on this order."))
     with transaction.atomic():
         events.payment_balance_requested(order=order, actor=actor, amount=cents(due))
-        notify_on_commit(order=order, kind=Kind.BALANCE_DUE)
+        notify_on_commit(
+            order=order, kind=Kind.BALANCE_DUE, extra={"amount": cents(due)}
+        )
     return due

@@ -713,12 +713,6 @@ def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
     return note
 
 
-def notification_record(*, order_id: int, kind: str) -> OrderEvent:
-    """Record on the timeline that notification ``kind`` is due to the customer."""
-    order = Order.objects.select_related("customer").get(pk=order_id)
-    return events.notification_queued(order=order, kind=kind)
-
-
 # ------------------------------------------------------------------------------
 # Dispatch by transition name (admin, bulk actions)
 # ------------------------------------------------------------------------------

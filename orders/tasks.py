@@ -7,10 +7,34 @@ from celery import shared_task
 from orders import services
 
 
-@shared_task(name="orders.notify_customer", acks_late=True)
-def notify_customer(*, order_id: int, kind: str) -> int:
-    """Record that ``kind`` is to be sent to the customer of order ``order_id``."""
-    return services.notification_record(order_id=order_id, kind=kind).pk
+@shared_task(name="orders.send_notification", bind=True, acks_late=True, max_retries=6)
+def send_notification(self, *, notification_id: int) -> str:
+    """Email one notification; temporary failures retry with backoff and jitter."""
+    from orders import notifications
+
+    while True:
+        try:
+            return notifications.notification_send(
+                notification_id=notification_id
+            ).status
+        except notifications.TRANSIENT as exc:
+            if self.request.retries >= self.max_retries:
+                return notifications.notification_give_up(
+                    notification_id=notification_id, error=str(exc)
+                ).status
+            if self.request.is_eager:
+                self.request.retries += 1
+                continue
+            delay = min(600, 2 ** (self.request.retries + 1)) + random.uniform(0, 1)
+            raise self.retry(exc=exc, countdown=delay) from exc
+
+
+@shared_task(name="orders.sweep_notifications")
+def sweep_notifications() -> int:
+    """Periodic: re-dispatch notifications a lost message or a dead worker left behind."""
+    from orders import notifications
+
+    return notifications.notifications_sweep()
 
 
 @shared_task(name="orders.fill_backorders", acks_late=True)
@@ -50,3 +74,11 @@ def redispatch_refunds() -> int:
     from orders import payments
 
     return payments.refunds_redispatch()
+
+
+@shared_task(name="orders.auto_complete")
+def auto_complete() -> list[str]:
+    """Periodic: complete orders delivered long ago with no problem reported."""
+    from orders import customer
+
+    return customer.orders_auto_complete()

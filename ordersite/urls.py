@@ -27,6 +27,7 @@ staff_patterns = (
 urlpatterns = [
     path("", order_views.home, name="home"),
     path("healthz", order_views.healthz, name="healthz"),
+    path("track/", include("orders.track_urls")),
     path("staff/", include(staff_patterns)),
     path("staff/inventory/", include("inventory.urls")),
     path("staff/", include("orders.urls")),

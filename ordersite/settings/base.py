@@ -144,6 +144,11 @@ CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so an unacknowledged task is not redelivered early.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_BEAT_SCHEDULE = {
+    "orders-auto-complete": {"task": "orders.auto_complete", "schedule": 3600},
+    "orders-sweep-notifications": {
+        "task": "orders.sweep_notifications",
+        "schedule": 120,
+    },
     "orders-redispatch-refunds": {"task": "orders.redispatch_refunds", "schedule": 300},
     "inventory-low-stock": {
         "task": "inventory.check_low_stock",
@@ -243,4 +248,19 @@ ORDERS_COMPANY = {
         "ORDERS_COMPANY_ADDRESS", "Hauptstraße 1, 10115 Berlin, Germany"
     ),
     "vat_id": os.environ.get("ORDERS_COMPANY_VAT_ID", "DE000000000"),
+}
+# Staff alerted of customer messages and reported problems (comma-separated).
+ORDERS_STAFF_ALERT_EMAILS = env_list(
+    "ORDERS_STAFF_ALERT_EMAILS", "orders@ordersite.local"
+)
+# Delivered orders complete by themselves after this many days without a reported problem.
+ORDERS_AUTO_COMPLETE_DAYS = int(os.environ.get("ORDERS_AUTO_COMPLETE_DAYS", "14"))
+# Status-page lookups allowed per IP address per hour.
+TRACK_LOOKUPS_PER_HOUR = int(os.environ.get("TRACK_LOOKUPS_PER_HOUR", "20"))
+# Carriers and their tracking links ({number} is replaced by the tracking number).
+ORDERS_CARRIER_TRACKING_URLS = {
+    "DHL": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={number}",
+    "UPS": "https://www.ups.com/track?tracknum={number}",
+    "DPD": "https://tracking.dpd.de/status/de_DE/parcel/{number}",
+    "GLS": "https://gls-group.com/track/{number}",
 }

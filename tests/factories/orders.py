@@ -13,12 +13,16 @@ from django.contrib.auth.models import Group
 from orders.models import (
     Customer,
     CustomerGroup,
+    CustomerMessage,
     DiscountCode,
     DocumentSequence,
     Invoice,
+    Notification,
     Order,
     OrderDiscount,
     OrderEvent,
+    OrderFeedback,
+    OrderIssue,
     OrderLine,
     OrderLineAllocation,
     OrderNote,
@@ -257,3 +261,40 @@ class InvoiceFactory(factory.django.DjangoModelFactory):
     content = factory.LazyAttribute(
         lambda o: {"order": o.order.number, "total": str(o.total)}
     )
+
+
+class NotificationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    order = factory.SubFactory(OrderFactory)
+    kind = "order_received"
+    to_email = factory.SelfAttribute("order.customer.email")
+    subject = "We have received your order"
+    body_text = "Hello"
+    body_html = "<p>Hello</p>"
+
+
+class OrderFeedbackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderFeedback
+
+    order = factory.SubFactory(OrderFactory)
+    rating = 5
+
+
+class OrderIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrderIssue
+
+    order = factory.SubFactory(OrderFactory)
+    reason = "damaged"
+    details = "The lid was cracked."
+
+
+class CustomerMessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerMessage
+
+    order = factory.SubFactory(OrderFactory)
+    body = "When will it arrive?"

@@ -60,7 +60,7 @@ class TestPlacement:
         assert order.subtotal == Decimal("60.67")
         assert order.tax_total == Decimal("11.39") + Decimal("0.13") + Decimal("0.93")
         assert order.total == Decimal("60.67") + Decimal("4.90") + Decimal("12.45")
-        assert order.events.get().type == OrderEvent.Type.PLACED
+        assert order.events.first().type == OrderEvent.Type.PLACED
 
     @pytest.mark.parametrize(
         ("lines", "message"),
@@ -262,7 +262,7 @@ class TestStaleness:
 @pytest.mark.django_db
 class TestEvents:
     def test_events_are_append_only(self, order_in):
-        event = order_in(S.PLACED).events.get()
+        event = order_in(S.PLACED).events.first()
         event.message = "rewritten"
         with pytest.raises(ValueError, match="append-only"):
             event.save()
@@ -292,22 +292,29 @@ class TestEvents:
 
 @pytest.mark.django_db
 class TestNotifications:
-    def test_a_committed_change_queues_its_notification_after_commit(
-        self, order_in, crew, django_capture_on_commit_callbacks
+    def test_a_committed_change_sends_its_email_after_commit(
+        self, order_in, crew, django_capture_on_commit_callbacks, mailoutbox
     ):
+        from orders.models import Notification
+
         order = order_in(S.PACKED)
+        mailoutbox.clear()
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.order_ship(
                 order=order, actor=crew.warehouse, carrier="DHL", tracking_number="123"
             )
-        assert len(callbacks) == 1
-        assert not order.events.filter(
-            type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED
-        ).exists()
-        callbacks[0]()
-        assert order.events.filter(
-            type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.SHIPPED
-        ).exists()
+        # the message is written with the change, and waits for the commit
+        notification = Notification.objects.get(order=order, kind=Kind.SHIPPED)
+        assert notification.status == Notification.Status.PENDING
+        assert mailoutbox == []
+        for callback in callbacks:
+            callback()
+        notification.refresh_from_db()
+        assert notification.status == Notification.Status.SENT
+        [email] = mailoutbox
+        assert order.number in email.subject
+        assert "123" in email.body and order.tracking_token in email.body
+        assert email.alternatives and "text/html" in email.alternatives[0][1]
 
     def test_a_rolled_back_change_queues_nothing(
         self, order_in, crew, django_capture_on_commit_callbacks

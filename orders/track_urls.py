@@ -1,0 +1,13 @@
+from django.urls import path
+
+from orders import track_views as views
+
+app_name = "track"
+
+urlpatterns = [
+    path("", views.lookup, name="lookup"),
+    path("<str:token>/", views.order_page, name="order"),
+    path("<str:token>/confirm/", views.confirm, name="confirm"),
+    path("<str:token>/problem/", views.problem, name="problem"),
+    path("<str:token>/message/", views.message, name="message"),
+]
