@@ -12,17 +12,28 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_fsm.admin import FSMAdminMixin
 
-from orders import discounts, payments, pricing, services
+from orders import customer, discounts, notifications, payments, pricing, services
 from orders.exceptions import OrderError
-from orders.forms import DiscountForm, PaymentForm, ReasonForm, RefundForm, ShipForm
+from orders.forms import (
+    DiscountForm,
+    PaymentForm,
+    ReasonForm,
+    RefundForm,
+    ReplyForm,
+    ShipForm,
+)
 from orders.models import (
     Customer,
     CustomerGroup,
+    CustomerMessage,
     DiscountCode,
     Invoice,
+    Notification,
     Order,
     OrderDiscount,
     OrderEvent,
+    OrderFeedback,
+    OrderIssue,
     OrderLine,
     OrderLineAllocation,
     OrderNote,
@@ -161,6 +172,36 @@ class InvoiceInline(ReadOnlyInline):
             _("view / print"),
             url.rstrip("/"),
         )
+
+
+class NotificationInline(ReadOnlyInline):
+    model = Notification
+    fields = [
+        "created_at",
+        "kind",
+        "subject",
+        "to_email",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    ordering = ["-created_at", "-pk"]
+
+
+class IssueInline(ReadOnlyInline):
+    model = OrderIssue
+    fields = ["created_at", "reason", "details", "resolved_at"]
+
+
+class FeedbackInline(ReadOnlyInline):
+    model = OrderFeedback
+    fields = ["rating", "comment", "created_at"]
+
+
+class MessageInline(ReadOnlyInline):
+    model = CustomerMessage
+    fields = ["created_at", "from_customer", "staff_author", "body"]
 
 
 class OrderMoneyAdminMixin:
@@ -337,6 +378,29 @@ class OrderMoneyAdminMixin:
                 )
         return self._back(order)
 
+    def reply_view(self, request, object_id):
+        """Answer the customer's messages; the reply is emailed and shown on their page."""
+        order = get_object_or_404(Order, pk=object_id)
+        if not request.user.has_perm("orders.change_order"):
+            raise PermissionDenied
+        form = ReplyForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            action = partial(
+                customer.message_from_staff,
+                order=order,
+                body=form.cleaned_data["body"],
+                actor=request.user,
+            )
+            if self._run(request, action, _("Reply sent to the customer.")):
+                return self._back(order)
+        return self._money_page(
+            request,
+            order,
+            form,
+            _("Reply to the customer"),
+            extra={"thread": order.messages.order_by("created_at")},
+        )
+
     def money_context(self, order) -> dict:
         return {
             "balance": order.balance_due(),
@@ -370,12 +434,16 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     list_select_related = ["customer"]
     date_hierarchy = "placed_at"
     inlines = [
+        MessageInline,
+        IssueInline,
+        FeedbackInline,
         OrderLineInline,
         DiscountInline,
         PaymentsInline,
         RefundInline,
         InvoiceInline,
         ShipmentInline,
+        NotificationInline,
         OrderNoteInline,
         OrderEventInline,
     ]
@@ -576,6 +644,65 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(
             request, _("Retried; see each refund's status."), messages.INFO
         )
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "created_at",
+        "order",
+        "kind",
+        "to_email",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "essential"]
+    search_fields = ["order__number", "to_email", "subject"]
+    list_select_related = ["order"]
+    actions = ["resend_selected"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("orders.change_order")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    @admin.action(description=_("Send failed notifications again"))
+    def resend_selected(self, request, queryset):
+        count = 0
+        for notification in queryset.filter(status=Notification.Status.FAILED):
+            notifications.notification_resend(notification=notification)
+            count += 1
+        self.message_user(
+            request,
+            _("%(n)d notification(s) queued again.") % {"n": count},
+            messages.INFO,
+        )
+
+
+@admin.register(OrderIssue)
+class OrderIssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "order", "reason", "details", "resolved_at"]
+    list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
+    search_fields = ["order__number", "details"]
+    list_select_related = ["order"]
+
+
+@admin.register(CustomerMessage)
+class CustomerMessageAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "order", "from_customer", "staff_author", "body"]
+    list_filter = ["from_customer"]
+    search_fields = ["order__number", "body"]
+    list_select_related = ["order", "staff_author"]
+
+
+@admin.register(OrderFeedback)
+class OrderFeedbackAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "order", "rating", "comment"]
+    list_filter = ["rating"]
+    search_fields = ["order__number", "comment"]
 
 
 @admin.register(StoreCreditEntry)

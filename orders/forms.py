@@ -107,3 +107,9 @@ class DiscountForm(forms.Form):
                 _("A staff discount needs a value and a reason.")
             )
         return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Your reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
+    )
