@@ -3,8 +3,15 @@
 import random
 
 from celery import shared_task
+from django.conf import settings
 
 from orders import services
+
+
+def backoff(retries: int) -> float:
+    """Exponential backoff with jitter: base × 2^(n+1), capped at ten minutes."""
+    base = settings.ORDERS_RETRY_BACKOFF_SECONDS
+    return min(600.0, base * 2 ** (retries + 1)) + random.uniform(0, base)
 
 
 @shared_task(name="orders.send_notification", bind=True, acks_late=True, max_retries=6)
@@ -25,8 +32,7 @@ def send_notification(self, *, notification_id: int) -> str:
             if self.request.is_eager:
                 self.request.retries += 1
                 continue
-            delay = min(600, 2 ** (self.request.retries + 1)) + random.uniform(0, 1)
-            raise self.retry(exc=exc, countdown=delay) from exc
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
 @shared_task(name="orders.sweep_notifications")
@@ -64,8 +70,7 @@ def execute_refund(self, *, refund_id: int) -> str:
             if self.request.is_eager:
                 self.request.retries += 1
                 continue
-            delay = min(600, 2 ** (self.request.retries + 1)) + random.uniform(0, 1)
-            raise self.retry(exc=exc, countdown=delay) from exc
+            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
 
 
 @shared_task(name="orders.redispatch_refunds")

@@ -264,3 +264,7 @@ ORDERS_CARRIER_TRACKING_URLS = {
     "DPD": "https://tracking.dpd.de/status/de_DE/parcel/{number}",
     "GLS": "https://gls-group.com/track/{number}",
 }
+# Base of the exponential backoff (seconds) when emails or refunds are retried.
+ORDERS_RETRY_BACKOFF_SECONDS = float(
+    os.environ.get("ORDERS_RETRY_BACKOFF_SECONDS", "2")
+)

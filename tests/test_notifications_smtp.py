@@ -1,0 +1,129 @@
+"""Notifications through a real Celery worker on Redis to a real SMTP server (aiosmtpd)."""
+
+import socket
+import time
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.db import transaction
+
+from orders.models import Notification
+from ordersite.celery import app as celery_app
+
+
+class Inbox:
+    """An SMTP handler that keeps what it receives, or refuses while ``refuse`` is set."""
+
+    def __init__(self):
+        self.messages, self.refuse = [], False
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        if self.refuse:
+            return "451 Temporary local problem, try again"
+        self.messages.append(envelope.content.decode("utf-8", "replace"))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_USE_TLS = False
+    settings.ORDERS_RETRY_BACKOFF_SECONDS = 0.05
+    yield inbox
+    controller.stop()
+
+
+@pytest.fixture
+def worker(settings):
+    from celery.contrib.testing.worker import start_worker
+
+    celery_app.conf.update(task_always_eager=False)
+    try:
+        with start_worker(
+            celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
+        ):
+            yield
+    finally:
+        celery_app.conf.update(task_always_eager=True)
+
+
+def wait_for(check, seconds=20):
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_change_sends_exactly_one_email(order_in, smtp, worker):
+    order = order_in("placed")
+    assert wait_for(
+        lambda: Notification.objects.filter(order=order, status="sent").exists()
+    )
+    time.sleep(0.5)  # and nothing more arrives
+    assert len(smtp.messages) == 1
+    assert order.number in smtp.messages[0]
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_change_sends_nothing(place, smtp, worker):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        place()
+        raise RuntimeError("the request failed")
+    time.sleep(1.5)
+    assert smtp.messages == []
+    assert not Notification.objects.exists()
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_smtp_failures_back_off_and_end_failed(order_in, smtp, worker):
+    smtp.refuse = True
+    order = order_in("placed")
+    assert wait_for(
+        lambda: Notification.objects.filter(order=order, status="failed").exists(), 60
+    )
+    notification = Notification.objects.get(order=order)
+    assert notification.attempts == 7 and "451" in notification.last_error
+    assert smtp.messages == []
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_a_redelivered_task_after_a_dead_worker_sends_once(order_in, smtp, worker):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders import notifications
+
+    order = order_in("placed")
+    assert wait_for(lambda: len(smtp.messages) == 1)
+    sent = Notification.objects.get(order=order)
+    # The broker redelivers the same task (acks_late): nothing more is sent.
+    from orders.tasks import send_notification
+
+    send_notification.delay(notification_id=sent.pk)
+    time.sleep(1)
+    assert len(smtp.messages) == 1
+    # A worker that died after claiming (lease expired) is covered by the sweeper.
+    Notification.objects.filter(pk=sent.pk).update(
+        status="sending",
+        lease_until=timezone.now() - timedelta(seconds=1),
+        sent_at=None,
+    )
+    notifications.notifications_sweep()
+    assert wait_for(
+        lambda: Notification.objects.filter(pk=sent.pk, status="sent").exists()
+    )
