@@ -26,7 +26,6 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.models import Notification, Order
 
-LEASE = timedelta(minutes=5)
 # Errors worth trying again: the mail server or the network, not the message.
 TRANSIENT = (smtplib.SMTPException, OSError, TimeoutError)
 
@@ -136,7 +135,7 @@ def notification_send(*, notification_id: int) -> Notification:
         pk=notification_id,
     ).update(
         status=Notification.Status.SENDING,
-        lease_until=now + LEASE,
+        lease_until=now + timedelta(seconds=settings.ORDERS_NOTIFICATION_LEASE_SECONDS),
         attempts=F("attempts") + 1,
     )
     notification = Notification.objects.get(pk=notification_id)

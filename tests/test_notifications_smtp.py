@@ -1,6 +1,12 @@
 """Notifications through a real Celery worker on Redis to a real SMTP server (aiosmtpd)."""
 
+import asyncio
+import os
+import signal
 import socket
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
@@ -127,3 +133,103 @@ def test_a_redelivered_task_after_a_dead_worker_sends_once(order_in, smtp, worke
     assert wait_for(
         lambda: Notification.objects.filter(pk=sent.pk, status="sent").exists()
     )
+
+
+class HangingInbox(Inbox):
+    """Holds the first message's DATA (so its sender can be killed mid-send), then refuses it."""
+
+    def __init__(self):
+        super().__init__()
+        self.hung = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if not self.hung.is_set():
+            self.hung.set()
+            await asyncio.sleep(8)
+            return "451 The sender went away"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def start_worker_process(env, name):
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "ordersite",
+            "worker",
+            "-P",
+            "solo",
+            "-n",
+            name,
+            "--loglevel=WARNING",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=settings_module_root(),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def settings_module_root():
+    from django.conf import settings
+
+    return str(settings.BASE_DIR)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_still_results_in_exactly_one_email(place):
+    from django.db import connection
+
+    inbox = HangingInbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "local",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        # short, so that the test does not wait two hours for the redelivery
+        "CELERY_VISIBILITY_TIMEOUT": "3",
+        "ORDERS_NOTIFICATION_LEASE_SECONDS": "3",
+    }
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    first = start_worker_process(env, "first@%h")
+    second = None
+    try:
+        celery_app.conf.update(task_always_eager=False)
+        order = place()  # committed: its "received" email goes to the first worker
+        assert inbox.hung.wait(30), "the first worker never started sending"
+        first.send_signal(
+            signal.SIGKILL
+        )  # killed in the middle of the SMTP conversation
+        first.wait(10)
+        # The broker hands an unacknowledged message out again once its
+        # visibility timeout has passed; a worker starting after that restores it.
+        time.sleep(4)
+        second = start_worker_process(env, "second@%h")
+        assert wait_for(
+            lambda: Notification.objects.filter(order=order, status="sent").exists(), 60
+        )
+        time.sleep(2)
+        assert len(inbox.messages) == 1
+        assert order.number in inbox.messages[0]
+    finally:
+        celery_app.conf.update(task_always_eager=True)
+        for process in (first, second):
+            if process and process.poll() is None:
+                process.kill()
+                process.wait(10)
+        controller.stop()

@@ -142,7 +142,11 @@ CELERY_RESULT_EXPIRES = 3600
 # result stored in the backend says so with ignore_result=False.
 CELERY_TASK_IGNORE_RESULT = True
 # Longer than any retry delay, so an unacknowledged task is not redelivered early.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(
+        os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(2 * 3600))
+    )
+}
 CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.auto_complete", "schedule": 3600},
     "orders-sweep-notifications": {
@@ -201,6 +205,12 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
 )
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "orders@ordersite.local")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # ------------------------------------------------------------------------------
@@ -267,4 +277,8 @@ ORDERS_CARRIER_TRACKING_URLS = {
 # Base of the exponential backoff (seconds) when emails or refunds are retried.
 ORDERS_RETRY_BACKOFF_SECONDS = float(
     os.environ.get("ORDERS_RETRY_BACKOFF_SECONDS", "2")
+)
+# How long a worker may hold a notification while sending before another may take it.
+ORDERS_NOTIFICATION_LEASE_SECONDS = int(
+    os.environ.get("ORDERS_NOTIFICATION_LEASE_SECONDS", "300")
 )
