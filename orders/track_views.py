@@ -40,13 +40,19 @@ STEP_OF = {
 
 
 def private_page(view):
-    """Keep the page out of search engines, referrers and shared caches."""
+    """Keep the page out of search engines, other sites' referrers and shared caches.
+
+    ``same-origin`` rather than ``no-referrer``: the tracking token never leaves
+    for another site, while the browser still sends a real ``Origin`` on our own
+    form posts (with ``no-referrer`` Chromium sends ``Origin: null`` and Django's
+    CSRF check rightly refuses the post; the browser test caught it).
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response["X-Robots-Tag"] = "noindex, nofollow"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "same-origin"
         return response
 
     return never_cache(wrapped)
