@@ -230,6 +230,11 @@ class OrderMoneyAdminMixin:
                 wrap(self.balance_view),
                 name="orders_order_balance",
             ),
+            path(
+                "<path:object_id>/reply/",
+                wrap(self.reply_view),
+                name="orders_order_reply",
+            ),
             *super().get_urls(),
         ]
 

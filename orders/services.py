@@ -588,7 +588,7 @@ def order_ship(*, order: Order, actor, carrier: str, tracking_number: str) -> Or
             order,
             "ship",
             actor=actor,
-            message=f"Shipped with {carrier}.",
+            message=_("Your order has shipped."),
             data={"shipment_id": shipment.pk},
             notify=Kind.SHIPPED,
         )

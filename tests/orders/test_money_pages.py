@@ -118,3 +118,18 @@ def test_invoices_are_for_staff_only(client, order_in):
     assert (
         client.get(reverse("orders:invoice", args=[invoice.number])).status_code == 302
     )
+
+
+@pytest.mark.django_db
+def test_staff_reply_from_the_admin_emails_the_customer(
+    clerk_client, order_in, mailoutbox, django_capture_on_commit_callbacks
+):
+    order = order_in(S.SHIPPED)
+    mailoutbox.clear()
+    url = reverse("admin:orders_order_reply", args=[order.pk])
+    assert clerk_client.get(url).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(url, {"body": "It leaves today."})
+    assert order.messages.get().from_customer is False
+    [email] = mailoutbox
+    assert email.to == [order.customer.email] and "It leaves today." in email.body

@@ -20,6 +20,7 @@ from django.utils import timezone
 from inventory import alerts, counts
 from inventory import services as inventory
 from inventory.models import Product, StockItem, StockMovement, Warehouse
+from orders import customer as customer_side
 from orders import demo, discounts, payments, pricing, services
 from orders.models import (
     Channel,
@@ -214,6 +215,7 @@ class Command(BaseCommand):
                     ages.append((order, timedelta(days=rng.uniform(low, high))))
             self._stock_work(staff)
             self._money_work(staff)
+            self._conversations(staff)
             # The demo's history: these emails went out in the past, so the
             # outbox marks them sent and no worker sends them again now.
             Notification.objects.filter(status=Notification.Status.PENDING).update(
@@ -417,6 +419,31 @@ class Command(BaseCommand):
             )
         except payments.PaymentRefused:
             pass  # the demo shows a declined card on this order
+
+    def _conversations(self, staff) -> None:
+        """A question answered, a reported problem and a confirmation with a rating."""
+        delivered = list(
+            Order.objects.filter(status=OrderStatus.DELIVERED).order_by("pk")[:3]
+        )
+        shipped = (
+            Order.objects.filter(status=OrderStatus.SHIPPED).order_by("pk").first()
+        )
+        customer_side.message_from_customer(
+            order=shipped, body="Could the parcel be left with my neighbour?"
+        )
+        customer_side.message_from_staff(
+            order=shipped,
+            body="Yes, we have asked the carrier to do that.",
+            actor=staff[Role.CLERK],
+        )
+        customer_side.order_report_problem(
+            order=delivered[0],
+            reason="damaged",
+            details="The glass carafe arrived cracked.",
+        )
+        customer_side.order_confirm_receipt(
+            order=delivered[1], rating=5, comment="Fast and well packed."
+        )
 
     def _customers(self, rng) -> list[Customer]:
         customers = []
