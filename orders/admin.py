@@ -454,6 +454,7 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     ]
     change_form_template = "admin/orders/order/change_form.html"
     actions = [
+        "send_read_back",
         _bulk("allocate", _("Run the inventory check")),
         _bulk("start_picking", _("Start picking")),
         _bulk("pack", _("Mark packed")),
@@ -549,6 +550,23 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         # Nothing on the form is editable; a transition button posts the form too,
         # and the transition itself is run (and saved) by the services.
         return None
+
+    @staticmethod
+    @admin.action(
+        description=_("Email a read-back confirmation (phone and email orders)")
+    )
+    def send_read_back(self, request, queryset):
+        for order in queryset.select_related("customer"):
+            try:
+                customer.order_send_read_back(order=order, actor=request.user)
+            except OrderError as exc:
+                self.message_user(request, f"{order}: {exc}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(o)s: read-back sent.") % {"o": order},
+                    messages.SUCCESS,
+                )
 
     @staticmethod
     def get_fsm_block_label(fsm_field_name: str) -> str:

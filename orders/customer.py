@@ -114,6 +114,25 @@ def message_from_staff(*, order: Order, body: str, actor) -> CustomerMessage:
     return message
 
 
+def order_send_read_back(*, order: Order, actor) -> None:
+    """Email a phone or email order back to the customer to check items and prices."""
+    from orders.models import Channel
+
+    if order.channel not in (Channel.PHONE, Channel.EMAIL):
+        raise InvalidOrder(_("Read-back confirmations are for phone and email orders."))
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
+        raise InvalidOrder(_("This order is closed."))
+    with transaction.atomic():
+        notify_on_commit(order=order, kind=Kind.READ_BACK)
+
+
+def customer_set_optional_emails(*, order: Order, wanted: bool) -> None:
+    """The customer's choice, from their page: optional emails or only the essential ones."""
+    type(order.customer).objects.filter(pk=order.customer_id).update(
+        notifications_opt_out=not wanted
+    )
+
+
 def orders_auto_complete(*, after_days: int | None = None) -> list[str]:
     """Complete orders delivered long enough ago with no problem reported."""
     from orders.exceptions import OrderError

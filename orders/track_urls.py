@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:token>/confirm/", views.confirm, name="confirm"),
     path("<str:token>/problem/", views.problem, name="problem"),
     path("<str:token>/message/", views.message, name="message"),
+    path("<str:token>/emails/", views.email_preferences, name="emails"),
 ]

@@ -241,3 +241,18 @@ def message(request, token):
         lambda o, d: customer_services.message_from_customer(order=o, body=d["body"]),
         _("Message sent. We will answer here and by email."),
     )
+
+
+@require_POST
+@private_page
+def email_preferences(request, token):
+    order = _order(token)
+    wanted = request.POST.get("optional") == "yes"
+    customer_services.customer_set_optional_emails(order=order, wanted=wanted)
+    messages.success(
+        request,
+        _("We will send you all updates about your orders.")
+        if wanted
+        else _("We will only send you emails you need about your orders."),
+    )
+    return redirect("track:order", token=order.tracking_token)

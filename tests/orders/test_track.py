@@ -246,3 +246,30 @@ class TestLookup:
             for _ in range(5)
         ]
         assert codes == [200, 200, 200, 429, 429]
+
+
+@pytest.mark.django_db
+def test_customers_choose_optional_emails(client, order_in):
+    order = order_in(S.SHIPPED)
+    client.post(
+        reverse("track:emails", args=[order.tracking_token]), {"optional": "no"}
+    )
+    order.customer.refresh_from_db()
+    assert order.customer.notifications_opt_out is True
+    assert "Send me all updates" in page(client, order).content.decode()
+
+
+@pytest.mark.django_db
+def test_read_back_for_phone_orders_only(
+    order_in, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    phone = order_in(S.PLACED, channel="phone")
+    web = order_in(S.PLACED, channel="web")
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer.order_send_read_back(order=phone, actor=staff[Role.CLERK])
+    assert [m.subject for m in mailoutbox] == [
+        f"Please check your order {phone.number}"
+    ]
+    with pytest.raises(Exception, match="phone and email orders"):
+        customer.order_send_read_back(order=web, actor=staff[Role.CLERK])
