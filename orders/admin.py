@@ -47,7 +47,12 @@ from orders.models import (
     TaxRate,
 )
 from orders.selectors import verification_summary
-from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
+from ordersite.admin_utils import (
+    ActionOnlyAdminMixin,
+    ReadOnlyAdminMixin,
+    ReadOnlyInline,
+    run_each,
+)
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -102,19 +107,14 @@ def _bulk(name: str, label: str):
     """An admin action running transition ``name`` on each selected order through the services."""
 
     def action(modeladmin, request, queryset):
-        done, failed = 0, []
-        for order in queryset.order_by("pk"):
-            try:
-                services.order_transition(order=order, name=name, actor=request.user)
-                done += 1
-            except OrderError as exc:
-                failed.append(str(exc))
-        if done:
-            modeladmin.message_user(
-                request, _("%(n)d order(s) updated.") % {"n": done}, messages.SUCCESS
-            )
-        for message in failed:
-            modeladmin.message_user(request, message, messages.ERROR)
+        run_each(
+            modeladmin,
+            request,
+            queryset.order_by("pk"),
+            lambda o: services.order_transition(order=o, name=name, actor=request.user),
+            done=_("%(n)d order(s) updated."),
+            errors=OrderError,
+        )
 
     action.__name__ = f"bulk_{name}"
     return admin.action(description=label)(action)
@@ -556,17 +556,14 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         description=_("Email a read-back confirmation (phone and email orders)")
     )
     def send_read_back(self, request, queryset):
-        for order in queryset.select_related("customer"):
-            try:
-                customer.order_send_read_back(order=order, actor=request.user)
-            except OrderError as exc:
-                self.message_user(request, f"{order}: {exc}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(o)s: read-back sent.") % {"o": order},
-                    messages.SUCCESS,
-                )
+        run_each(
+            self,
+            request,
+            queryset.select_related("customer"),
+            lambda o: customer.order_send_read_back(order=o, actor=request.user),
+            done=_("%(n)d read-back confirmation(s) sent."),
+            errors=OrderError,
+        )
 
     @staticmethod
     def get_fsm_block_label(fsm_field_name: str) -> str:
@@ -596,7 +593,8 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
+    action_permission = "orders.record_payment"
     list_display = [
         "order",
         "method",
@@ -613,30 +611,21 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     actions = ["capture_selected"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Needed for the action; every field stays read-only.
-        return request.user.has_perm("orders.record_payment")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
     @admin.action(description=_("Confirm the money arrived (capture)"))
     def capture_selected(self, request, queryset):
-        for payment in queryset.filter(status=Payment.Status.AUTHORIZED):
-            try:
-                payments.payment_capture(payment=payment, actor=request.user)
-            except OrderError as exc:
-                self.message_user(request, f"{payment.order}: {exc}", messages.ERROR)
-            else:
-                self.message_user(
-                    request,
-                    _("%(order)s: captured.") % {"order": payment.order},
-                    messages.SUCCESS,
-                )
+        run_each(
+            self,
+            request,
+            queryset.filter(status=Payment.Status.AUTHORIZED),
+            lambda p: payments.payment_capture(payment=p, actor=request.user),
+            done=_("%(n)d payment(s) captured."),
+            errors=OrderError,
+        )
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RefundAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
+    action_permission = "orders.refund_order"
     list_display = [
         "created_at",
         "order",
@@ -651,26 +640,21 @@ class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     actions = ["retry_selected"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("orders.refund_order")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
-
     @admin.action(description=_("Retry failed refunds"))
     def retry_selected(self, request, queryset):
-        for refund in queryset.filter(status=Refund.Status.FAILED):
-            try:
-                payments.refund_retry(refund=refund, actor=request.user)
-            except OrderError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-        self.message_user(
-            request, _("Retried; see each refund's status."), messages.INFO
+        run_each(
+            self,
+            request,
+            queryset.filter(status=Refund.Status.FAILED),
+            lambda r: payments.refund_retry(refund=r, actor=request.user),
+            done=_("%(n)d refund(s) retried; see each one's status."),
+            errors=OrderError,
         )
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
+    action_permission = "orders.change_order"
     list_display = [
         "created_at",
         "order",
@@ -685,12 +669,6 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ["order__number", "to_email", "subject"]
     list_select_related = ["order"]
     actions = ["resend_selected"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return request.user.has_perm("orders.change_order")
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in self.model._meta.fields]
 
     @admin.action(description=_("Send failed notifications again"))
     def resend_selected(self, request, queryset):

@@ -25,3 +25,33 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
+
+
+class ActionOnlyAdminMixin(ReadOnlyAdminMixin):
+    """Read-only rows that admin actions may act on (through services) with a permission."""
+
+    action_permission = ""
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Django shows actions only to those who may change; fields stay read-only.
+        return request.user.has_perm(self.action_permission)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+
+def run_each(modeladmin, request, items, action, *, done: str, errors) -> int:
+    """Run ``action(item)`` for each item, reporting each failure by name; returns successes."""
+    from django.contrib import messages
+
+    succeeded = 0
+    for item in items:
+        try:
+            action(item)
+        except errors as exc:
+            modeladmin.message_user(request, f"{item}: {exc}", messages.ERROR)
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, done % {"n": succeeded}, messages.SUCCESS)
+    return succeeded
