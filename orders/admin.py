@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_fsm.admin import FSMAdminMixin
+from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from orders import customer, discounts, notifications, payments, pricing, services
 from orders.exceptions import OrderError
@@ -571,6 +571,29 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
 
     def get_fsm_label(self, transition) -> str:
         return str(transition.custom.get("label") or transition.name)
+
+    def _get_fsm_extra_context(self, *, request, obj):
+        # The services decide what is offered (including moves whose conditions
+        # the person's input will meet, like a tracking number to ship).
+        if obj is None:
+            return
+        offered = services.available_transitions(order=obj, actor=request.user)
+        transitions = [
+            FSMTransitionContext(
+                name=name,
+                label=self.get_fsm_label(
+                    getattr(obj, name)._django_fsm.get_transition(obj.status)
+                ),
+            )
+            for name in offered
+            if name != "backorder"
+        ]
+        if transitions:
+            yield FSMObjectTransition(
+                fsm_field="status",
+                block_label=self.get_fsm_block_label("status"),
+                available_transitions=transitions,
+            )
 
     def is_fsm_transition_visible(self, transition) -> bool:
         # "backorder" is an outcome of the inventory check, not a separate button.

@@ -11,11 +11,16 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
-def condition(message: str) -> Callable:
-    """Mark a predicate on an order as a transition condition with a failure message."""
+def condition(message: str, *, met_by_input: bool = False) -> Callable:
+    """Mark a predicate on an order as a transition condition with a failure message.
+
+    ``met_by_input``: the service running the transition makes it true from what
+    the person enters (a tracking number, say), so the move is still offered.
+    """
 
     def decorate(func: Callable) -> Callable:
         func.message = message
+        func.met_by_input = met_by_input
         return func
 
     return decorate
@@ -59,15 +64,25 @@ def payments_cover_total(order) -> bool:
     return order.amount_captured() >= order.total
 
 
-@condition(_("The order needs a shipment with a carrier and a tracking number."))
+@condition(
+    _("The order needs a shipment with a carrier and a tracking number."),
+    met_by_input=True,
+)
 def has_tracked_shipment(order) -> bool:
     return order.shipments.exclude(tracking_number="").exclude(carrier="").exists()
 
 
-def unmet(order, method) -> list[str]:
-    """The messages of the conditions of ``method`` that ``order`` does not meet now."""
+def unmet(order, method, *, before_input: bool = False) -> list[str]:
+    """The messages of the conditions of ``method`` that ``order`` does not meet now.
+
+    ``before_input`` leaves out conditions the person's input will meet.
+    """
     meta = method._django_fsm
     transition = meta.get_transition(order.status)
     if transition is None:
         return []
-    return [str(c.message) for c in transition.conditions if not c(order)]
+    return [
+        str(c.message)
+        for c in transition.conditions
+        if not (before_input and c.met_by_input) and not c(order)
+    ]

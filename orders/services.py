@@ -201,7 +201,7 @@ def transition_check(
                 "move": name.replace("_", " "),
             }
         )
-    reasons = conditions.unmet(order, method) if check_conditions else []
+    reasons = conditions.unmet(order, method, before_input=not check_conditions)
     if reasons:
         raise TransitionNotAllowed(
             _("Order %(number)s cannot %(move)s yet:")
@@ -269,8 +269,22 @@ def _transition(order: Order, name: str, *, actor, **fire) -> Order:
 
 
 def available_transitions(*, order: Order, actor) -> list[str]:
-    """Names of the transitions ``actor`` may run on ``order`` now (for buttons and the admin)."""
-    return [t.name for t in order.get_available_user_status_transitions(actor)]
+    """Names of the transitions ``actor`` may run on ``order`` now (for buttons and the admin).
+
+    A move whose only unmet conditions are met by what the person enters (the
+    tracking number to ship) is offered; the service checks them again.
+    """
+    names = []
+    for name in sorted(TRANSITION_SERVICES):
+        method = getattr(order, name)
+        transition = method._django_fsm.get_transition(order.status)
+        if transition is None or not can_proceed(method, check_conditions=False):
+            continue
+        if conditions.unmet(order, method, before_input=True):
+            continue
+        if actor is None or transition.has_perm(order, actor):
+            names.append(name)
+    return names
 
 
 # ------------------------------------------------------------------------------

@@ -172,3 +172,16 @@ def test_events_and_ledger_are_read_only(client, superuser, order_in):
         == 403
     )
     assert client.get(reverse("admin:inventory_stockmovement_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_warehouse_ships_from_the_admin(client, staff, order_in):
+    order = order_in(S.PACKED)
+    client.force_login(staff[Role.WAREHOUSE])
+    assert 'value="ship"' in client.get(_change_url(order)).content.decode()
+    url = reverse("admin:orders_order_transition", args=[order.pk, "ship"])
+    response = client.post(url, {"carrier": "DHL", "tracking_number": "00340434161234567890"})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.status == S.SHIPPED
+    assert order.shipments.get().tracking_number == "00340434161234567890"
