@@ -5,6 +5,8 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import Channel, OrderStatus
+
 
 class ReasonForm(forms.Form):
     """Asks why an order is held or cancelled; the reason goes on the timeline."""
@@ -113,3 +115,62 @@ class ReplyForm(forms.Form):
     body = forms.CharField(
         label=_("Your reply"), max_length=4000, widget=forms.Textarea(attrs={"rows": 5})
     )
+
+
+class OrderFilterForm(forms.Form):
+    """Filters of the staff order list (all optional, read from the query string)."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        help_text=_("Order number, customer name or email, SKU or tracking number."),
+    )
+    status = forms.MultipleChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=OrderStatus.choices,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), required=False, choices=[("", _("Any"))] + Channel.choices
+    )
+    placed_from = forms.DateField(
+        label=_("Placed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    placed_to = forms.DateField(
+        label=_("Placed until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    warehouse = forms.ModelChoiceField(
+        label=_("Stock in warehouse"), required=False, queryset=None
+    )
+    overdue = forms.BooleanField(label=_("Past ship-by date"), required=False)
+    payment = forms.ChoiceField(
+        label=_("Payment"),
+        required=False,
+        choices=[("", _("Any")), ("paid", _("Covered")), ("unpaid", _("Not covered"))],
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from inventory.models import Warehouse
+
+        super().__init__(*args, **kwargs)
+        self.fields["warehouse"].queryset = Warehouse.objects.all()
+
+    def filters(self) -> dict:
+        d = self.cleaned_data if self.is_valid() else {}
+        return {
+            "search": d.get("q") or "",
+            "statuses": d.get("status") or None,
+            "channel": d.get("channel") or "",
+            "placed_from": d.get("placed_from"),
+            "placed_to": d.get("placed_to"),
+            "warehouse_id": d["warehouse"].pk if d.get("warehouse") else None,
+            "overdue": bool(d.get("overdue")),
+            "payment": d.get("payment") or "",
+            "sort": d.get("sort") or "-placed",
+        }

@@ -5,6 +5,7 @@ from orders import views
 app_name = "orders"
 
 urlpatterns = [
+    path("orders/", views.order_list, name="list"),
     path("backorders/", views.backorders, name="backorders"),
     path(
         "backorders/<str:number>/split/", views.backorder_split, name="backorder_split"

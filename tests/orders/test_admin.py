@@ -180,7 +180,9 @@ def test_the_warehouse_ships_from_the_admin(client, staff, order_in):
     client.force_login(staff[Role.WAREHOUSE])
     assert 'value="ship"' in client.get(_change_url(order)).content.decode()
     url = reverse("admin:orders_order_transition", args=[order.pk, "ship"])
-    response = client.post(url, {"carrier": "DHL", "tracking_number": "00340434161234567890"})
+    response = client.post(
+        url, {"carrier": "DHL", "tracking_number": "00340434161234567890"}
+    )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.status == S.SHIPPED

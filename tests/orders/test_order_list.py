@@ -1,0 +1,102 @@
+"""The staff order list: filters, search, sorting, paging, CSV, bounded queries."""
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from orders.models import OrderStatus
+from orders.permissions import Role
+
+S = OrderStatus
+URL = reverse("orders:list")
+
+
+@pytest.fixture
+def clerk(client, staff):
+    client.force_login(staff[Role.CLERK])
+    return client
+
+
+def numbers(response):
+    return [o.number for o in response.context["page"]]
+
+
+@pytest.mark.django_db
+class TestFilters:
+    def test_status_channel_and_overdue(self, clerk, order_in):
+        placed, paid = order_in(S.PLACED), order_in(S.PAID, channel="phone")
+        assert numbers(clerk.get(URL, {"status": ["paid"]})) == [paid.number]
+        assert numbers(clerk.get(URL, {"channel": "phone"})) == [paid.number]
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        type(placed).objects.filter(pk=placed.pk).update(
+            ship_by=timezone.localdate() - timedelta(days=1)
+        )
+        assert numbers(clerk.get(URL, {"overdue": "on"})) == [placed.number]
+
+    @pytest.mark.parametrize("field", ["number", "email", "name", "sku", "tracking"])
+    def test_search_finds_by_each_field(self, clerk, order_in, field):
+        order, other = order_in(S.SHIPPED), order_in(S.SHIPPED)
+        order.shipments.update(tracking_number="TRACK-UNIQUE-1")
+        term = {
+            "number": order.number,
+            "email": order.customer.email,
+            "name": order.customer.name,
+            "sku": order.lines.get().sku,
+            "tracking": order.shipments.get().tracking_number,
+        }[field]
+        assert numbers(clerk.get(URL, {"q": term})) == [order.number]
+        assert other.number not in numbers(clerk.get(URL, {"q": term}))
+
+    def test_payment_state_and_warehouse(self, clerk, order_in, warehouse):
+        allocated, paid = order_in(S.ALLOCATED), order_in(S.PAID)
+        assert numbers(clerk.get(URL, {"payment": "paid"})) == [paid.number]
+        assert allocated.number in numbers(clerk.get(URL, {"payment": "unpaid"}))
+        assert set(numbers(clerk.get(URL, {"warehouse": warehouse.pk}))) == {
+            allocated.number,
+            paid.number,
+        }
+
+    def test_sorting(self, clerk, order_in):
+        orders = [order_in(S.PLACED) for _ in range(3)]
+        assert numbers(clerk.get(URL, {"sort": "number"})) == [o.number for o in orders]
+        assert numbers(clerk.get(URL, {"sort": "-number"})) == [
+            o.number for o in reversed(orders)
+        ]
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_the_page_size(clerk, order_in):
+    for _ in range(30):
+        order_in(S.PLACED)
+    counts = []
+    for size in (25, 100):
+        with CaptureQueriesContext(connection) as captured:
+            response = clerk.get(
+                URL, {"size": size, "payment": "unpaid", "q": "Customer"}
+            )
+        assert response.status_code == 200
+        counts.append(len(captured))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 10
+
+
+@pytest.mark.django_db
+def test_csv_export_of_the_filtered_list(clerk, order_in):
+    order_in(S.PLACED)
+    paid = order_in(S.PAID)
+    response = clerk.get(URL, {"status": ["paid"], "format": "csv"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:2] == ["number", "placed_at"]
+    assert [r[0] for r in rows[1:]] == [paid.number]
+
+
+@pytest.mark.django_db
+def test_only_staff_see_the_list(client):
+    assert client.get(URL).status_code == 302
