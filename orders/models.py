@@ -438,7 +438,7 @@ class OrderLine(models.Model):
     product = models.ForeignKey(
         "inventory.Product", on_delete=models.PROTECT, related_name="order_lines"
     )
-    sku = models.CharField(_("SKU"), max_length=64)
+    sku = models.CharField(_("SKU"), max_length=64, db_index=True)
     name = models.CharField(_("name"), max_length=200)
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
@@ -643,7 +643,9 @@ class Shipment(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="shipments")
     carrier = models.CharField(_("carrier"), max_length=60)
-    tracking_number = models.CharField(_("tracking number"), max_length=100)
+    tracking_number = models.CharField(
+        _("tracking number"), max_length=100, db_index=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
