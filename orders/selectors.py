@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db.models import Count, F, Subquery
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _q
 
 from orders.conditions import second_check_waived
 from orders.models import Order, OrderStatus
@@ -166,3 +167,80 @@ def order_list(
         qs = qs.filter(_search(term))
     field = ORDER_SORTS.get(sort.lstrip("-"), "placed_at")
     return qs.order_by(("-" if sort.startswith("-") else "") + field, "-pk")
+
+
+def work_queues() -> list[dict]:
+    """The dashboard's queues: how many orders wait in each and since when, in one query.
+
+    Each queue links to the order list filtered the same way.
+    """
+    from django.db.models import Min, Q
+    from django.utils import timezone
+
+    S = OrderStatus
+    today = timezone.localdate()
+    queues = [
+        (
+            "to_verify",
+            _q("To check"),
+            Q(status=S.PLACED, first_checked_by__isnull=True),
+            {"status": "placed"},
+        ),
+        (
+            "second_check",
+            _q("Awaiting second check"),
+            Q(status=S.PLACED, first_checked_by__isnull=False),
+            {"status": "placed"},
+        ),
+        (
+            "inventory",
+            _q("Inventory check"),
+            Q(status=S.VERIFIED),
+            {"status": "verified"},
+        ),
+        (
+            "backordered",
+            _q("Backordered"),
+            Q(status=S.BACKORDERED),
+            {"status": "backordered"},
+        ),
+        (
+            "payment",
+            _q("Awaiting payment"),
+            Q(status=S.ALLOCATED),
+            {"status": "allocated"},
+        ),
+        ("to_pick", _q("Ready to pick"), Q(status=S.PAID), {"status": "paid"}),
+        ("to_pack", _q("To pack"), Q(status=S.PICKING), {"status": "picking"}),
+        ("to_ship", _q("To ship"), Q(status=S.PACKED), {"status": "packed"}),
+        ("on_hold", _q("On hold"), Q(status=S.ON_HOLD), {"status": "on_hold"}),
+        (
+            "overdue",
+            _q("Past ship-by date"),
+            Q(ship_by__lt=today) & ~Q(status__in=CLOSED),
+            {"overdue": "on"},
+        ),
+    ]
+    aggregates = {}
+    for key, _label, condition, _params in queues:
+        aggregates[f"{key}_n"] = Count("pk", filter=condition)
+        aggregates[f"{key}_oldest"] = Min("status_changed_at", filter=condition)
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    aggregates["shipped_today"] = Count("pk", filter=Q(shipped_at__gte=start))
+    aggregates["placed_today"] = Count("pk", filter=Q(placed_at__gte=start))
+    aggregates["completed_today"] = Count("pk", filter=Q(completed_at__gte=start))
+    data = Order.objects.aggregate(**aggregates)
+    rows = [
+        {
+            "key": key,
+            "label": label,
+            "count": data[f"{key}_n"],
+            "oldest": data[f"{key}_oldest"],
+            "params": params,
+        }
+        for key, label, _condition, params in queues
+    ]
+    throughput = {
+        k: data[k] for k in ("placed_today", "shipped_today", "completed_today")
+    }
+    return rows, throughput

@@ -33,8 +33,14 @@ class StaffLoginView(auth_views.LoginView):
 @staff_required()
 def dashboard(request):
     """The staff home: what needs attention now."""
+    from urllib.parse import urlencode
+
     from inventory.selectors import inventory_summary, open_low_stock_alerts
-    from orders.selectors import backorder_summary
+    from orders.selectors import backorder_summary, work_queues
+
+    queues, throughput = work_queues()
+    for queue in queues:
+        queue["query"] = urlencode(queue["params"])
 
     return render(
         request,
@@ -43,5 +49,7 @@ def dashboard(request):
             "alerts": open_low_stock_alerts()[:10],
             "inventory": inventory_summary(),
             "backorders": backorder_summary(),
+            "queues": queues,
+            "throughput": throughput,
         },
     )

@@ -100,3 +100,23 @@ def test_csv_export_of_the_filtered_list(clerk, order_in):
 @pytest.mark.django_db
 def test_only_staff_see_the_list(client):
     assert client.get(URL).status_code == 302
+
+
+@pytest.mark.django_db
+def test_dashboard_work_queues(clerk, order_in, django_assert_max_num_queries):
+    order_in(S.PLACED)
+    order_in("checked")
+    order_in(S.PAID)
+    order_in(S.PACKED)
+    with django_assert_max_num_queries(14):
+        response = clerk.get(reverse("staff:dashboard"))
+    queues = {q["key"]: q["count"] for q in response.context["queues"]}
+    assert (
+        queues["to_verify"],
+        queues["second_check"],
+        queues["to_pick"],
+        queues["to_ship"],
+    ) == (1, 1, 1, 1)
+    assert response.context["throughput"]["placed_today"] == 4
+    html = response.content.decode()
+    assert "Awaiting second check" in html and "/staff/orders/?status=paid" in html
