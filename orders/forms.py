@@ -174,3 +174,11 @@ class OrderFilterForm(forms.Form):
             "payment": d.get("payment") or "",
             "sort": d.get("sort") or "-placed",
         }
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

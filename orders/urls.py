@@ -6,6 +6,14 @@ app_name = "orders"
 
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+    path(
+        "orders/<str:number>/move/<str:name>/",
+        views.order_transition,
+        name="transition",
+    ),
+    path("orders/<str:number>/note/", views.order_note, name="note"),
+    path("orders/<str:number>/reply/", views.order_reply, name="reply"),
     path("backorders/", views.backorders, name="backorders"),
     path(
         "backorders/<str:number>/split/", views.backorder_split, name="backorder_split"

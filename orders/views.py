@@ -2,6 +2,8 @@
 
 import csv
 
+from django import forms as django_forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import connection
@@ -9,16 +11,35 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import services
+from orders import customer as customer_side
+from orders import pricing, services
 from orders.exceptions import OrderError
-from orders.forms import OrderFilterForm
+from orders.forms import NoteForm, OrderFilterForm, ReasonForm, ReplyForm, ShipForm
 from orders.invoice_pdf import render_pdf
 from orders.models import Invoice, Order
 from orders.selectors import backordered_orders, order_status_counts
+from orders.selectors import order_detail as order_detail_selector
 from orders.selectors import order_list as order_list_selector
 from ordersite.staff import staff_required
+
+Form = django_forms.Form
+TRANSITION_LABELS = {
+    "record_first_check": gettext_lazy("Record first check"),
+    "verify": gettext_lazy("Confirm verification (second check)"),
+    "allocate": gettext_lazy("Run the inventory check"),
+    "mark_paid": gettext_lazy("Mark paid"),
+    "start_picking": gettext_lazy("Start picking"),
+    "pack": gettext_lazy("Mark packed"),
+    "ship": gettext_lazy("Ship"),
+    "mark_delivered": gettext_lazy("Mark delivered"),
+    "complete": gettext_lazy("Complete"),
+    "hold": gettext_lazy("Put on hold"),
+    "release_hold": gettext_lazy("Release hold"),
+    "cancel": gettext_lazy("Cancel order"),
+}
 
 
 @require_GET
@@ -178,3 +199,104 @@ def _orders_csv(orders):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="orders.csv"'
     return response
+
+
+TRANSITION_FORMS = {"hold": ReasonForm, "cancel": ReasonForm, "ship": ShipForm}
+
+
+@staff_required("orders.view_order")
+def order_detail(request, number):
+    """Everything about one order, and the moves this person may make on it now."""
+    order = order_detail_selector(number=number)
+    offered = [
+        (
+            name,
+            TRANSITION_LABELS.get(name, name),
+            TRANSITION_FORMS.get(name, Form)(prefix=name),
+        )
+        for name in services.available_transitions(order=order, actor=request.user)
+        if name != "backorder"
+    ]
+    carriers = settings.ORDERS_CARRIER_TRACKING_URLS
+    return render(
+        request,
+        "staff/orders/detail.html",
+        {
+            "order": order,
+            "offered": offered,
+            "shipments": [
+                (
+                    s,
+                    carriers.get(s.carrier, "").format(number=s.tracking_number)
+                    or None,
+                )
+                for s in order.shipments.all()
+            ],
+            "price_mismatches": pricing.price_mismatches(order=order),
+            "balance": order.balance_due(),
+            "note_form": NoteForm(),
+            "reply_form": ReplyForm(),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_transition(request, number, name):
+    """Run one transition from the order page; every refusal comes back as a message."""
+    order = get_object_or_404(Order, number=number)
+    expected = request.POST.get("status", "")
+    if expected and expected != order.status:
+        messages.error(
+            request,
+            _(
+                "Order %(number)s changed since you loaded the page (it is now %(status)s); look again."
+            )
+            % {"number": number, "status": order.get_status_display().lower()},
+        )
+        return redirect("orders:detail", number=number)
+    form = TRANSITION_FORMS.get(name, Form)(request.POST, prefix=name)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(e for errors in form.errors.values() for e in errors)
+        )
+        return redirect("orders:detail", number=number)
+    try:
+        services.order_transition(
+            order=order, name=name, actor=request.user, **form.cleaned_data
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Order %(number)s updated.") % {"number": number})
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_note(request, number):
+    order = get_object_or_404(Order, number=number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.order_add_note(
+            order=order, actor=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("A note cannot be empty."))
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@staff_required("orders.change_order")
+def order_reply(request, number):
+    order = get_object_or_404(Order, number=number)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        customer_side.message_from_staff(
+            order=order, body=form.cleaned_data["body"], actor=request.user
+        )
+        messages.success(request, _("Reply sent to the customer."))
+    else:
+        messages.error(request, _("Write a message first."))
+    return redirect("orders:detail", number=number)

@@ -1,0 +1,107 @@
+"""The staff order page: what it shows, the moves it offers, and refusals as messages."""
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Order, OrderStatus
+from orders.permissions import Role
+
+S = OrderStatus
+
+
+def url(order):
+    return reverse("orders:detail", args=[order.number])
+
+
+def move(client, order, name, **data):
+    return client.post(
+        reverse("orders:transition", args=[order.number, name]),
+        {"status": order.status, **{f"{name}-{k}": v for k, v in data.items()}},
+        follow=True,
+    )
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]]
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_order_with_a_fixed_number_of_queries(
+    client, staff, order_in, django_assert_max_num_queries
+):
+    order = order_in(S.SHIPPED)
+    client.force_login(staff[Role.CLERK])
+    with django_assert_max_num_queries(30):
+        html = client.get(url(order)).content.decode()
+    assert order.number in html and order.lines.get().sku in html
+    assert order.shipments.get().tracking_number in html
+    assert "customer sees" in html and "internal" in html
+
+
+@pytest.mark.django_db
+def test_only_the_persons_moves_are_offered(client, staff, order_in):
+    order = order_in(S.PACKED)
+    client.force_login(staff[Role.WAREHOUSE])
+    offered = [
+        name for name, _label, _form in client.get(url(order)).context["offered"]
+    ]
+    assert offered == ["hold", "ship"]
+    client.force_login(staff[Role.RETURNS])
+    assert client.get(url(order)).context["offered"] == []
+
+
+@pytest.mark.django_db
+def test_ship_from_the_page_asks_for_the_tracking_number(client, staff, order_in):
+    order = order_in(S.PACKED)
+    client.force_login(staff[Role.WAREHOUSE])
+    response = move(client, order, "ship", carrier="DHL", tracking_number="")
+    assert any("required" in m for m in messages_of(response))
+    assert Order.objects.get(pk=order.pk).status == S.PACKED
+    move(client, order, "ship", carrier="DHL", tracking_number="0034")
+    assert Order.objects.get(pk=order.pk).status == S.SHIPPED
+
+
+@pytest.mark.django_db
+def test_a_forbidden_move_posted_directly_is_refused_plainly(client, staff, order_in):
+    order = order_in(S.PACKED)
+    client.force_login(staff[Role.VERIFIER])
+    response = move(client, order, "cancel", reason="Because")
+    assert response.status_code == 200
+    assert any("You may not" in m for m in messages_of(response))
+    assert Order.objects.get(pk=order.pk).status == S.PACKED
+
+
+@pytest.mark.django_db
+def test_a_stale_page_is_told_so(client, staff, order_in, crew):
+    from orders import services
+
+    order = order_in(S.PACKED)
+    stale_status = order.status
+    services.order_hold(order=order, actor=crew.clerk, reason="Address check")
+    client.force_login(staff[Role.WAREHOUSE])
+    response = client.post(
+        reverse("orders:transition", args=[order.number, "ship"]),
+        {"status": stale_status, "ship-carrier": "DHL", "ship-tracking_number": "1"},
+        follow=True,
+    )
+    assert any("changed since you loaded the page" in m for m in messages_of(response))
+    assert Order.objects.get(pk=order.pk).status == S.ON_HOLD
+
+
+@pytest.mark.django_db
+def test_notes_and_replies(
+    client, staff, order_in, mailoutbox, django_capture_on_commit_callbacks
+):
+    order = order_in(S.SHIPPED)
+    client.force_login(staff[Role.CLERK])
+    client.post(
+        reverse("orders:note", args=[order.number]), {"body": "Called the customer"}
+    )
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("orders:reply", args=[order.number]), {"body": "It left today."}
+        )
+    html = client.get(url(order)).content.decode()
+    assert "Called the customer" in html and "It left today." in html
+    assert [m.to for m in mailoutbox] == [[order.customer.email]]
