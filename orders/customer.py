@@ -156,3 +156,23 @@ def orders_auto_complete(*, after_days: int | None = None) -> list[str]:
             continue
         done.append(order.number)
     return done
+
+
+def customer_find_or_create(
+    *, email: str, name: str = "", phone: str = "", address: str = "", country: str = ""
+):
+    """The customer with this email, or a new one with these details."""
+    from orders.models import Customer
+
+    found = Customer.objects.filter(email__iexact=email.strip()).order_by("pk").first()
+    if found:
+        return found
+    if not name.strip() or not address.strip() or len(country.strip()) != 2:
+        raise InvalidOrder(_("A new customer needs a name, an address and a country."))
+    return Customer.objects.create(
+        email=email.strip(),
+        name=name.strip(),
+        phone=phone.strip(),
+        shipping_address=address.strip(),
+        shipping_country=country.strip().upper(),
+    )

@@ -182,3 +182,122 @@ class NoteForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class NewOrderForm(forms.Form):
+    """The order header for a phone or email order: who, how it came in, shipping."""
+
+    channel = forms.ChoiceField(
+        label=_("Came in by"),
+        choices=[(Channel.PHONE, _("Phone")), (Channel.EMAIL, _("Email"))],
+    )
+    reference = forms.CharField(
+        label=_("Reference"),
+        required=False,
+        max_length=200,
+        help_text=_("The email's subject, or who called."),
+    )
+    email = forms.EmailField(label=_("Customer's email"))
+    name = forms.CharField(
+        label=_("Name"),
+        required=False,
+        max_length=200,
+        help_text=_("Only for a new customer."),
+    )
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=40)
+    address = forms.CharField(
+        label=_("Shipping address"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only for a new customer."),
+    )
+    country = forms.CharField(
+        label=_("Country (2 letters)"), required=False, max_length=2, initial="DE"
+    )
+    shipping = forms.DecimalField(
+        label=_("Shipping"),
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        initial=Decimal("4.90"),
+    )
+
+    def clean(self):
+        from orders.models import Customer
+
+        data = super().clean()
+        email = data.get("email")
+        if email and not Customer.objects.filter(email__iexact=email).exists():
+            for field in ("name", "address"):
+                if not data.get(field):
+                    self.add_error(field, _("Needed for a new customer."))
+            if len(data.get("country") or "") != 2:
+                self.add_error("country", _("Two letters, such as DE."))
+        return data
+
+
+class NewOrderLineForm(forms.Form):
+    sku = forms.CharField(
+        label=_("SKU"),
+        required=False,
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"class": "form-control", "list": "skus", "autocomplete": "off"}
+        ),
+    )
+    quantity = forms.IntegerField(
+        label=_("Quantity"),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+    )
+    unit_price = forms.DecimalField(
+        label=_("Manual price"),
+        required=False,
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
+    )
+    price_reason = forms.CharField(
+        label=_("Reason for the manual price"),
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+
+    def clean(self):
+        from inventory.models import Product
+
+        data = super().clean()
+        sku = (data.get("sku") or "").strip()
+        if not sku:
+            if data.get("quantity"):
+                self.add_error("sku", _("Enter the SKU."))
+            return data
+        product = Product.objects.filter(sku__iexact=sku, active=True).first()
+        if product is None:
+            self.add_error("sku", _("Unknown SKU “%(sku)s”.") % {"sku": sku})
+        data["product"] = product
+        if not data.get("quantity"):
+            self.add_error("quantity", _("How many?"))
+        if (
+            data.get("unit_price") is not None
+            and not (data.get("price_reason") or "").strip()
+        ):
+            self.add_error("price_reason", _("A manual price needs a reason."))
+        return data
+
+
+class BaseNewOrderLineFormSet(forms.BaseFormSet):
+    def clean(self):
+        super().clean()
+        if not any(self.errors) and not [
+            f for f in self.forms if f.cleaned_data.get("product")
+        ]:
+            raise forms.ValidationError(_("Add at least one line."), code="empty")
+
+
+NewOrderLineFormSet = forms.formset_factory(
+    NewOrderLineForm, formset=BaseNewOrderLineFormSet, extra=5, max_num=100
+)

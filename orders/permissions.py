@@ -42,6 +42,7 @@ TRANSITION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 # Permissions for order actions that are not lifecycle transitions.
 ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "enter_order": (_("Can enter phone and email orders"), (Role.CLERK,)),
     "grant_discount": (_("Can give an order a discount with a reason"), (Role.CLERK,)),
     "set_manual_price": (_("Can set a manual price with a reason"), (Role.CLERK,)),
     "refund_order": (

@@ -6,7 +6,9 @@ app_name = "orders"
 
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
+    path("orders/new/", views.order_new, name="new"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/read-back/", views.order_read_back, name="read_back"),
     path(
         "orders/<str:number>/move/<str:name>/",
         views.order_transition,

@@ -6,7 +6,7 @@ from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,7 +17,15 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import customer as customer_side
 from orders import pricing, services
 from orders.exceptions import OrderError
-from orders.forms import NoteForm, OrderFilterForm, ReasonForm, ReplyForm, ShipForm
+from orders.forms import (
+    NewOrderForm,
+    NewOrderLineFormSet,
+    NoteForm,
+    OrderFilterForm,
+    ReasonForm,
+    ReplyForm,
+    ShipForm,
+)
 from orders.invoice_pdf import render_pdf
 from orders.models import Invoice, Order
 from orders.selectors import backordered_orders, order_status_counts
@@ -299,4 +307,71 @@ def order_reply(request, number):
         messages.success(request, _("Reply sent to the customer."))
     else:
         messages.error(request, _("Write a message first."))
+    return redirect("orders:detail", number=number)
+
+
+@staff_required("orders.enter_order")
+def order_new(request):
+    """A phone or email order: nothing is saved until the whole order is valid."""
+    from inventory.models import Product
+
+    form = NewOrderForm(request.POST or None)
+    lines = NewOrderLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                buyer = customer_side.customer_find_or_create(
+                    email=d["email"],
+                    name=d["name"],
+                    phone=d["phone"],
+                    address=d["address"],
+                    country=d["country"],
+                )
+                order = services.order_place(
+                    customer=buyer,
+                    channel=d["channel"],
+                    channel_reference=d["reference"],
+                    shipping_total=d["shipping"],
+                    actor=request.user,
+                    lines=[
+                        services.LineInput(
+                            product=f.cleaned_data["product"],
+                            quantity=f.cleaned_data["quantity"],
+                            unit_price=f.cleaned_data.get("unit_price"),
+                            price_reason=f.cleaned_data.get("price_reason") or "",
+                        )
+                        for f in lines.forms
+                        if f.cleaned_data.get("product")
+                    ],
+                )
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Order %(n)s saved.") % {"n": order.number})
+            return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "staff/orders/new.html",
+        {
+            "form": form,
+            "lines": lines,
+            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.enter_order")
+def order_read_back(request, number):
+    order = get_object_or_404(Order, number=number)
+    try:
+        customer_side.order_send_read_back(order=order, actor=request.user)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Read-back confirmation sent to %(e)s.") % {"e": order.customer.email},
+        )
     return redirect("orders:detail", number=number)

@@ -1,0 +1,125 @@
+"""Phone and email order entry: nothing saved until the whole order is valid."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from orders.models import Customer, Order, PriceSource
+from orders.permissions import Role
+from tests.factories.inventory import ProductFactory
+from tests.factories.orders import CustomerFactory
+
+URL = reverse("orders:new")
+
+
+def post(client, lines, **header):
+    data = {
+        "channel": "phone",
+        "reference": "Call from Ms Rossi",
+        "shipping": "4.90",
+        "lines-TOTAL_FORMS": str(len(lines)),
+        "lines-INITIAL_FORMS": "0",
+        **header,
+    }
+    for i, line in enumerate(lines):
+        for key, value in line.items():
+            data[f"lines-{i}-{key}"] = value
+    return client.post(URL, data)
+
+
+@pytest.fixture
+def clerk(client, staff):
+    client.force_login(staff[Role.CLERK])
+    return client
+
+
+@pytest.mark.django_db
+def test_a_clerk_enters_an_order_for_a_known_customer(clerk):
+    customer = CustomerFactory(email="rossi@example.com")
+    ProductFactory(sku="BEANS-1", unit_price=Decimal("10.00"))
+    response = post(
+        clerk, [{"sku": "beans-1", "quantity": "2"}], email="ROSSI@example.com"
+    )
+    order = Order.objects.get()
+    assert response.url == reverse("orders:detail", args=[order.number])
+    assert (order.customer, order.channel, order.channel_reference) == (
+        customer,
+        "phone",
+        "Call from Ms Rossi",
+    )
+    assert order.lines.get().price_source == PriceSource.CATALOGUE
+
+
+@pytest.mark.django_db
+def test_a_new_customer_and_a_manual_price(clerk):
+    ProductFactory(sku="BEANS-1")
+    post(
+        clerk,
+        [
+            {
+                "sku": "BEANS-1",
+                "quantity": "1",
+                "unit_price": "7.50",
+                "price_reason": "Price match",
+            }
+        ],
+        email="new@example.com",
+        name="New Person",
+        address="Weg 1\n10115 Berlin",
+        country="de",
+    )
+    line = Order.objects.get().lines.get()
+    assert (line.unit_price, line.price_source, line.price_reason) == (
+        Decimal("7.50"),
+        PriceSource.MANUAL,
+        "Price match",
+    )
+    assert Customer.objects.get(email="new@example.com").shipping_country == "DE"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("lines", "header", "message"),
+    [
+        (
+            [{"sku": "NOPE", "quantity": "1"}],
+            {"email": "a@example.com", "name": "A", "address": "X", "country": "DE"},
+            "Unknown SKU",
+        ),
+        (
+            [{"sku": "BEANS-1", "quantity": "1", "unit_price": "5"}],
+            {"email": "a@example.com", "name": "A", "address": "X", "country": "DE"},
+            "A manual price needs a reason.",
+        ),
+        (
+            [{"sku": "", "quantity": ""}],
+            {"email": "a@example.com", "name": "A", "address": "X", "country": "DE"},
+            "Add at least one line.",
+        ),
+        (
+            [{"sku": "BEANS-1", "quantity": "1"}],
+            {"email": "new@example.com"},
+            "Needed for a new customer.",
+        ),
+    ],
+)
+def test_bad_input_saves_nothing(clerk, lines, header, message):
+    ProductFactory(sku="BEANS-1")
+    response = post(clerk, lines, **header)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Order.objects.exists()
+    assert not Customer.objects.filter(email="a@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_only_clerks_and_managers_enter_orders(client, staff):
+    for role, expected in [
+        (Role.WAREHOUSE, 403),
+        (Role.VERIFIER, 403),
+        (Role.CLERK, 200),
+        (Role.MANAGER, 200),
+    ]:
+        client.force_login(staff[role])
+        assert client.get(URL).status_code == expected, role
