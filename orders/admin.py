@@ -45,6 +45,7 @@ from orders.models import (
     ShipmentLine,
     StoreCreditEntry,
     TaxRate,
+    VerificationIssue,
 )
 from orders.selectors import verification_summary
 from ordersite.admin_utils import (
@@ -876,3 +877,20 @@ class ShipmentLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "shipment__order__number",
     ]
     list_select_related = ["shipment", "order_line"]
+
+
+@admin.register(VerificationIssue)
+class VerificationIssueAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What second checkers found: the raw material for accuracy metrics."""
+
+    list_display = [
+        "created_at",
+        "order",
+        "reason",
+        "first_checker",
+        "found_by",
+        "note",
+    ]
+    list_filter = ["reason", "first_checker"]
+    search_fields = ["order__number", "note"]
+    list_select_related = ["order", "first_checker", "found_by"]

@@ -44,6 +44,11 @@ def not_yet_checked(order) -> bool:
     return order.first_checked_by_id is None
 
 
+@condition(_("The order has had no first check to send back."))
+def first_check_done(order) -> bool:
+    return order.first_checked_by_id is not None
+
+
 def second_check_waived(order) -> bool:
     """Whether the order is below the value at which one verifier is enough."""
     threshold = Decimal(settings.ORDERS_SECOND_CHECK_WAIVED_BELOW)

@@ -301,3 +301,16 @@ class BaseNewOrderLineFormSet(forms.BaseFormSet):
 NewOrderLineFormSet = forms.formset_factory(
     NewOrderLineForm, formset=BaseNewOrderLineFormSet, extra=5, max_num=100
 )
+
+
+class SendBackForm(forms.Form):
+    """What the second checker found wrong; the first checker sees it on the order."""
+
+    reason = forms.ChoiceField(label=_("What was wrong"), choices=[])
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def __init__(self, *args, **kwargs):
+        from orders.models import VerificationIssue
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = VerificationIssue.Reason.choices

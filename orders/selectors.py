@@ -271,6 +271,7 @@ def order_detail(*, number: str) -> Order:
             "notes__author",
             "messages__staff_author",
             "issues",
+            "verification_issues__found_by",
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.select_related("actor").order_by(

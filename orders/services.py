@@ -321,6 +321,38 @@ def order_verify(*, order: Order, actor) -> Order:
     return order
 
 
+def order_send_back(*, order: Order, actor, reason: str, note: str = "") -> Order:
+    """The second checker sends the order back to the first with what was wrong (recorded)."""
+    from orders.models import VerificationIssue
+
+    if reason not in VerificationIssue.Reason.values:
+        raise InvalidOrder(_("Say what was wrong."))
+    with transaction.atomic():
+        order = _lock(order)
+        first_checker = order.first_checked_by
+        _fire(
+            order,
+            "send_back",
+            actor=actor,
+            message=_("Sent back to %(who)s: %(reason)s. %(note)s")
+            % {
+                "who": first_checker.get_username() if first_checker else "-",
+                "reason": VerificationIssue.Reason(reason).label,
+                "note": note,
+            },
+            data={"reason": reason, "note": note},
+            customer_visible=False,
+        )
+        VerificationIssue.objects.create(
+            order=order,
+            reason=reason,
+            note=note.strip(),
+            first_checker=first_checker,
+            found_by=actor,
+        )
+    return order
+
+
 # ------------------------------------------------------------------------------
 # Inventory check
 # ------------------------------------------------------------------------------
@@ -736,11 +768,13 @@ class TransitionService:
 
     func: Callable[..., Order]
     inputs: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
 
 
 TRANSITION_SERVICES: dict[str, TransitionService] = {
     "record_first_check": TransitionService(order_record_first_check),
     "verify": TransitionService(order_verify),
+    "send_back": TransitionService(order_send_back, ("reason",), ("note",)),
     "allocate": TransitionService(order_check_inventory),
     "backorder": TransitionService(order_check_inventory),
     "mark_paid": TransitionService(order_mark_paid),
@@ -770,6 +804,6 @@ def order_transition(*, order: Order, name: str, actor, **inputs) -> Order:
         raise InvalidOrder(
             _("Please give: %(fields)s.") % {"fields": ", ".join(missing)}
         )
-    return service.func(
-        order=order, actor=actor, **{k: inputs[k] for k in service.inputs}
-    )
+    given = {k: inputs[k] for k in service.inputs}
+    given.update({k: inputs[k] for k in service.optional if k in inputs})
+    return service.func(order=order, actor=actor, **given)

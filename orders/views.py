@@ -24,6 +24,7 @@ from orders.forms import (
     OrderFilterForm,
     ReasonForm,
     ReplyForm,
+    SendBackForm,
     ShipForm,
 )
 from orders.invoice_pdf import render_pdf
@@ -37,6 +38,7 @@ Form = django_forms.Form
 TRANSITION_LABELS = {
     "record_first_check": gettext_lazy("Record first check"),
     "verify": gettext_lazy("Confirm verification (second check)"),
+    "send_back": gettext_lazy("Send back to the first checker"),
     "allocate": gettext_lazy("Run the inventory check"),
     "mark_paid": gettext_lazy("Mark paid"),
     "start_picking": gettext_lazy("Start picking"),
@@ -209,7 +211,12 @@ def _orders_csv(orders):
     return response
 
 
-TRANSITION_FORMS = {"hold": ReasonForm, "cancel": ReasonForm, "ship": ShipForm}
+TRANSITION_FORMS = {
+    "hold": ReasonForm,
+    "cancel": ReasonForm,
+    "ship": ShipForm,
+    "send_back": SendBackForm,
+}
 
 
 @staff_required("orders.view_order")

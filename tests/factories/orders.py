@@ -34,6 +34,7 @@ from orders.models import (
     ShipmentLine,
     StoreCreditEntry,
     TaxRate,
+    VerificationIssue,
 )
 from tests.factories.inventory import ProductFactory, StockItemFactory
 
@@ -298,3 +299,13 @@ class CustomerMessageFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     body = "When will it arrive?"
+
+
+class VerificationIssueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VerificationIssue
+
+    order = factory.SubFactory(OrderFactory)
+    reason = "wrong_price"
+    first_checker = factory.SubFactory(StaffFactory)
+    found_by = factory.SubFactory(StaffFactory)

@@ -11,6 +11,7 @@ from tests.conftest import covered
 S = OrderStatus
 EDGES = lifecycle.edges()
 INPUTS = {
+    "send_back": {"reason": "wrong_price"},
     "ship": {"carrier": "DHL", "tracking_number": "00340434161234567890"},
     "hold": {"reason": "Customer asked us to wait"},
     "cancel": {"reason": "Customer changed their mind"},
@@ -40,7 +41,7 @@ def prepare(order_in, place, stock, crew, staff):
             )
         if state == S.VERIFIED and transition == "backorder":
             return order_in(S.VERIFIED, stocked=False)
-        order = order_in("checked" if transition == "verify" else state)
+        order = order_in("checked" if transition in ("verify", "send_back") else state)
         if transition == "mark_paid":
             covered(order)
         return order

@@ -105,3 +105,38 @@ def test_notes_and_replies(
     html = client.get(url(order)).content.decode()
     assert "Called the customer" in html and "It left today." in html
     assert [m.to for m in mailoutbox] == [[order.customer.email]]
+
+
+@pytest.mark.django_db
+def test_the_second_checker_sends_an_order_back_and_the_first_sees_why(
+    client, staff, order_in
+):
+    from orders.models import VerificationIssue
+
+    order = order_in("checked")  # first check by the clerk
+    client.force_login(staff[Role.CLERK])
+    assert "send_back" not in [
+        n for n, _l, _f in client.get(url(order)).context["offered"]
+    ]
+    client.force_login(staff[Role.VERIFIER])
+    move(
+        client,
+        order,
+        "send_back",
+        reason="wrong_quantity",
+        note="Customer said 3, not 2",
+    )
+    order.refresh_from_db()
+    assert (order.status, order.first_checked_by) == (S.PLACED, None)
+    finding = VerificationIssue.objects.get(order=order)
+    assert (finding.reason, finding.first_checker, finding.found_by) == (
+        "wrong_quantity",
+        staff[Role.CLERK],
+        staff[Role.VERIFIER],
+    )
+    client.force_login(staff[Role.CLERK])
+    html = client.get(url(order)).content.decode()
+    assert (
+        "Sent back by verifier: Wrong quantity." in html
+        and "Customer said 3, not 2" in html
+    )
