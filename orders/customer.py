@@ -126,6 +126,28 @@ def order_send_read_back(*, order: Order, actor) -> None:
         notify_on_commit(order=order, kind=Kind.READ_BACK)
 
 
+def order_answer_read_back(*, order: Order, correct: bool, details: str = "") -> None:
+    """The customer checked the read-back: all correct, or what is wrong (staff are told)."""
+    if not order.notifications.filter(kind=Kind.READ_BACK).exists():
+        raise InvalidOrder(_("We have not asked you to check this order."))
+    with transaction.atomic():
+        if correct:
+            events.read_back_answered(order=order, correct=True, details="")
+            return
+        details = (details or "").strip()
+        if not details:
+            raise InvalidOrder(_("Tell us what is wrong."))
+        CustomerMessage.objects.create(
+            order=order, body=_("Read-back: %(d)s") % {"d": details}
+        )
+        events.read_back_answered(order=order, correct=False, details=details)
+        _alert_staff(
+            order=order,
+            subject=_("The customer flagged a mistake in the read-back"),
+            body=details,
+        )
+
+
 def customer_set_optional_emails(*, order: Order, wanted: bool) -> None:
     """The customer's choice, from their page: optional emails or only the essential ones."""
     type(order.customer).objects.filter(pk=order.customer_id).update(

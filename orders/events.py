@@ -237,6 +237,21 @@ def customer_reported(*, order: Order, issue) -> OrderEvent:
     )
 
 
+def read_back_answered(*, order: Order, correct: bool, details: str) -> OrderEvent:
+    return _record(
+        order=order,
+        type=T.READ_BACK,
+        actor=None,
+        message=(
+            "The customer confirmed the items and prices are correct."
+            if correct
+            else f"The customer says the order is not right: {details}"
+        ),
+        data={"read_back": "correct" if correct else "wrong"},
+        customer_visible=True,
+    )
+
+
 def note_added(*, order: Order, actor, note) -> OrderEvent:
     return _record(
         order=order,

@@ -738,6 +738,7 @@ class OrderEvent(models.Model):
         NOTE_ADDED = "note_added", _("Internal note added")
         NOTIFICATION_QUEUED = "notification_queued", _("Customer notification queued")
         CUSTOMER_ISSUE = "customer_issue", _("Problem reported by the customer")
+        READ_BACK = "read_back", _("Customer checked the read-back")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("type"), max_length=30, choices=Type.choices)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("<str:token>/problem/", views.problem, name="problem"),
     path("<str:token>/message/", views.message, name="message"),
     path("<str:token>/emails/", views.email_preferences, name="emails"),
+    path("<str:token>/read-back/", views.read_back, name="read_back"),
 ]

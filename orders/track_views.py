@@ -179,6 +179,9 @@ def order_page(request, token):
             "issues": order.issues.all(),
             "feedback": getattr(order, "feedback", None),
             "can_confirm": can_confirm,
+            "ask_read_back": order.status in (S.PLACED, S.VERIFIED)
+            and order.notifications.filter(kind="order_read_back").exists()
+            and not order.events.filter(data__has_key="read_back").exists(),
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
@@ -255,4 +258,25 @@ def email_preferences(request, token):
         if wanted
         else _("We will only send you emails you need about your orders."),
     )
+    return redirect("track:order", token=order.tracking_token)
+
+
+@require_POST
+@private_page
+def read_back(request, token):
+    order = _order(token)
+    correct = request.POST.get("answer") == "correct"
+    try:
+        customer_services.order_answer_read_back(
+            order=order, correct=correct, details=request.POST.get("details", "")
+        )
+    except InvalidOrder as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Thank you for checking.")
+            if correct
+            else _("Thank you. We will correct it and get back to you."),
+        )
     return redirect("track:order", token=order.tracking_token)

@@ -273,3 +273,23 @@ def test_read_back_for_phone_orders_only(
     ]
     with pytest.raises(Exception, match="phone and email orders"):
         customer.order_send_read_back(order=web, actor=staff[Role.CLERK])
+
+
+@pytest.mark.django_db
+def test_the_customer_answers_a_read_back(
+    client, order_in, staff, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.ORDERS_STAFF_ALERT_EMAILS = ["team@example.com"]
+    order = order_in(S.PLACED, channel="phone")
+    assert "Please check your order" not in page(client, order).content.decode()
+    customer.order_send_read_back(order=order, actor=staff[Role.CLERK])
+    assert "Please check your order" in page(client, order).content.decode()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("track:read_back", args=[order.tracking_token]),
+            {"answer": "wrong", "details": "I asked for 3"},
+        )
+    assert CustomerMessage.objects.get(order=order).body == "Read-back: I asked for 3"
+    assert [m.to for m in mailoutbox] == [["team@example.com"]]
+    assert "Please check your order" not in page(client, order).content.decode()
