@@ -159,7 +159,6 @@ class DiscountInline(ReadOnlyInline):
 class InvoiceInline(ReadOnlyInline):
     model = Invoice
     fields = ["number", "kind", "issued_at", "total", "document"]
-    readonly_fields = fields
 
     def get_readonly_fields(self, request, obj=None):
         return self.fields

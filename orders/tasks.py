@@ -14,25 +14,39 @@ def backoff(retries: int) -> float:
     return min(600.0, base * 2 ** (retries + 1)) + random.uniform(0, base)
 
 
+def retrying(task, attempt, give_up, transient):
+    """Run ``attempt()``; on a ``transient`` error retry with backoff, at last ``give_up(error)``.
+
+    Eagerly (no broker) the retries happen at once in-process; on a worker they
+    are spaced out with ``backoff``. Either way the outcome is recorded, never lost.
+    """
+    while True:
+        try:
+            return attempt()
+        except transient as exc:
+            if task.request.retries >= task.max_retries:
+                return give_up(str(exc))
+            if task.request.is_eager:
+                task.request.retries += 1
+                continue
+            raise task.retry(exc=exc, countdown=backoff(task.request.retries)) from exc
+
+
 @shared_task(name="orders.send_notification", bind=True, acks_late=True, max_retries=6)
 def send_notification(self, *, notification_id: int) -> str:
     """Email one notification; temporary failures retry with backoff and jitter."""
     from orders import notifications
 
-    while True:
-        try:
-            return notifications.notification_send(
-                notification_id=notification_id
+    return retrying(
+        self,
+        lambda: notifications.notification_send(notification_id=notification_id).status,
+        lambda error: (
+            notifications.notification_give_up(
+                notification_id=notification_id, error=error
             ).status
-        except notifications.TRANSIENT as exc:
-            if self.request.retries >= self.max_retries:
-                return notifications.notification_give_up(
-                    notification_id=notification_id, error=str(exc)
-                ).status
-            if self.request.is_eager:
-                self.request.retries += 1
-                continue
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+        ),
+        notifications.TRANSIENT,
+    )
 
 
 @shared_task(name="orders.sweep_notifications")
@@ -51,26 +65,16 @@ def fill_backorders(*, product_ids: list[int]) -> list[str]:
 
 @shared_task(name="orders.execute_refund", bind=True, acks_late=True, max_retries=6)
 def execute_refund(self, *, refund_id: int) -> str:
-    """Send one refund to the provider; temporary failures retry with backoff and jitter.
-
-    Run eagerly (no broker), the retries happen at once in-process; on a worker
-    they are spaced out. Either way the last failure marks the refund failed.
-    """
+    """Send one refund to the provider; temporary failures retry with backoff and jitter."""
     from orders import payments
     from orders.providers import PaymentTemporarilyUnavailable
 
-    while True:
-        try:
-            return payments.refund_execute(refund_id=refund_id).status
-        except PaymentTemporarilyUnavailable as exc:
-            if self.request.retries >= self.max_retries:
-                return payments.refund_give_up(
-                    refund_id=refund_id, error=str(exc)
-                ).status
-            if self.request.is_eager:
-                self.request.retries += 1
-                continue
-            raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return retrying(
+        self,
+        lambda: payments.refund_execute(refund_id=refund_id).status,
+        lambda error: payments.refund_give_up(refund_id=refund_id, error=error).status,
+        PaymentTemporarilyUnavailable,
+    )
 
 
 @shared_task(name="orders.redispatch_refunds")
