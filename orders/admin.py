@@ -280,32 +280,12 @@ class OrderMoneyAdminMixin:
             initial={"amount": max(order.balance_due(), 0) or None},
         )
         if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            if d["method"] == "card":
-                action = partial(
-                    payments.payment_take_card,
-                    order=order,
-                    amount=d["amount"],
-                    card_number=d["card_number"],
-                    actor=request.user,
-                )
-            elif d["method"] == "store_credit":
-                action = partial(
-                    payments.payment_pay_with_store_credit,
-                    order=order,
-                    amount=d["amount"],
-                    actor=request.user,
-                )
-            else:
-                action = partial(
-                    payments.payment_record_manual,
-                    order=order,
-                    method=d["method"],
-                    amount=d["amount"],
-                    actor=request.user,
-                    reference=d["reference"],
-                    received=d["received"],
-                )
+            action = partial(
+                payments.payment_take,
+                order=order,
+                actor=request.user,
+                **form.cleaned_data,
+            )
             if self._run(request, action, _("Payment recorded.")):
                 return self._back(order)
         return self._money_page(request, order, form, _("Take or record a payment"))
@@ -533,6 +513,9 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             **(self.money_context(order) if order else {}),
+            "checklist_offered": bool(order)
+            and "record_first_check"
+            in services.available_transitions(order=order, actor=request.user),
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -586,7 +569,8 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
                 ),
             )
             for name in offered
-            if name != "backorder"
+            # The first check is ticked item by item on the staff checklist page.
+            if name not in ("backorder", "record_first_check")
         ]
         if transitions:
             yield FSMObjectTransition(

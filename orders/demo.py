@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from orders import payments, services
 from orders.models import Order, OrderStatus, Payment
 from orders.providers import TestCardProvider
+from orders.verification import checklist_keys
 
 # The happy path, step by step; "checked" is ``placed`` with its first check done.
 PATH = [
@@ -40,7 +41,9 @@ def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     """Take one step of the happy path, ending in ``to``."""
     s = services
     if to == "checked":
-        return s.order_record_first_check(order=order, actor=crew.clerk)
+        return s.order_record_first_check(
+            order=order, actor=crew.clerk, checked=checklist_keys(order)
+        )
     if to == OrderStatus.VERIFIED:
         return s.order_verify(order=order, actor=crew.verifier)
     if to == OrderStatus.ALLOCATED:

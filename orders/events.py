@@ -54,12 +54,19 @@ def order_placed(*, order: Order, actor) -> OrderEvent:
     )
 
 
-def first_check_recorded(*, order: Order, actor) -> OrderEvent:
+def first_check_recorded(
+    *, order: Order, actor, items: list[str], price_warnings: list[str]
+) -> OrderEvent:
+    """The first check, with what was ticked and the price differences accepted."""
+    message = "Details, quantities and prices checked; waiting for a second check."
+    if price_warnings:
+        message += " Accepted price differences: " + " ".join(price_warnings)
     return _record(
         order=order,
         type=T.CHECKED,
         actor=actor,
-        message="Details, quantities and prices checked; waiting for a second check.",
+        message=message,
+        data={"checked": items, "price_warnings": price_warnings},
     )
 
 

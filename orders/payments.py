@@ -270,6 +270,33 @@ def payment_pay_with_store_credit(*, order: Order, amount: Decimal, actor) -> Pa
     return payment_capture(payment=payment, actor=actor)
 
 
+def payment_take(
+    *,
+    order: Order,
+    method: str,
+    amount: Decimal,
+    actor,
+    card_number: str = "",
+    reference: str = "",
+    received: bool = True,
+) -> Payment:
+    """Take or record a payment by the method staff chose (the one entry for forms)."""
+    if method == Payment.Method.CARD:
+        return payment_take_card(
+            order=order, amount=amount, card_number=card_number, actor=actor
+        )
+    if method == Payment.Method.STORE_CREDIT:
+        return payment_pay_with_store_credit(order=order, amount=amount, actor=actor)
+    return payment_record_manual(
+        order=order,
+        method=method,
+        amount=amount,
+        actor=actor,
+        reference=reference,
+        received=received,
+    )
+
+
 def payment_void(*, payment: Payment, actor, reason: str) -> Payment:
     """Release a payment that will not be captured (nothing was taken)."""
     _require(actor, "record_payment", _("void payments"))

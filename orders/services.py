@@ -11,7 +11,7 @@ scheduled task, a stock arrival); the system is not subject to permissions.
 Each function returns the updated order; the instance passed in is not changed.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -46,6 +46,7 @@ from orders.models import (
 )
 from orders.notifications import Kind, notify_on_commit
 from orders.permissions import perm
+from orders.verification import checklist
 
 
 # ------------------------------------------------------------------------------
@@ -290,14 +291,39 @@ def available_transitions(*, order: Order, actor) -> list[str]:
 # ------------------------------------------------------------------------------
 # Verification (four-eyes)
 # ------------------------------------------------------------------------------
-def order_record_first_check(*, order: Order, actor) -> Order:
-    """The first staff member confirms details, quantities and prices."""
+def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -> Order:
+    """The first staff member ticked every item of the checklist: details, quantities, prices.
+
+    ``checked`` holds the keys of the ticked items (``orders.verification``); a
+    key for an item that has changed since the page was drawn does not count.
+    """
     with transaction.atomic():
         order = _lock(order)
         transition_check(order=order, name="record_first_check", actor=actor)
+        items = checklist(order)
+        expected = {item.key for item in items}
+        ticked = set(checked)
+        if ticked - expected:
+            raise InvalidOrder(
+                _(
+                    "Order %(number)s changed since the checklist was opened; check it again."
+                )
+                % {"number": order.number}
+            )
+        missing = [item.heading for item in items if item.key not in ticked]
+        if missing:
+            raise InvalidOrder(
+                _("Tick every item before recording the check; not ticked: %(items)s.")
+                % {"items": "; ".join(missing)}
+            )
         order.record_first_check(by=actor)
         order.save()
-        events.first_check_recorded(order=order, actor=actor)
+        events.first_check_recorded(
+            order=order,
+            actor=actor,
+            items=[item.heading for item in items],
+            price_warnings=[item.warning for item in items if item.warning],
+        )
     return order
 
 
@@ -772,7 +798,7 @@ class TransitionService:
 
 
 TRANSITION_SERVICES: dict[str, TransitionService] = {
-    "record_first_check": TransitionService(order_record_first_check),
+    "record_first_check": TransitionService(order_record_first_check, ("checked",)),
     "verify": TransitionService(order_verify),
     "send_back": TransitionService(order_send_back, ("reason",), ("note",)),
     "allocate": TransitionService(order_check_inventory),

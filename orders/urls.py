@@ -8,6 +8,11 @@ urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/new/", views.order_new, name="new"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
+    path(
+        "orders/<str:number>/verification/",
+        views.order_verification,
+        name="verification",
+    ),
     path("orders/<str:number>/read-back/", views.order_read_back, name="read_back"),
     path(
         "orders/<str:number>/move/<str:name>/",

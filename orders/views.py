@@ -32,6 +32,7 @@ from orders.models import Invoice, Order
 from orders.selectors import backordered_orders, order_status_counts
 from orders.selectors import order_detail as order_detail_selector
 from orders.selectors import order_list as order_list_selector
+from orders.verification import checklist
 from ordersite.staff import staff_required
 
 Form = django_forms.Form
@@ -211,6 +212,9 @@ def _orders_csv(orders):
     return response
 
 
+# Verification happens on the checklist page, not with a bare button.
+VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
+
 TRANSITION_FORMS = {
     "hold": ReasonForm,
     "cancel": ReasonForm,
@@ -223,14 +227,15 @@ TRANSITION_FORMS = {
 def order_detail(request, number):
     """Everything about one order, and the moves this person may make on it now."""
     order = order_detail_selector(number=number)
+    moves = services.available_transitions(order=order, actor=request.user)
     offered = [
         (
             name,
             TRANSITION_LABELS.get(name, name),
             TRANSITION_FORMS.get(name, Form)(prefix=name),
         )
-        for name in services.available_transitions(order=order, actor=request.user)
-        if name != "backorder"
+        for name in moves
+        if name != "backorder" and name not in VERIFICATION_MOVES
     ]
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     return render(
@@ -248,6 +253,7 @@ def order_detail(request, number):
                 for s in order.shipments.all()
             ],
             "price_mismatches": pricing.price_mismatches(order=order),
+            "verification_offered": any(m in VERIFICATION_MOVES for m in moves),
             "balance": order.balance_due(),
             "note_form": NoteForm(),
             "reply_form": ReplyForm(),
@@ -285,6 +291,66 @@ def order_transition(request, number, name):
     else:
         messages.success(request, _("Order %(number)s updated.") % {"number": number})
     return redirect("orders:detail", number=number)
+
+
+@staff_required("orders.view_order")
+def order_verification(request, number):
+    """The checklist: the first checker ticks every item; a second person confirms or sends back."""
+    order = order_detail_selector(number=number)
+    if request.method == "POST":
+        name = request.POST.get("do", "")
+        if name not in VERIFICATION_MOVES:
+            messages.error(request, _("Choose what to do with the check."))
+            return redirect("orders:verification", number=number)
+        inputs = {}
+        if name == "record_first_check":
+            inputs["checked"] = request.POST.getlist("checked")
+        elif name == "send_back":
+            form = SendBackForm(request.POST, prefix="send_back")
+            if not form.is_valid():
+                messages.error(request, _("Say what was wrong before sending it back."))
+                return redirect("orders:verification", number=number)
+            inputs.update(form.cleaned_data)
+        if request.POST.get("status", order.status) != order.status:
+            messages.error(
+                request,
+                _("Order %(number)s changed since you loaded the page; look again.")
+                % {"number": number},
+            )
+            return redirect("orders:verification", number=number)
+        try:
+            services.order_transition(
+                order=order, name=name, actor=request.user, **inputs
+            )
+        except OrderError as exc:
+            messages.error(request, str(exc))
+            return redirect("orders:verification", number=number)
+        messages.success(
+            request,
+            {
+                "record_first_check": _(
+                    "First check recorded; someone else confirms it now."
+                ),
+                "verify": _("Order %(number)s verified."),
+                "send_back": _("Sent back to the first checker."),
+            }[name]
+            % {"number": number},
+        )
+        return redirect("orders:detail", number=number)
+    offered = services.available_transitions(order=order, actor=request.user)
+    return render(
+        request,
+        "staff/orders/verification.html",
+        {
+            "order": order,
+            "items": checklist(order),
+            "may_check": "record_first_check" in offered,
+            "may_confirm": "verify" in offered,
+            "may_send_back": "send_back" in offered,
+            "send_back_form": SendBackForm(prefix="send_back"),
+            "is_first_checker": order.first_checked_by_id == request.user.pk,
+        },
+    )
 
 
 @require_POST

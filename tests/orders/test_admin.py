@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from orders.models import Order, OrderEvent, OrderStatus
+from orders.models import Order, OrderStatus
 from orders.permissions import Role
 
 S = OrderStatus
@@ -64,7 +64,9 @@ def test_the_order_page_offers_only_the_users_transitions(client, staff, order_i
     order = order_in(S.PLACED)
     client.force_login(staff[Role.VERIFIER])
     page = client.get(_change_url(order)).content.decode()
-    assert 'value="record_first_check"' in page
+    # the first check is made on the checklist page, which the admin links to
+    assert 'value="record_first_check"' not in page
+    assert reverse("orders:verification", args=[order.number]) in page
     assert 'value="hold"' in page
     assert 'value="cancel"' not in page  # verifiers may not cancel
     assert 'value="verify"' not in page  # no first check yet
@@ -72,19 +74,19 @@ def test_the_order_page_offers_only_the_users_transitions(client, staff, order_i
 
 @pytest.mark.django_db
 def test_a_transition_button_runs_the_service(client, staff, order_in):
-    order = order_in(S.PLACED)
-    clerk = staff[Role.CLERK]
-    client.force_login(clerk)
+    order = order_in(S.PAID)
+    warehouse = staff[Role.WAREHOUSE]
+    client.force_login(warehouse)
     response = client.get(_change_url(order))
     response = client.post(
         _change_url(order),
-        _post_data(response, _fsm_transition_to="record_first_check"),
+        _post_data(response, _fsm_transition_to="start_picking"),
         follow=True,
     )
     assert response.status_code == 200
     order.refresh_from_db()
-    assert order.first_checked_by == clerk
-    assert order.events.latest("pk").type == OrderEvent.Type.CHECKED
+    assert order.status == S.PICKING
+    assert order.events.latest("pk").actor == warehouse
 
 
 @pytest.mark.django_db

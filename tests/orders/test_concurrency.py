@@ -10,6 +10,7 @@ from inventory.models import StockItem
 from orders import services
 from orders.exceptions import OrderChanged
 from orders.models import Order, OrderEvent, OrderStatus
+from orders.verification import checklist_keys
 
 S = OrderStatus
 
@@ -105,7 +106,10 @@ def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_verifiers_at_once_verify_once(place, crew, staff):
-    order = services.order_record_first_check(order=place(), actor=crew.clerk)
+    placed = place()
+    order = services.order_record_first_check(
+        order=placed, actor=crew.clerk, checked=checklist_keys(placed)
+    )
     views = [Order.objects.get(pk=order.pk) for _ in range(2)]
     outcomes = race(
         lambda: services.order_verify(order=views[0], actor=staff["verifier"]),

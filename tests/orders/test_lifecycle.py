@@ -6,16 +6,12 @@ from orders import lifecycle, services
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.permissions import Role
+from orders.verification import checklist_keys
 from tests.conftest import covered
+from tests.orders.inputs import inputs_for
 
 S = OrderStatus
 EDGES = lifecycle.edges()
-INPUTS = {
-    "send_back": {"reason": "wrong_price"},
-    "ship": {"carrier": "DHL", "tracking_number": "00340434161234567890"},
-    "hold": {"reason": "Customer asked us to wait"},
-    "cancel": {"reason": "Customer changed their mind"},
-}
 
 
 @pytest.fixture
@@ -71,7 +67,7 @@ def test_every_allowed_transition(prepare, staff, source, target, name):
 
     # when a manager runs the transition
     result = services.order_transition(
-        order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {})
+        order=order, name=name, actor=staff[Role.MANAGER], **inputs_for(name, order)
     )
 
     # then the order is in the target state, saved, with an event saying who moved it
@@ -114,7 +110,7 @@ def test_every_forbidden_transition(prepare, staff, state, name):
     # when a manager (who holds every permission) tries a move not allowed from there
     with pytest.raises(TransitionNotAllowed) as error:
         services.order_transition(
-            order=order, name=name, actor=staff[Role.MANAGER], **INPUTS.get(name, {})
+            order=order, name=name, actor=staff[Role.MANAGER], **inputs_for(name, order)
         )
 
     # then nothing changed and the message says which state blocked it
@@ -134,7 +130,9 @@ def test_verify_needs_lines(staff):
 
     order = OrderFactory()
     with pytest.raises(TransitionNotAllowed, match="no lines"):
-        services.order_record_first_check(order=order, actor=staff[Role.CLERK])
+        services.order_record_first_check(
+            order=order, actor=staff[Role.CLERK], checked=checklist_keys(order)
+        )
 
 
 @pytest.mark.django_db
@@ -143,7 +141,9 @@ def test_verify_refuses_a_zero_price(place, staff):
 
     order = place([(ProductFactory(), 1)], unit_price=0)
     with pytest.raises(TransitionNotAllowed, match="price above zero"):
-        services.order_record_first_check(order=order, actor=staff[Role.CLERK])
+        services.order_record_first_check(
+            order=order, actor=staff[Role.CLERK], checked=checklist_keys(order)
+        )
 
 
 @pytest.mark.django_db

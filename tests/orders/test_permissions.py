@@ -7,7 +7,9 @@ from orders import services
 from orders.exceptions import TransitionForbidden, TransitionNotAllowed
 from orders.models import Order, OrderStatus
 from orders.permissions import TRANSITION_PERMISSIONS, Role
+from orders.verification import checklist_keys
 from tests.conftest import covered
+from tests.orders.inputs import inputs_for
 
 S = OrderStatus
 
@@ -26,12 +28,6 @@ CASES = {
     "hold": (S.PAID, "hold_order"),
     "release_hold": ("held", "hold_order"),
     "cancel": (S.ALLOCATED, "cancel_order"),
-}
-INPUTS = {
-    "send_back": {"reason": "wrong_quantity"},
-    "ship": {"carrier": "UPS", "tracking_number": "1Z999"},
-    "hold": {"reason": "Wait"},
-    "cancel": {"reason": "Duplicate"},
 }
 TABLE = [(name, role) for name in CASES for role in Role.ALL]
 
@@ -62,7 +58,7 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
     # when a member of the group tries it
     if allowed:
         result = services.order_transition(
-            order=order, name=name, actor=actor, **INPUTS.get(name, {})
+            order=order, name=name, actor=actor, **inputs_for(name, order)
         )
         # then it happens
         assert result.status != before or name in ("record_first_check", "send_back")
@@ -71,7 +67,7 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
     else:
         with pytest.raises(TransitionForbidden, match="You may not"):
             services.order_transition(
-                order=order, name=name, actor=actor, **INPUTS.get(name, {})
+                order=order, name=name, actor=actor, **inputs_for(name, order)
             )
         # then nothing changes
         fresh = Order.objects.get(pk=order.pk)
@@ -100,7 +96,9 @@ class TestFourEyes:
     def test_the_first_checker_cannot_confirm_their_own_check(self, place, staff):
         order = place()
         verifier = staff[Role.VERIFIER]
-        order = services.order_record_first_check(order=order, actor=verifier)
+        order = services.order_record_first_check(
+            order=order, actor=verifier, checked=checklist_keys(order)
+        )
         with pytest.raises(
             TransitionForbidden, match="someone other than the first checker"
         ):
@@ -109,8 +107,9 @@ class TestFourEyes:
 
     @pytest.mark.django_db
     def test_a_second_person_confirms(self, place, staff):
+        placed = place()
         order = services.order_record_first_check(
-            order=place(), actor=staff[Role.CLERK]
+            order=placed, actor=staff[Role.CLERK], checked=checklist_keys(placed)
         )
         order = services.order_verify(order=order, actor=staff[Role.VERIFIER])
         assert order.status == S.VERIFIED
@@ -126,11 +125,14 @@ class TestFourEyes:
 
     @pytest.mark.django_db
     def test_the_first_check_is_recorded_once(self, place, staff):
+        placed = place()
         order = services.order_record_first_check(
-            order=place(), actor=staff[Role.CLERK]
+            order=placed, actor=staff[Role.CLERK], checked=checklist_keys(placed)
         )
         with pytest.raises(TransitionNotAllowed, match="already had its first check"):
-            services.order_record_first_check(order=order, actor=staff["clerk2"])
+            services.order_record_first_check(
+                order=order, actor=staff["clerk2"], checked=checklist_keys(order)
+            )
 
     @pytest.mark.django_db
     @override_settings(ORDERS_SECOND_CHECK_WAIVED_BELOW="50.00")
@@ -154,6 +156,8 @@ class TestFourEyes:
         assert big.total >= 50
         with pytest.raises(TransitionNotAllowed, match="first check"):
             services.order_verify(order=big, actor=staff[Role.VERIFIER])
-        order = services.order_record_first_check(order=big, actor=staff[Role.VERIFIER])
+        order = services.order_record_first_check(
+            order=big, actor=staff[Role.VERIFIER], checked=checklist_keys(big)
+        )
         with pytest.raises(TransitionForbidden):
             services.order_verify(order=order, actor=staff[Role.VERIFIER])

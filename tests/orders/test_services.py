@@ -11,6 +11,7 @@ from orders import services
 from orders.exceptions import InvalidOrder, OrderChanged
 from orders.models import Order, OrderEvent, OrderLineAllocation, OrderStatus, Payment
 from orders.notifications import Kind
+from orders.verification import checklist_keys
 from tests.factories.inventory import ProductFactory, WarehouseFactory
 
 S = OrderStatus
@@ -110,7 +111,9 @@ class TestInventoryCheck:
         stock(scarce, 1)
         stock(plenty, 10)
         order = place([(scarce, 3), (plenty, 2)], stocked=False)
-        order = services.order_record_first_check(order=order, actor=crew.clerk)
+        order = services.order_record_first_check(
+            order=order, actor=crew.clerk, checked=checklist_keys(order)
+        )
         order = services.order_verify(order=order, actor=crew.verifier)
         order = services.order_check_inventory(order=order, actor=crew.warehouse)
         assert order.status == S.BACKORDERED
@@ -131,7 +134,9 @@ class TestInventoryCheck:
     def test_a_backordered_order_allocates_once_stock_arrives(self, place, crew, stock):
         product = ProductFactory()
         order = place([(product, 2)], stocked=False)
-        order = services.order_record_first_check(order=order, actor=crew.clerk)
+        order = services.order_record_first_check(
+            order=order, actor=crew.clerk, checked=checklist_keys(order)
+        )
         order = services.order_verify(order=order, actor=crew.verifier)
         order = services.order_check_inventory(order=order, actor=crew.warehouse)
         stock(product, 5)
@@ -234,7 +239,9 @@ def test_allocation_prefers_the_default_warehouse_then_splits(
     stock(product, 2)  # default warehouse
     stock(product, 5, where=other)
     order = place([(product, 4)], stocked=False)
-    order = services.order_record_first_check(order=order, actor=crew.clerk)
+    order = services.order_record_first_check(
+        order=order, actor=crew.clerk, checked=checklist_keys(order)
+    )
     order = services.order_verify(order=order, actor=crew.verifier)
     services.order_check_inventory(order=order, actor=crew.warehouse)
     taken = dict(
