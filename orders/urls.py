@@ -13,6 +13,7 @@ urlpatterns = [
         views.order_verification,
         name="verification",
     ),
+    path("orders/<str:number>/payment/", views.order_payment, name="payment"),
     path("orders/<str:number>/read-back/", views.order_read_back, name="read_back"),
     path(
         "orders/<str:number>/move/<str:name>/",

@@ -15,13 +15,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import customer as customer_side
-from orders import pricing, services
+from orders import payments, pricing, services
 from orders.exceptions import OrderError
 from orders.forms import (
     NewOrderForm,
     NewOrderLineFormSet,
     NoteForm,
     OrderFilterForm,
+    PaymentForm,
     ReasonForm,
     ReplyForm,
     SendBackForm,
@@ -349,6 +350,36 @@ def order_verification(request, number):
             "may_send_back": "send_back" in offered,
             "send_back_form": SendBackForm(prefix="send_back"),
             "is_first_checker": order.first_checked_by_id == request.user.pk,
+        },
+    )
+
+
+@staff_required("orders.record_payment")
+def order_payment(request, number):
+    """Take a card payment or record one staff handle (transfer, cash on delivery, invoice)."""
+    order = order_detail_selector(number=number)
+    form = PaymentForm(
+        request.POST or None,
+        initial={"amount": max(order.balance_due(), 0) or None},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            payments.payment_take(order=order, actor=request.user, **form.cleaned_data)
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Payment recorded."))
+            return redirect("orders:detail", number=number)
+    return render(
+        request,
+        "staff/orders/order_form.html",
+        {
+            "order": order,
+            "form": form,
+            "title": _("Record a payment"),
+            "submit": _("Record payment"),
+            "intro": _("%(amount)s %(currency)s still to be paid.")
+            % {"amount": order.balance_due(), "currency": order.currency},
         },
     )
 

@@ -133,3 +133,54 @@ def test_staff_reply_from_the_admin_emails_the_customer(
     assert order.messages.get().from_customer is False
     [email] = mailoutbox
     assert email.to == [order.customer.email] and "It leaves today." in email.body
+
+
+# ------------------------------------------------------------------------------
+# The staff order page's payment form
+# ------------------------------------------------------------------------------
+def _payment_url(order):
+    return reverse("orders:payment", args=[order.number])
+
+
+@pytest.mark.django_db
+def test_a_clerk_records_a_bank_transfer_and_the_order_is_paid(
+    client, staff, order_in
+):
+    order = order_in(OrderStatus.ALLOCATED)
+    client.force_login(staff[Role.CLERK])
+    page = client.get(_payment_url(order))
+    assert page.context["form"]["amount"].value() == order.total
+    client.post(
+        _payment_url(order),
+        {"method": "bank_transfer", "amount": order.total, "received": "on"},
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PAID
+    assert order.payments.get().amount_captured == order.total
+
+
+@pytest.mark.django_db
+def test_a_declined_card_is_shown_on_the_form_and_nothing_is_captured(
+    client, staff, order_in
+):
+    order = order_in(OrderStatus.ALLOCATED)
+    client.force_login(staff[Role.CLERK])
+    response = client.post(
+        _payment_url(order),
+        {"method": "card", "amount": order.total, "card_number": "4000000000000002"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].non_field_errors()
+    order.refresh_from_db()
+    assert order.status == OrderStatus.ALLOCATED
+    assert order.amount_captured() == 0
+
+
+@pytest.mark.django_db
+def test_the_warehouse_may_not_record_payments(client, staff, order_in):
+    order = order_in(OrderStatus.ALLOCATED)
+    client.force_login(staff[Role.WAREHOUSE])
+    assert client.get(_payment_url(order)).status_code == 403
+    assert "Record a payment" not in client.get(
+        reverse("orders:detail", args=[order.number])
+    ).content.decode()
