@@ -143,9 +143,7 @@ def _payment_url(order):
 
 
 @pytest.mark.django_db
-def test_a_clerk_records_a_bank_transfer_and_the_order_is_paid(
-    client, staff, order_in
-):
+def test_a_clerk_records_a_bank_transfer_and_the_order_is_paid(client, staff, order_in):
     order = order_in(OrderStatus.ALLOCATED)
     client.force_login(staff[Role.CLERK])
     page = client.get(_payment_url(order))
@@ -181,6 +179,9 @@ def test_the_warehouse_may_not_record_payments(client, staff, order_in):
     order = order_in(OrderStatus.ALLOCATED)
     client.force_login(staff[Role.WAREHOUSE])
     assert client.get(_payment_url(order)).status_code == 403
-    assert "Record a payment" not in client.get(
-        reverse("orders:detail", args=[order.number])
-    ).content.decode()
+    assert (
+        "Record a payment"
+        not in client.get(
+            reverse("orders:detail", args=[order.number])
+        ).content.decode()
+    )
