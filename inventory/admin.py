@@ -50,9 +50,10 @@ class StockItemAdmin(admin.ModelAdmin):
         "allocated",
         "reorder_point",
         "reorder_quantity",
+        "location",
     ]
     readonly_fields = ["product", "warehouse", "on_hand", "allocated"]
-    list_editable = ["reorder_point", "reorder_quantity"]
+    list_editable = ["reorder_point", "reorder_quantity", "location"]
     list_display = [
         "product",
         "warehouse",
@@ -61,9 +62,10 @@ class StockItemAdmin(admin.ModelAdmin):
         "available",
         "reorder_point",
         "reorder_quantity",
+        "location",
     ]
     list_filter = ["warehouse"]
-    search_fields = ["product__sku", "product__name"]
+    search_fields = ["product__sku", "product__name", "location"]
     list_select_related = ["product", "warehouse"]
 
     def get_queryset(self, request):
@@ -83,10 +85,11 @@ class StockItemAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         # Never a full save: on_hand and allocated as loaded may be stale by now.
-        services.stock_set_reorder_levels(
+        services.stock_item_configure(
             stock_item=obj,
             reorder_point=obj.reorder_point,
             reorder_quantity=obj.reorder_quantity,
+            location=obj.location,
         )
 
 

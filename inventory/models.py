@@ -105,6 +105,14 @@ class StockItem(models.Model):
     reorder_quantity = models.PositiveIntegerField(
         _("reorder quantity"), default=0, help_text=_("How many units to order then.")
     )
+    location = models.CharField(
+        _("bin location"),
+        max_length=30,
+        blank=True,
+        help_text=_(
+            "Where the units sit, aisle-rack-shelf (e.g. A-03-2); pick lists walk the warehouse in this order."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -380,15 +380,20 @@ def stock_item_ensure(*, product: Product, warehouse: Warehouse) -> StockItem:
     return item
 
 
-def stock_set_reorder_levels(
-    *, stock_item: StockItem, reorder_point: int, reorder_quantity: int
+def stock_item_configure(
+    *,
+    stock_item: StockItem,
+    reorder_point: int,
+    reorder_quantity: int,
+    location: str | None = None,
 ) -> None:
-    """Change when a low-stock alert is raised and how much to reorder then."""
+    """Change the reorder levels (when an alert is raised, how much to reorder) and the bin."""
     if reorder_point < 0 or reorder_quantity < 0:
         raise InvalidQuantity(_("Reorder levels cannot be negative."))
-    StockItem.objects.filter(pk=stock_item.pk).update(
-        reorder_point=reorder_point, reorder_quantity=reorder_quantity
-    )
+    fields = {"reorder_point": reorder_point, "reorder_quantity": reorder_quantity}
+    if location is not None:
+        fields["location"] = location.strip().upper()
+    StockItem.objects.filter(pk=stock_item.pk).update(**fields)
 
 
 def _require_perm(actor, perm: str, what: str) -> None:

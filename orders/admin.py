@@ -104,6 +104,13 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
 
 
+# Moves made on a staff page rather than with an admin button: name → (url, label).
+ADMIN_MOVE_PAGES = {
+    "record_first_check": ("orders:verification", _("Open the verification checklist")),
+    "pack": ("orders:pack", _("Pack: scan the units")),
+}
+
+
 def _bulk(name: str, label: str):
     """An admin action running transition ``name`` on each selected order through the services."""
 
@@ -437,7 +444,6 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         "send_read_back",
         _bulk("allocate", _("Run the inventory check")),
         _bulk("start_picking", _("Start picking")),
-        _bulk("pack", _("Mark packed")),
         _bulk("mark_delivered", _("Mark delivered")),
     ]
     fieldsets = [
@@ -513,9 +519,18 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         extra_context = {
             **(extra_context or {}),
             **(self.money_context(order) if order else {}),
-            "checklist_offered": bool(order)
-            and "record_first_check"
-            in services.available_transitions(order=order, actor=request.user),
+            "move_pages": [
+                (
+                    ADMIN_MOVE_PAGES[name][1],
+                    reverse(ADMIN_MOVE_PAGES[name][0], args=[order.number]),
+                )
+                for name in services.available_transitions(
+                    order=order, actor=request.user
+                )
+                if name in ADMIN_MOVE_PAGES
+            ]
+            if order
+            else [],
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -569,8 +584,9 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
                 ),
             )
             for name in offered
-            # The first check is ticked item by item on the staff checklist page.
-            if name not in ("backorder", "record_first_check")
+            # The first check (ticked item by item) and packing (scanned unit by
+            # unit) are made on their staff pages, which the page links to.
+            if name != "backorder" and name not in ADMIN_MOVE_PAGES
         ]
         if transitions:
             yield FSMObjectTransition(

@@ -77,6 +77,15 @@ def has_tracked_shipment(order) -> bool:
     return order.shipments.exclude(tracking_number="").exclude(carrier="").exists()
 
 
+@condition(
+    _(
+        "Part of the order has already shipped; it cannot be cancelled (record a return instead)."
+    )
+)
+def nothing_shipped(order) -> bool:
+    return not order.shipments.exists()
+
+
 def unmet(order, method, *, before_input: bool = False) -> list[str]:
     """The messages of the conditions of ``method`` that ``order`` does not meet now.
 

@@ -55,7 +55,11 @@ def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     if to == OrderStatus.PICKING:
         return s.order_start_picking(order=order, actor=crew.warehouse)
     if to == OrderStatus.PACKED:
-        return s.order_pack(order=order, actor=crew.warehouse)
+        return s.order_pack(
+            order=order,
+            actor=crew.warehouse,
+            scanned=[f"{line.sku} x {line.quantity}" for line in order.lines.all()],
+        )
     if to == OrderStatus.SHIPPED:
         return s.order_ship(
             order=order,

@@ -195,17 +195,37 @@ def document_issued(*, order: Order, document) -> OrderEvent:
 
 
 def shipment_created(*, order: Order, actor, shipment) -> OrderEvent:
+    contents = [
+        {"sku": sl.order_line.sku, "quantity": sl.quantity}
+        for sl in shipment.lines.select_related("order_line")
+    ]
     return _record(
         order=order,
         type=T.SHIPMENT_CREATED,
         actor=actor,
-        message=f"Shipped with {shipment.carrier}, tracking number {shipment.tracking_number}.",
+        message=f"Shipped with {shipment.carrier}, tracking number {shipment.tracking_number}: "
+        + ", ".join(f"{c['quantity']} × {c['sku']}" for c in contents)
+        + ".",
         data={
             "shipment_id": shipment.pk,
             "carrier": shipment.carrier,
             "tracking_number": shipment.tracking_number,
+            "contents": contents,
         },
         customer_visible=True,
+    )
+
+
+def pack_check_failed(
+    *, order: Order, actor, scanned: dict[str, int], problems: list[str]
+) -> OrderEvent:
+    """A parcel that did not match the order was refused (kept for accuracy figures)."""
+    return _record(
+        order=order,
+        type=T.PACK_CHECK,
+        actor=actor,
+        message="Pack check failed: " + " ".join(problems),
+        data={"scanned": scanned, "problems": problems},
     )
 
 

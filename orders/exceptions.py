@@ -11,7 +11,7 @@ class TransitionNotAllowed(OrderError):
     """The order cannot make this move now; ``reasons`` lists the unmet rules."""
 
     def __init__(self, message: str, reasons: list[str] | None = None):
-        self.reasons = reasons or []
+        self.headline, self.reasons = message, reasons or []
         super().__init__(" ".join([message, *self.reasons]))
 
 
@@ -35,3 +35,7 @@ class OrderChanged(OrderError):
 
 class InvalidOrder(OrderError):
     """The data given for an order, line, payment or shipment is not acceptable."""
+
+
+class PackMismatch(TransitionNotAllowed):
+    """What was scanned into the parcel does not match the order; ``reasons`` says how."""

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Channel, OrderStatus
@@ -19,11 +20,86 @@ class ReasonForm(forms.Form):
     )
 
 
+def carrier_choices():
+    """The carriers configured in ``ORDERS_CARRIER_TRACKING_URLS``."""
+    return [("", "---------")] + [
+        (name, name) for name in settings.ORDERS_CARRIER_TRACKING_URLS
+    ]
+
+
 class ShipForm(forms.Form):
     """Asks for the carrier and tracking number of a shipment."""
 
-    carrier = forms.CharField(label=_("Carrier"), max_length=60)
+    carrier = forms.ChoiceField(label=_("Carrier"), choices=carrier_choices)
     tracking_number = forms.CharField(label=_("Tracking number"), max_length=100)
+
+    def clean_tracking_number(self):
+        return self.cleaned_data["tracking_number"].strip()
+
+
+class ParcelForm(ShipForm):
+    """A shipment with what is in the parcel: units per line, and where it leaves from."""
+
+    def __init__(self, *args, lines, warehouses, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = lines
+        if len(warehouses) > 1:
+            self.fields["warehouse_id"] = forms.TypedChoiceField(
+                label=_("Ships from"),
+                coerce=int,
+                choices=[(w.pk, w.name) for w in warehouses],
+            )
+        for line, remaining in lines:
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                label=f"{line.sku} · {line.name}",
+                min_value=0,
+                max_value=remaining,
+                initial=remaining,
+                help_text=_("%(n)d still to ship") % {"n": remaining},
+            )
+
+    def clean(self):
+        data = super().clean()
+        parcel = {
+            line.pk: data.get(f"line_{line.pk}") or 0 for line, _remaining in self.lines
+        }
+        if not self.errors and not any(parcel.values()):
+            raise forms.ValidationError(_("Put at least one unit in the parcel."))
+        data["lines"] = parcel
+        return data
+
+    def line_fields(self):
+        return [self[f"line_{line.pk}"] for line, _remaining in self.lines]
+
+    def service_inputs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "carrier": d["carrier"],
+            "tracking_number": d["tracking_number"],
+            "lines": d["lines"],
+            "warehouse_id": d.get("warehouse_id"),
+        }
+
+
+class PackForm(forms.Form):
+    """Every unit packed, scanned (a scanner types the SKU and Enter) or typed."""
+
+    scanned = forms.CharField(
+        label=_("Scanned SKUs"),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "autofocus": True,
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "class": "scan-input",
+            }
+        ),
+        help_text=_(
+            "One SKU per unit, one per line; several units of one SKU as “SKU x 3”."
+        ),
+        error_messages={"required": _("Scan or type the SKU of every unit you pack.")},
+    )
 
 
 class PaymentForm(forms.Form):

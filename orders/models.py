@@ -422,6 +422,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         field=status,
         source=[*BEFORE_SHIPMENT, S.ON_HOLD],
         target=S.CANCELLED,
+        conditions=[conditions.nothing_shipped],
         permission=perm("cancel_order"),
         custom={"label": _("Cancel")},
     )
@@ -739,6 +740,7 @@ class OrderEvent(models.Model):
         NOTIFICATION_QUEUED = "notification_queued", _("Customer notification queued")
         CUSTOMER_ISSUE = "customer_issue", _("Problem reported by the customer")
         READ_BACK = "read_back", _("Customer checked the read-back")
+        PACK_CHECK = "pack_check", _("Pack check failed")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("type"), max_length=30, choices=Type.choices)

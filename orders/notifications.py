@@ -39,6 +39,7 @@ class Kind:
     SPLIT = "order_split"
     PAID = "order_paid"
     SHIPPED = "order_shipped"
+    PARTLY_SHIPPED = "order_partly_shipped"
     DELIVERED = "order_delivered"
     COMPLETED = "order_completed"
     CANCELLED = "order_cancelled"
@@ -63,6 +64,7 @@ TEMPLATES = {
     Kind.SPLIT: Template(_("Your order %(number)s ships in two parts")),
     Kind.PAID: Template(_("Payment received for order %(number)s")),
     Kind.SHIPPED: Template(_("Your order %(number)s has shipped")),
+    Kind.PARTLY_SHIPPED: Template(_("Part of your order %(number)s has shipped")),
     Kind.DELIVERED: Template(
         _("Your order %(number)s was delivered: did you get everything?")
     ),

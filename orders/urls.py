@@ -7,6 +7,9 @@ app_name = "orders"
 urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/new/", views.order_new, name="new"),
+    path("orders/bulk/", views.orders_bulk, name="bulk"),
+    path("pick-list/", views.pick_list, name="pick_list"),
+    path("packing-slips/", views.packing_slip, name="packing_slips"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
     path(
         "orders/<str:number>/verification/",
@@ -14,6 +17,8 @@ urlpatterns = [
         name="verification",
     ),
     path("orders/<str:number>/payment/", views.order_payment, name="payment"),
+    path("orders/<str:number>/pack/", views.order_pack, name="pack"),
+    path("orders/<str:number>/ship/", views.order_ship, name="ship"),
     path("orders/<str:number>/read-back/", views.order_read_back, name="read_back"),
     path(
         "orders/<str:number>/move/<str:name>/",

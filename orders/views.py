@@ -22,6 +22,8 @@ from orders.forms import (
     NewOrderLineFormSet,
     NoteForm,
     OrderFilterForm,
+    PackForm,
+    ParcelForm,
     PaymentForm,
     ReasonForm,
     ReplyForm,
@@ -29,8 +31,15 @@ from orders.forms import (
     ShipForm,
 )
 from orders.invoice_pdf import render_pdf
-from orders.models import Invoice, Order
-from orders.selectors import backordered_orders, order_status_counts
+from orders.models import Invoice, Order, OrderStatus
+from orders.selectors import (
+    PICKABLE,
+    backordered_orders,
+    order_status_counts,
+    orders_by_number,
+    packing_slips,
+    pick_lists,
+)
 from orders.selectors import order_detail as order_detail_selector
 from orders.selectors import order_list as order_list_selector
 from orders.verification import checklist
@@ -215,6 +224,11 @@ def _orders_csv(orders):
 
 # Verification happens on the checklist page, not with a bare button.
 VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
+# Moves that need their own page: what is packed is scanned, what ships is chosen.
+PAGE_MOVES = {
+    "pack": ("orders:pack", gettext_lazy("Pack: scan the units")),
+    "ship": ("orders:ship", gettext_lazy("Ship a parcel")),
+}
 
 TRANSITION_FORMS = {
     "hold": ReasonForm,
@@ -236,7 +250,7 @@ def order_detail(request, number):
             TRANSITION_FORMS.get(name, Form)(prefix=name),
         )
         for name in moves
-        if name != "backorder" and name not in VERIFICATION_MOVES
+        if name != "backorder" and name not in VERIFICATION_MOVES + tuple(PAGE_MOVES)
     ]
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     return render(
@@ -255,6 +269,11 @@ def order_detail(request, number):
             ],
             "price_mismatches": pricing.price_mismatches(order=order),
             "verification_offered": any(m in VERIFICATION_MOVES for m in moves),
+            "page_moves": [
+                (reverse(PAGE_MOVES[m][0], args=[order.number]), PAGE_MOVES[m][1])
+                for m in moves
+                if m in PAGE_MOVES
+            ],
             "balance": order.balance_due(),
             "note_form": NoteForm(),
             "reply_form": ReplyForm(),
@@ -354,6 +373,81 @@ def order_verification(request, number):
     )
 
 
+def _error_list(exc: OrderError) -> list[str]:
+    """An error as lines for a form: the headline, then each reason on its own."""
+    if getattr(exc, "reasons", None):
+        return [exc.headline, *exc.reasons]
+    return [str(exc)]
+
+
+def _move_page(request, order, name, form, template, **context):
+    """A move that needs its own page (packing, shipping): the form, then the service."""
+    if request.method == "POST" and form.is_valid():
+        if request.POST.get("status", order.status) != order.status:
+            form.add_error(
+                None,
+                _("Order %(number)s changed since you loaded the page; look again.")
+                % {"number": order.number},
+            )
+        else:
+            inputs = getattr(form, "service_inputs", lambda: form.cleaned_data)()
+            try:
+                services.order_transition(
+                    order=order, name=name, actor=request.user, **inputs
+                )
+            except OrderError as exc:
+                form.add_error(None, _error_list(exc))
+            else:
+                messages.success(
+                    request, _("Order %(n)s updated.") % {"n": order.number}
+                )
+                return redirect("orders:detail", number=order.number)
+    return render(request, template, {"order": order, "form": form, **context})
+
+
+def _to_ship(order):
+    remaining = services.units_to_ship(order)
+    return [
+        (line, remaining[line.pk]) for line in order.lines.all() if remaining[line.pk]
+    ]
+
+
+@staff_required("orders.fulfil_order")
+def order_pack(request, number):
+    """Scan every unit into the parcel; the order is packed only when they match it."""
+    order = order_detail_selector(number=number)
+    return _move_page(
+        request,
+        order,
+        "pack",
+        PackForm(request.POST or None),
+        "staff/orders/pack.html",
+        lines=_to_ship(order),
+    )
+
+
+@staff_required("orders.ship_order")
+def order_ship(request, number):
+    """A parcel leaves: carrier, tracking number, which units (partial shipments allowed)."""
+    from inventory.models import Warehouse
+
+    order = order_detail_selector(number=number)
+    lines = _to_ship(order)
+    warehouses = list(
+        Warehouse.objects.filter(
+            stock_items__order_allocations__line__order=order
+        ).distinct()
+    )
+    return _move_page(
+        request,
+        order,
+        "ship",
+        ParcelForm(request.POST or None, lines=lines, warehouses=warehouses),
+        "staff/orders/ship.html",
+        carriers=settings.ORDERS_CARRIER_TRACKING_URLS,
+    )
+
+
 @staff_required("orders.record_payment")
 def order_payment(request, number):
     """Take a card payment or record one staff handle (transfer, cash on delivery, invoice)."""
@@ -382,6 +476,91 @@ def order_payment(request, number):
             % {"amount": order.balance_due(), "currency": order.currency},
         },
     )
+
+
+def _numbers(request) -> list[str]:
+    """Order numbers from ``?orders=`` (repeated, or comma- or space-separated)."""
+    values = request.GET.getlist("orders") or request.POST.getlist("orders")
+    return [n for v in values for n in v.replace(",", " ").split()]
+
+
+def _selected_orders(request):
+    orders, unknown = orders_by_number(_numbers(request))
+    for number in unknown:
+        messages.warning(request, _("There is no order %(n)s.") % {"n": number})
+    return orders
+
+
+@staff_required("orders.view_order", "orders.fulfil_order")
+def pick_list(request):
+    """Printable pick lists for one or many orders: per warehouse, walking the bins."""
+    orders = _selected_orders(request)
+    warehouse = request.GET.get("warehouse", "")
+    sheets = pick_lists(orders=orders, warehouse_code=warehouse)
+    return render(
+        request,
+        "staff/orders/pick_list.html",
+        {
+            "orders": orders,
+            "sheets": sheets,
+            "not_pickable": [o for o in orders if o.status not in PICKABLE],
+            "to_start": [o for o in orders if o.status == OrderStatus.PAID],
+            "warehouse": warehouse,
+        },
+    )
+
+
+@staff_required("orders.view_order", "orders.fulfil_order")
+def packing_slip(request):
+    """Printable packing slips, one page per order: what goes in the parcel, no prices."""
+    return render(
+        request,
+        "staff/orders/packing_slips.html",
+        {
+            "slips": packing_slips(orders=_selected_orders(request)),
+            "company": settings.ORDERS_COMPANY,
+        },
+    )
+
+
+BULK_MOVES = {"start_picking": gettext_lazy("Start picking")}
+
+
+@require_POST
+@staff_required("orders.view_order")
+def orders_bulk(request):
+    """Run one move on every selected order; each succeeds or fails on its own."""
+    name = request.POST.get("action", "")
+    if name not in BULK_MOVES:
+        messages.error(request, _("Choose an action."))
+        return _back_to_list(request)
+    done, failed = [], []
+    for order in _selected_orders(request):
+        try:
+            services.order_transition(order=order, name=name, actor=request.user)
+        except OrderError as exc:
+            failed.append(str(exc))
+        else:
+            done.append(order.number)
+    if done:
+        messages.success(
+            request,
+            _("%(move)s: %(orders)s.")
+            % {"move": BULK_MOVES[name], "orders": ", ".join(done)},
+        )
+    for reason in failed:
+        messages.error(request, reason)
+    if not done and not failed:
+        messages.error(request, _("Select at least one order."))
+    return _back_to_list(request)
+
+
+def _back_to_list(request):
+    """Back where the person came from (a staff page only), else the order list."""
+    target = request.POST.get("next", "")
+    if target.startswith("/staff/") and not target.startswith("/staff//"):
+        return redirect(target)
+    return redirect("orders:list")
 
 
 @require_POST

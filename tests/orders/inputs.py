@@ -14,4 +14,8 @@ def inputs_for(name, order):
     """The inputs for ``name`` on ``order`` (checklist ticks and scans depend on it)."""
     if name == "record_first_check":
         return {"checked": checklist_keys(order)}
+    if name == "pack":
+        return {
+            "scanned": [f"{line.sku}*{line.quantity}" for line in order.lines.all()]
+        }
     return INPUTS.get(name, {})

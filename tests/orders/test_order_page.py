@@ -45,9 +45,13 @@ def test_only_the_persons_moves_are_offered(client, staff, order_in):
     offered = [
         name for name, _label, _form in client.get(url(order)).context["offered"]
     ]
-    assert offered == ["hold", "ship"]
+    assert offered == ["hold"]
+    # shipping asks for what is in the parcel, on its own page
+    page = client.get(url(order)).context["page_moves"]
+    assert [u for u, _label in page] == [reverse("orders:ship", args=[order.number])]
     client.force_login(staff[Role.RETURNS])
-    assert client.get(url(order)).context["offered"] == []
+    response = client.get(url(order))
+    assert response.context["offered"] == [] and response.context["page_moves"] == []
 
 
 @pytest.mark.django_db

@@ -284,12 +284,16 @@ class Command(BaseCommand):
         for product in products:  # out-of-stock products are listed too, at zero
             for warehouse in (main, north):
                 inventory.stock_item_ensure(product=product, warehouse=warehouse)
-        for item in StockItem.objects.select_related("warehouse"):
+        items = StockItem.objects.select_related("warehouse").order_by("product__sku")
+        for n, item in enumerate(items):
             main_item = item.warehouse.is_default
-            inventory.stock_set_reorder_levels(
+            slot = n // 2  # each product has a row in both warehouses
+            inventory.stock_item_configure(
                 stock_item=item,
                 reorder_point=30 if main_item else 15,
                 reorder_quantity=100 if main_item else 50,
+                # Aisles A–C, racks 01–05, shelves 1–2; a deliberate non-SKU order.
+                location=f"{'CAB'[slot % 3]}-{slot % 5 + 1:02d}-{slot % 2 + 1}",
             )
         return products
 
