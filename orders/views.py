@@ -1,6 +1,7 @@
 """Pages of the orders app. Staff pages and the customer's status page come with their issues."""
 
 import csv
+from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.conf import settings
@@ -524,13 +525,26 @@ def packing_slip(request):
 
 
 BULK_MOVES = {"start_picking": gettext_lazy("Start picking")}
+BULK_PRINTS = {"pick_list": "orders:pick_list", "packing_slips": "orders:packing_slips"}
 
 
 @require_POST
 @staff_required("orders.view_order")
 def orders_bulk(request):
-    """Run one move on every selected order; each succeeds or fails on its own."""
+    """The list's bulk actions on the ticked orders: print, export, or one move each."""
     name = request.POST.get("action", "")
+    numbers = _numbers(request)
+    if not numbers:
+        messages.error(request, _("Tick at least one order first."))
+        return _back_to_list(request)
+    if name in BULK_PRINTS:
+        return redirect(
+            reverse(BULK_PRINTS[name]) + "?" + urlencode({"orders": " ".join(numbers)})
+        )
+    if name == "export":
+        return _orders_csv(
+            order_list_selector(sort="number").filter(number__in=numbers)
+        )
     if name not in BULK_MOVES:
         messages.error(request, _("Choose an action."))
         return _back_to_list(request)
@@ -550,8 +564,6 @@ def orders_bulk(request):
         )
     for reason in failed:
         messages.error(request, reason)
-    if not done and not failed:
-        messages.error(request, _("Select at least one order."))
     return _back_to_list(request)
 
 

@@ -317,3 +317,25 @@ def test_bulk_moves_never_redirect_off_site(client, staff, order_in):
         {"action": "start_picking", "orders": [], "next": "https://evil.example/"},
     )
     assert response.url == reverse("orders:list")
+
+
+@pytest.mark.django_db
+def test_bulk_print_and_export_use_the_ticked_orders(client, staff, order_in):
+    orders = [order_in(S.PAID), order_in(S.PICKING)]
+    client.force_login(staff[Role.WAREHOUSE])
+    ticked = {"orders": [o.number for o in orders]}
+    response = client.post(reverse("orders:bulk"), {"action": "pick_list", **ticked})
+    assert response.url == reverse("orders:pick_list") + "?orders=" + "+".join(
+        ticked["orders"]
+    )
+    sheets = client.get(response.url).context["sheets"]
+    assert sheets[0]["orders"] == sorted(ticked["orders"])
+    response = client.post(reverse("orders:bulk"), {"action": "export", **ticked})
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    assert len(rows) == 3 and rows[1].startswith(orders[0].number)
+    page = client.get(reverse("orders:list")).content.decode()
+    assert 'value="pick_list"' in page and 'form="bulk"' in page
+    client.force_login(staff[Role.CLERK])
+    assert (
+        'value="pick_list"' not in client.get(reverse("orders:list")).content.decode()
+    )
