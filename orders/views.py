@@ -270,6 +270,11 @@ def order_detail(request, number):
             ],
             "price_mismatches": pricing.price_mismatches(order=order),
             "verification_offered": any(m in VERIFICATION_MOVES for m in moves),
+            "units_left": (
+                sum(services.units_to_ship(order).values())
+                if order.shipped_at is None and order.shipments.all()
+                else 0
+            ),
             "page_moves": [
                 (reverse(PAGE_MOVES[m][0], args=[order.number]), PAGE_MOVES[m][1])
                 for m in moves

@@ -117,3 +117,43 @@ def test_two_verifiers_at_once_verify_once(place, crew, staff):
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Order", "OrderChanged"]
     assert order.events.filter(to_status=S.VERIFIED).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_two_parcels_for_the_same_units_ship_once(order_in, crew, round_):
+    from orders.exceptions import InvalidOrder
+    from orders.models import ShipmentLine
+    from tests.factories.inventory import ProductFactory
+
+    # two packers each put 2 of the 3 units in a parcel at the same moment
+    order = order_in(S.PACKED, lines=[(ProductFactory(), 3)])
+    line = order.lines.get()
+    views = [Order.objects.get(pk=order.pk) for _ in range(2)]
+    outcomes = race(
+        *[
+            lambda v=v, n=n: services.order_ship(
+                order=v,
+                actor=crew.warehouse,
+                carrier="DHL",
+                tracking_number=f"P{n}",
+                lines={line.pk: 2},
+            )
+            for n, v in enumerate(views)
+        ]
+    )
+    # one parcel leaves; the other is refused, as only 1 unit is left to ship
+    assert sorted(type(o).__name__ for o in outcomes) == ["InvalidOrder", "Order"]
+    assert any(isinstance(o, InvalidOrder) for o in outcomes)
+    assert (
+        sum(
+            ShipmentLine.objects.filter(order_line=line).values_list(
+                "quantity", flat=True
+            )
+        )
+        == 2
+    )
+    item = StockItem.objects.get(product=line.product)
+    assert (item.on_hand, item.allocated) == (1, 1)
+    assert Order.objects.get(pk=order.pk).status == S.PACKED
