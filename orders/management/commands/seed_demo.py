@@ -22,6 +22,7 @@ from inventory import services as inventory
 from inventory.models import Product, StockItem, StockMovement, Warehouse
 from orders import customer as customer_side
 from orders import demo, discounts, payments, pricing, services
+from orders.exceptions import PackMismatch
 from orders.models import (
     Channel,
     Customer,
@@ -216,6 +217,7 @@ class Command(BaseCommand):
             self._stock_work(staff)
             self._money_work(staff)
             self._conversations(staff)
+            self._fulfilment_work(staff)
             # The demo's history: these emails went out in the past, so the
             # outbox marks them sent and no worker sends them again now.
             Notification.objects.filter(status=Notification.Status.PENDING).update(
@@ -447,6 +449,46 @@ class Command(BaseCommand):
         )
         customer_side.order_confirm_receipt(
             order=delivered[1], rating=5, comment="Fast and well packed."
+        )
+
+    def _fulfilment_work(self, staff) -> None:
+        """A check sent back, a parcel refused at packing, and an order partly shipped."""
+        checked = (
+            Order.objects.filter(
+                status=OrderStatus.PLACED, first_checked_by__isnull=False
+            )
+            .order_by("pk")
+            .first()
+        )
+        services.order_send_back(
+            order=checked,
+            actor=staff[Role.VERIFIER],
+            reason="wrong_quantity",
+            note="The customer's email asks for 3, not 2.",
+        )
+        picking = (
+            Order.objects.filter(status=OrderStatus.PICKING).order_by("pk").first()
+        )
+        try:
+            services.order_pack(
+                order=picking,
+                actor=staff[Role.WAREHOUSE],
+                scanned=["CF-1013"] + [line.sku for line in picking.lines.all()],
+            )
+        except PackMismatch:
+            pass  # the refused parcel is on the order's timeline
+        packed = next(
+            o
+            for o in Order.objects.filter(status=OrderStatus.PACKED).order_by("pk")
+            if sum(line.quantity for line in o.lines.all()) > 1
+        )
+        first = packed.lines.order_by("pk").first()
+        services.order_ship(
+            order=packed,
+            actor=staff[Role.WAREHOUSE],
+            carrier="DHL",
+            tracking_number="00340434160000000001",
+            lines={first.pk: max(first.quantity - 1, 1)},
         )
 
     def _customers(self, rng) -> list[Customer]:
