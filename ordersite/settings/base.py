@@ -6,6 +6,7 @@ tasks executed eagerly in-process and email printed to the console.
 broker, result backend and cache.
 """
 
+import json
 import os
 from decimal import Decimal
 from pathlib import Path
@@ -267,8 +268,12 @@ ORDERS_STAFF_ALERT_EMAILS = env_list(
 ORDERS_AUTO_COMPLETE_DAYS = int(os.environ.get("ORDERS_AUTO_COMPLETE_DAYS", "14"))
 # Status-page lookups allowed per IP address per hour.
 TRACK_LOOKUPS_PER_HOUR = int(os.environ.get("TRACK_LOOKUPS_PER_HOUR", "20"))
-# Carriers and their tracking links ({number} is replaced by the tracking number).
-ORDERS_CARRIER_TRACKING_URLS = {
+# Carriers staff ship with, and their tracking links ({number} is replaced by the
+# tracking number; an empty link means the carrier has no tracking page). Override
+# with ORDERS_CARRIERS as JSON: '{"DHL": "https://…{number}", "Own van": ""}'.
+ORDERS_CARRIER_TRACKING_URLS = json.loads(
+    os.environ.get("ORDERS_CARRIERS", "null")
+) or {
     "DHL": "https://www.dhl.de/de/privatkunden/pakete-empfangen/verfolgen.html?piececode={number}",
     "UPS": "https://www.ups.com/track?tracknum={number}",
     "DPD": "https://tracking.dpd.de/status/de_DE/parcel/{number}",
