@@ -281,8 +281,8 @@ def order_detail(request, number):
                 if m in PAGE_MOVES
             ],
             "balance": order.balance_due(),
-            "note_form": NoteForm(),
-            "reply_form": ReplyForm(),
+            "note_form": NoteForm(auto_id="note_%s"),
+            "reply_form": ReplyForm(auto_id="reply_%s"),
         },
     )
 
