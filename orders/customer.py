@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,7 @@ def _alert_staff(*, order: Order, subject: str, body: str) -> None:
     recipients = list(settings.ORDERS_STAFF_ALERT_EMAILS)
     if not recipients:
         return
-    link = settings.SITE_URL.rstrip("/") + f"/admin/orders/order/{order.pk}/change/"
+    link = settings.SITE_URL.rstrip("/") + reverse("orders:detail", args=[order.number])
 
     def send():
         send_mail(

@@ -138,6 +138,8 @@ def test_a_problem_keeps_the_order_delivered_and_alerts_staff(
     assert Order.objects.get(pk=order.pk).status == S.DELIVERED
     assert OrderIssue.objects.get(order=order).reason == "damaged"
     assert [m.to for m in mail.outbox] == [["team@example.com"]]
+    # the alert links to the order's staff page
+    assert f"/staff/orders/{order.number}/" in mail.outbox[0].body
     # and it is no longer auto-completed
     assert customer.orders_auto_complete(after_days=0) == []
 
