@@ -112,31 +112,16 @@ def test_notes_and_replies(
 
 
 @pytest.mark.django_db
-def test_the_second_checker_sends_an_order_back_and_the_first_sees_why(
-    client, staff, order_in
-):
-    from orders.models import VerificationIssue
+def test_the_first_checker_sees_why_an_order_was_sent_back(client, staff, order_in):
+    # (sending back happens on the checklist page: see test_verification)
+    from orders import services
 
     order = order_in("checked")  # first check by the clerk
-    client.force_login(staff[Role.CLERK])
-    assert "send_back" not in [
-        n for n, _l, _f in client.get(url(order)).context["offered"]
-    ]
-    client.force_login(staff[Role.VERIFIER])
-    move(
-        client,
-        order,
-        "send_back",
+    services.order_send_back(
+        order=order,
+        actor=staff[Role.VERIFIER],
         reason="wrong_quantity",
         note="Customer said 3, not 2",
-    )
-    order.refresh_from_db()
-    assert (order.status, order.first_checked_by) == (S.PLACED, None)
-    finding = VerificationIssue.objects.get(order=order)
-    assert (finding.reason, finding.first_checker, finding.found_by) == (
-        "wrong_quantity",
-        staff[Role.CLERK],
-        staff[Role.VERIFIER],
     )
     client.force_login(staff[Role.CLERK])
     html = client.get(url(order)).content.decode()
