@@ -216,6 +216,22 @@ def shipment_created(*, order: Order, actor, shipment) -> OrderEvent:
     )
 
 
+def order_corrected(
+    *, order: Order, actor, reason: str, changes: list[str], check_reset: bool
+) -> OrderEvent:
+    """Lines or address corrected before verification (the check starts over)."""
+    message = f"Corrected ({reason}): " + "; ".join(changes) + "."
+    if check_reset:
+        message += " The first check must be made again."
+    return _record(
+        order=order,
+        type=T.CORRECTED,
+        actor=actor,
+        message=message,
+        data={"reason": reason, "changes": changes, "check_reset": check_reset},
+    )
+
+
 def pack_check_failed(
     *, order: Order, actor, scanned: dict[str, int], problems: list[str]
 ) -> OrderEvent:

@@ -379,6 +379,50 @@ NewOrderLineFormSet = forms.formset_factory(
 )
 
 
+AddLineFormSet = forms.formset_factory(NewOrderLineForm, extra=2, max_num=20)
+
+
+class CorrectionForm(forms.Form):
+    """Correct a placed order: quantities (0 removes a line), address, and why."""
+
+    shipping_address = forms.CharField(
+        label=_("Shipping address"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    shipping_country = forms.CharField(
+        label=_("Country (2 letters)"), min_length=2, max_length=2
+    )
+    reason = forms.CharField(
+        label=_("Why the correction"),
+        max_length=300,
+        help_text=_("For example: the customer's email asks for 3, not 2."),
+        error_messages={"required": _("Say why the order is corrected.")},
+    )
+
+    def __init__(self, *args, order, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "shipping_address": order.shipping_address,
+                "shipping_country": order.shipping_country,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.lines = list(order.lines.all())
+        for line in self.lines:
+            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+                label=f"{line.sku} · {line.name}",
+                min_value=0,
+                initial=line.quantity,
+                help_text=_("0 removes the line"),
+            )
+
+    def quantity_fields(self):
+        return [self[f"qty_{line.pk}"] for line in self.lines]
+
+    def quantities(self) -> dict[int, int]:
+        return {line.pk: self.cleaned_data[f"qty_{line.pk}"] for line in self.lines}
+
+
 class SendBackForm(forms.Form):
     """What the second checker found wrong; the first checker sees it on the order."""
 

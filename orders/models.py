@@ -741,6 +741,7 @@ class OrderEvent(models.Model):
         CUSTOMER_ISSUE = "customer_issue", _("Problem reported by the customer")
         READ_BACK = "read_back", _("Customer checked the read-back")
         PACK_CHECK = "pack_check", _("Pack check failed")
+        CORRECTED = "corrected", _("Order corrected before verification")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     type = models.CharField(_("type"), max_length=30, choices=Type.choices)

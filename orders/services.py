@@ -166,6 +166,108 @@ def order_place(
     return order
 
 
+def order_correct(
+    *,
+    order: Order,
+    actor,
+    reason: str,
+    quantities: dict[int, int] | None = None,
+    add: Iterable[LineInput] = (),
+    shipping_address: str | None = None,
+    shipping_country: str | None = None,
+) -> Order:
+    """Correct an order still waiting for verification: quantities, lines, address.
+
+    A quantity of 0 removes a line. Changed lines are priced by the rules again
+    (a manual price stays as it was); totals and tax are recalculated. A first
+    check already made no longer counts: what it confirmed has changed.
+    """
+    reason = _require_reason(reason, "correct")
+    with transaction.atomic():
+        order = _lock(order)
+        if order.status != OrderStatus.PLACED:
+            raise TransitionNotAllowed(
+                _(
+                    "Order %(number)s is %(status)s; only orders waiting for verification can be corrected."
+                )
+                % {"number": order.number, "status": order.get_status_display().lower()}
+            )
+        if actor is not None and not actor.has_perm(perm("check_order")):
+            raise TransitionForbidden(_("You may not correct orders."))
+        lines = {line.pk: line for line in order.lines.select_related("product")}
+        changes = []
+        for line_id, quantity in (quantities or {}).items():
+            line = lines.get(line_id)
+            if line is None:
+                raise InvalidOrder(_("A line to correct is not on this order."))
+            if quantity == line.quantity:
+                continue
+            if quantity < 0:
+                raise InvalidOrder(
+                    _("%(sku)s: the quantity cannot be negative.") % {"sku": line.sku}
+                )
+            if quantity == 0:
+                line.delete()
+                del lines[line_id]
+                changes.append(_("removed %(sku)s") % {"sku": line.sku})
+                continue
+            manual = line.price_source == PriceSource.MANUAL
+            priced = _price_line(
+                line=LineInput(
+                    product=line.product,
+                    quantity=quantity,
+                    unit_price=line.unit_price if manual else None,
+                    price_reason=line.price_reason,
+                ),
+                customer=order.customer,
+                actor=None,  # keeping a manual price someone set is not setting one
+            )
+            changes.append(
+                _("%(sku)s %(old)d → %(new)d")
+                % {"sku": line.sku, "old": line.quantity, "new": quantity}
+            )
+            for field in ("quantity", "unit_price", "price_source", "price_list"):
+                setattr(line, field, getattr(priced, field))
+            line.save(
+                update_fields=["quantity", "unit_price", "price_source", "price_list"]
+            )
+        for new in add:
+            priced = _price_line(line=new, customer=order.customer, actor=actor)
+            priced.order, priced.line_total = order, ZERO
+            priced.save()
+            lines[priced.pk] = priced
+            changes.append(
+                _("added %(qty)d × %(sku)s") % {"qty": new.quantity, "sku": priced.sku}
+            )
+        if not lines:
+            raise InvalidOrder(
+                _("An order needs at least one line; cancel it instead.")
+            )
+        if (
+            shipping_address is not None
+            and shipping_address.strip() != order.shipping_address
+        ):
+            order.shipping_address = shipping_address.strip()
+            changes.append(_("shipping address"))
+        if shipping_country and shipping_country.upper() != order.shipping_country:
+            order.shipping_country = shipping_country.upper()
+            changes.append(_("country %(c)s") % {"c": order.shipping_country})
+        if not changes:
+            raise InvalidOrder(_("Nothing was changed."))
+        pricing.order_recalculate(order=order)
+        check_reset = order.first_checked_by_id is not None
+        order.first_checked_by, order.first_checked_at = None, None
+        order.save()
+        events.order_corrected(
+            order=order,
+            actor=actor,
+            reason=reason,
+            changes=changes,
+            check_reset=check_reset,
+        )
+    return order
+
+
 # ------------------------------------------------------------------------------
 # The machinery every transition shares
 # ------------------------------------------------------------------------------

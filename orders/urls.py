@@ -17,6 +17,7 @@ urlpatterns = [
         name="verification",
     ),
     path("orders/<str:number>/payment/", views.order_payment, name="payment"),
+    path("orders/<str:number>/correct/", views.order_correct, name="correct"),
     path("orders/<str:number>/pack/", views.order_pack, name="pack"),
     path("orders/<str:number>/ship/", views.order_ship, name="ship"),
     path("orders/<str:number>/read-back/", views.order_read_back, name="read_back"),

@@ -19,6 +19,8 @@ from orders import customer as customer_side
 from orders import payments, pricing, services
 from orders.exceptions import OrderError
 from orders.forms import (
+    AddLineFormSet,
+    CorrectionForm,
     NewOrderForm,
     NewOrderLineFormSet,
     NoteForm,
@@ -416,6 +418,56 @@ def _to_ship(order):
     return [
         (line, remaining[line.pk]) for line in order.lines.all() if remaining[line.pk]
     ]
+
+
+@staff_required("orders.check_order")
+def order_correct(request, number):
+    """Fix quantities, lines or the address before verification; the check starts over."""
+    from inventory.models import Product
+
+    order = order_detail_selector(number=number)
+    form = CorrectionForm(request.POST or None, order=order)
+    added = AddLineFormSet(request.POST or None, prefix="add")
+    if request.method == "POST" and form.is_valid() and added.is_valid():
+        d = form.cleaned_data
+        try:
+            services.order_correct(
+                order=order,
+                actor=request.user,
+                reason=d["reason"],
+                quantities=form.quantities(),
+                add=[
+                    services.LineInput(
+                        product=f.cleaned_data["product"],
+                        quantity=f.cleaned_data["quantity"],
+                        unit_price=f.cleaned_data.get("unit_price"),
+                        price_reason=f.cleaned_data.get("price_reason") or "",
+                    )
+                    for f in added.forms
+                    if f.cleaned_data.get("product")
+                ],
+                shipping_address=d["shipping_address"],
+                shipping_country=d["shipping_country"],
+            )
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Order %(n)s corrected; it needs its first check again.")
+                % {"n": number},
+            )
+            return redirect("orders:verification", number=number)
+    return render(
+        request,
+        "staff/orders/correct.html",
+        {
+            "order": order,
+            "form": form,
+            "lines": added,
+            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+        },
+    )
 
 
 @staff_required("orders.fulfil_order")

@@ -201,6 +201,7 @@ def test_the_warehouse_pages_fit_a_tablet(demo, live_server, browser):
         "order-list": "/staff/orders/",
         "order": f"/staff/orders/{picking.number}/",
         "verification": f"/staff/orders/{placed.number}/verification/",
+        "correct": f"/staff/orders/{placed.number}/correct/",
         "pick-list": f"/staff/pick-list/?orders={picking.number}",
         "pack": f"/staff/orders/{picking.number}/pack/",
         "ship": f"/staff/orders/{packed.number}/ship/",
@@ -212,10 +213,10 @@ def test_the_warehouse_pages_fit_a_tablet(demo, live_server, browser):
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)
+        shot(page, f"tablet-{name}")
         assert accessibility_problems(page) == [], name
         overflow = page.evaluate(
             "document.scrollingElement.scrollWidth - window.innerWidth"
         )
         assert overflow <= 0, f"{name} is {overflow}px wider than a tablet"
-        shot(page, f"tablet-{name}")
     context.close()

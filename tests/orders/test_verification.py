@@ -162,3 +162,96 @@ def test_a_role_that_may_not_check_gets_no_boxes_and_is_refused(client, staff, p
     response = post(client, order, "record_first_check", checked=checklist_keys(order))
     assert any("may not" in m for m in messages_of(response))
     assert Order.objects.get(pk=order.pk).first_checked_by is None
+
+
+# ------------------------------------------------------------------------------
+# Correcting an order before verification
+# ------------------------------------------------------------------------------
+def correct(client, order, **data):
+    line_data = {f"qty_{line.pk}": line.quantity for line in order.lines.all()}
+    base = {
+        "status": order.status,
+        "shipping_address": order.shipping_address,
+        "shipping_country": order.shipping_country,
+        "reason": "Customer's email asks for 3",
+        "add-TOTAL_FORMS": "2",
+        "add-INITIAL_FORMS": "0",
+        **line_data,
+    }
+    return client.post(
+        reverse("orders:correct", args=[order.number]), {**base, **data}, follow=True
+    )
+
+
+@pytest.mark.django_db
+def test_a_correction_reprices_recalculates_and_restarts_the_check(
+    client, staff, order_in, stock
+):
+    from tests.factories.inventory import ProductFactory
+
+    order = order_in("checked", lines=[(ProductFactory(), 2)])  # first-checked
+    line = order.lines.get()
+    extra = ProductFactory(sku="CF-EXTRA")
+    stock(extra, 5)
+    client.force_login(staff[Role.VERIFIER])
+    response = correct(
+        client,
+        order,
+        **{
+            f"qty_{line.pk}": 3,
+            "add-0-sku": "CF-EXTRA",
+            "add-0-quantity": "1",
+            "shipping_address": "Neue Straße 2\n10115 Berlin",
+        },
+    )
+    assert response.redirect_chain[-1][0] == url(order)
+    order.refresh_from_db()
+    assert sorted(order.lines.values_list("sku", "quantity")) == [
+        ("CF-EXTRA", 1),
+        (line.sku, 3),
+    ]
+    assert order.subtotal == 3 * line.unit_price + extra.unit_price
+    assert order.shipping_address == "Neue Straße 2\n10115 Berlin"
+    assert order.first_checked_by is None and order.status == S.PLACED
+    event = order.events.get(type=OrderEvent.Type.CORRECTED)
+    assert event.data["check_reset"] and event.actor == staff[Role.VERIFIER]
+    assert "3" in " ".join(event.data["changes"])
+
+
+@pytest.mark.django_db
+def test_a_correction_keeps_manual_prices_and_needs_a_line_and_a_change(
+    client, staff, place
+):
+    from decimal import Decimal
+
+    order = place(unit_price=Decimal("7.00"))
+    line = order.lines.get()
+    client.force_login(staff[Role.CLERK])
+    response = correct(client, order)
+    assert "Nothing was changed." in response.content.decode()
+    response = correct(client, order, **{f"qty_{line.pk}": 0})
+    assert "at least one line" in response.content.decode()
+    correct(client, order, **{f"qty_{line.pk}": 5})
+    line.refresh_from_db()
+    assert (line.quantity, line.unit_price, line.price_source) == (
+        5,
+        Decimal("7.00"),
+        "manual",
+    )
+
+
+@pytest.mark.django_db
+def test_only_placed_orders_are_corrected_and_only_by_checkers(client, staff, order_in):
+    client.force_login(staff[Role.WAREHOUSE])
+    placed = order_in(S.PLACED)
+    assert (
+        client.get(reverse("orders:correct", args=[placed.number])).status_code == 403
+    )
+    verified = order_in(S.VERIFIED)
+    client.force_login(staff[Role.CLERK])
+    line = verified.lines.get()
+    response = correct(client, verified, **{f"qty_{line.pk}": line.quantity + 1})
+    assert "only orders waiting for verification can be corrected" in (
+        response.content.decode()
+    )
+    assert verified.lines.get().quantity == line.quantity
