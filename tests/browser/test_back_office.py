@@ -127,6 +127,9 @@ def test_a_phone_order_from_entry_to_shipment(demo, live_server, page):
     page.get_by_role("link", name="Pack: scan the units").click()
     scans = page.get_by_label("Scanned SKUs")
     scans.fill("CF-1001\nCF-1001\nCF-1003")
+    # the page tallies the scans as they come in (the server checks again)
+    assert page.locator('tr[data-sku="CF-1001"] [data-scanned]').inner_text() == "2 / 2"
+    assert page.get_by_text("Not on this order: CF-1003").is_visible()
     page.get_by_role("button", name="Check the parcel and mark packed").click()
     assert page.get_by_text("CF-1003 is not on this order").is_visible()
     shot(page, "08-pack-refused")
