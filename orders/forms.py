@@ -285,7 +285,9 @@ class NewOrderForm(forms.Form):
         label=_("Shipping address"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Only for a new customer."),
+        help_text=_(
+            "Needed for a new customer; for a known one, leave it empty to ship to the address on file."
+        ),
     )
     country = forms.CharField(
         label=_("Country (2 letters)"), required=False, max_length=2, initial="DE"

@@ -135,8 +135,13 @@ def order_place(
     shipping_total: Decimal = ZERO,
     ship_by=None,
     estimated_delivery=None,
+    shipping_address: str = "",
+    shipping_country: str = "",
 ) -> Order:
-    """Create an order with its lines priced by the pricing rules, in state ``placed``."""
+    """Create an order with its lines priced by the pricing rules, in state ``placed``.
+
+    The order ships to the customer's address on file unless another one is given.
+    """
     if not lines:
         raise InvalidOrder(_("An order needs at least one line."))
     priced = [_price_line(line=line, customer=customer, actor=actor) for line in lines]
@@ -145,8 +150,10 @@ def order_place(
             customer=customer,
             channel=channel,
             channel_reference=channel_reference,
-            shipping_address=customer.shipping_address,
-            shipping_country=customer.shipping_country,
+            shipping_address=shipping_address.strip() or customer.shipping_address,
+            shipping_country=(
+                shipping_country.strip() or customer.shipping_country
+            ).upper(),
             billing_address=customer.billing_address or customer.shipping_address,
             currency=settings.ORDERS_CURRENCY,
             shipping_total=to_money(shipping_total, what=_("Shipping")),

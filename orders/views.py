@@ -685,6 +685,8 @@ def order_new(request):
                     channel=d["channel"],
                     channel_reference=d["reference"],
                     shipping_total=d["shipping"],
+                    shipping_address=d["address"],
+                    shipping_country=d["country"] if d["address"] else "",
                     actor=request.user,
                     lines=[
                         services.LineInput(

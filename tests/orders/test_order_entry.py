@@ -52,6 +52,31 @@ def test_a_clerk_enters_an_order_for_a_known_customer(clerk):
 
 
 @pytest.mark.django_db
+def test_a_known_customer_may_have_this_order_shipped_elsewhere(clerk):
+    customer = CustomerFactory(email="rossi@example.com")
+    ProductFactory(sku="BEANS-1")
+    post(clerk, [{"sku": "BEANS-1", "quantity": "1"}], email="rossi@example.com")
+    post(
+        clerk,
+        [{"sku": "BEANS-1", "quantity": "1"}],
+        email="rossi@example.com",
+        address="Büro Rossi\nRingstraße 3\n1010 Wien",
+        country="at",
+    )
+    on_file, elsewhere = Order.objects.order_by("pk")
+    assert (on_file.shipping_address, on_file.shipping_country) == (
+        customer.shipping_address,
+        customer.shipping_country,
+    )
+    assert (elsewhere.shipping_address, elsewhere.shipping_country) == (
+        "Büro Rossi\nRingstraße 3\n1010 Wien",
+        "AT",
+    )
+    customer.refresh_from_db()
+    assert customer.shipping_country == "DE"  # the address on file is unchanged
+
+
+@pytest.mark.django_db
 def test_a_new_customer_and_a_manual_price(clerk):
     ProductFactory(sku="BEANS-1")
     post(
