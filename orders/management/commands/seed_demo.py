@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import F
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from inventory import alerts, counts
@@ -201,8 +202,13 @@ class Command(BaseCommand):
         rng = random.Random(SEED)
         # One transaction: all or nothing, and far fewer disk syncs on SQLite.
         # Notifications queued on commit run once it is all in.
+        # The demo's history is not mailed to anyone: what the services send while
+        # seeding (refunds executed after commit, staff alerts) stays in memory.
+        quiet = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        )
         ages = []
-        with transaction.atomic():
+        with quiet, transaction.atomic():
             staff = self._staff(User)
             products = self._catalogue(staff[Role.MANAGER])
             customers = self._customers(rng)
@@ -223,7 +229,7 @@ class Command(BaseCommand):
             Notification.objects.filter(status=Notification.Status.PENDING).update(
                 status=Notification.Status.SENT, sent_at=timezone.now()
             )
-        with transaction.atomic():
+        with quiet, transaction.atomic():
             for order, age in ages:
                 self._backdate(order, age)
         self.stdout.write(
