@@ -420,6 +420,20 @@ def _to_ship(order):
     ]
 
 
+def _line_inputs(formset) -> list[services.LineInput]:
+    """The filled rows of a valid line formset, as the services take them."""
+    return [
+        services.LineInput(
+            product=f.cleaned_data["product"],
+            quantity=f.cleaned_data["quantity"],
+            unit_price=f.cleaned_data.get("unit_price"),
+            price_reason=f.cleaned_data.get("price_reason") or "",
+        )
+        for f in formset.forms
+        if f.cleaned_data.get("product")
+    ]
+
+
 @staff_required("orders.check_order")
 def order_correct(request, number):
     """Fix quantities, lines or the address before verification; the check starts over."""
@@ -436,16 +450,7 @@ def order_correct(request, number):
                 actor=request.user,
                 reason=d["reason"],
                 quantities=form.quantities(),
-                add=[
-                    services.LineInput(
-                        product=f.cleaned_data["product"],
-                        quantity=f.cleaned_data["quantity"],
-                        unit_price=f.cleaned_data.get("unit_price"),
-                        price_reason=f.cleaned_data.get("price_reason") or "",
-                    )
-                    for f in added.forms
-                    if f.cleaned_data.get("product")
-                ],
+                add=_line_inputs(added),
                 shipping_address=d["shipping_address"],
                 shipping_country=d["shipping_country"],
             )
@@ -688,16 +693,7 @@ def order_new(request):
                     shipping_address=d["address"],
                     shipping_country=d["country"] if d["address"] else "",
                     actor=request.user,
-                    lines=[
-                        services.LineInput(
-                            product=f.cleaned_data["product"],
-                            quantity=f.cleaned_data["quantity"],
-                            unit_price=f.cleaned_data.get("unit_price"),
-                            price_reason=f.cleaned_data.get("price_reason") or "",
-                        )
-                        for f in lines.forms
-                        if f.cleaned_data.get("product")
-                    ],
+                    lines=_line_inputs(lines),
                 )
         except OrderError as exc:
             form.add_error(None, str(exc))
