@@ -130,7 +130,12 @@ def order_list(
 
     from orders.models import OrderLineAllocation, Payment
 
-    qs = Order.objects.select_related("customer")
+    from orders.models import Shipment
+
+    qs = Order.objects.select_related("customer").annotate(
+        # A packed order with a parcel already gone is partly shipped.
+        has_shipments=Exists(Shipment.objects.filter(order=OuterRef("pk")))
+    )
     if statuses:
         qs = qs.filter(status__in=statuses)
     if channel:

@@ -200,6 +200,8 @@ def test_a_partial_shipment_keeps_the_order_packed_until_the_last_parcel(
 
     detail = client.get(reverse("orders:detail", args=[order.number]))
     assert "Partly shipped: 2 units still to ship." in detail.content.decode()
+    listed = client.get(reverse("orders:list"), {"q": order.number})
+    assert "partly shipped" in listed.content.decode()
     # the second parcel form offers only what is left, and ships the rest
     form = client.get(reverse("orders:ship", args=[order.number])).context["form"]
     assert [f.initial for f in form.line_fields()] == [1, 1]
