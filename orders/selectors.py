@@ -128,9 +128,7 @@ def order_list(
     from django.db.models.functions import Coalesce
     from django.utils import timezone
 
-    from orders.models import OrderLineAllocation, Payment
-
-    from orders.models import Shipment
+    from orders.models import OrderLineAllocation, Payment, Shipment
 
     qs = Order.objects.select_related("customer").annotate(
         # A packed order with a parcel already gone is partly shipped.
