@@ -51,7 +51,7 @@ def sign_in(page, live_server, username, password="ordersite-demo"):
     page.wait_for_url(f"{live_server.url}/staff/")
 
 
-ACCESSIBILITY_PROBLEMS = """() => {
+ACCESSIBILITY_PROBLEMS = r"""() => {
     const problems = [];
     const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
     for (const el of document.querySelectorAll("input, select, textarea")) {
@@ -74,6 +74,42 @@ ACCESSIBILITY_PROBLEMS = """() => {
         last = level;
     }
     if (!document.documentElement.lang) problems.push("no lang on <html>");
+    // Text contrast (WCAG 2 AA): 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+    const rgba = (c) => (c.match(/[\d.]+/g) || []).map(Number);
+    const luminance = ([r, g, b]) => {
+        const lin = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    };
+    const over = (top, bottom) => {
+        const a = top.length > 3 ? top[3] : 1;
+        return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a));
+    };
+    const background = (el) => {
+        const layers = [];
+        for (let e = el; e; e = e.parentElement) {
+            const bg = rgba(getComputedStyle(e).backgroundColor);
+            if (bg.length > 3 && bg[3] === 0) continue;
+            layers.push(bg);
+            if (bg.length === 3 || bg[3] === 1) break;
+        }
+        return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255]);
+    };
+    const seen = new Set();
+    const texts = document.evaluate("//text()[normalize-space()]", document.body, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+    for (let i = 0; i < texts.snapshotLength; i++) {
+        const node = texts.snapshotItem(i);
+        const el = node.parentElement;
+        if (!el || seen.has(el) || !visible(el) || el.closest("script, style, .visually-hidden, [hidden], option, datalist")) continue;
+        seen.add(el);
+        const style = getComputedStyle(el);
+        const bg = background(el);
+        const fg = over(rgba(style.color), bg);
+        const [l1, l2] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
+        const ratio = (l1 + 0.05) / (l2 + 0.05);
+        const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+        const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+        if (ratio < needed) problems.push(`contrast ${ratio.toFixed(2)} < ${needed}: "${node.textContent.trim().slice(0, 40)}"`);
+    }
     return problems;
 }"""
 
