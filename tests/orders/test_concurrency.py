@@ -157,3 +157,36 @@ def test_two_parcels_for_the_same_units_ship_once(order_in, crew, round_):
     item = StockItem.objects.get(product=line.product)
     assert (item.on_hand, item.allocated) == (1, 1)
     assert Order.objects.get(pk=order.pk).status == S.PACKED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_a_first_check_never_survives_a_correction_made_at_the_same_time(
+    place, staff, round_
+):
+    from orders.permissions import Role
+
+    # the clerk ticks the checklist as it was drawn while a verifier corrects a line
+    order = place()
+    keys = checklist_keys(order)
+    line = order.lines.get()
+    views = [Order.objects.get(pk=order.pk) for _ in range(2)]
+    outcomes = race(
+        lambda: services.order_record_first_check(
+            order=views[0], actor=staff[Role.CLERK], checked=keys
+        ),
+        lambda: services.order_correct(
+            order=views[1],
+            actor=staff[Role.VERIFIER],
+            reason="Customer asked for one more",
+            quantities={line.pk: line.quantity + 1},
+        ),
+    )
+    # whichever came first, the corrected order waits for a new first check
+    assert isinstance(outcomes[1], Order)
+    fresh = Order.objects.get(pk=order.pk)
+    assert fresh.first_checked_by is None
+    assert fresh.lines.get().quantity == line.quantity + 1
+    if not isinstance(outcomes[0], Order):  # the correction came first
+        assert "changed since the checklist was opened" in str(outcomes[0])
