@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Channel, OrderStatus
+from orders.verification import checklist_keys
 
 
 class ReasonForm(forms.Form):
@@ -393,6 +394,8 @@ class CorrectionForm(forms.Form):
     shipping_country = forms.CharField(
         label=_("Country (2 letters)"), min_length=2, max_length=2
     )
+    # The checklist keys of the order as drawn: a correction of a changed order is refused.
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
     reason = forms.CharField(
         label=_("Why the correction"),
         max_length=300,
@@ -406,6 +409,7 @@ class CorrectionForm(forms.Form):
             {
                 "shipping_address": order.shipping_address,
                 "shipping_country": order.shipping_country,
+                "seen": " ".join(checklist_keys(order)),
             },
         )
         super().__init__(*args, **kwargs)

@@ -363,6 +363,17 @@ def pick_lists(*, orders: list[Order], warehouse_code: str = "") -> list[dict]:
     return result
 
 
+def allocation_warehouses(*, order: Order) -> list:
+    """The warehouses holding stock allocated to ``order`` (where its parcels leave from)."""
+    from inventory.models import Warehouse
+
+    return list(
+        Warehouse.objects.filter(
+            stock_items__order_allocations__line__order=order
+        ).distinct()
+    )
+
+
 def packing_slips(*, orders: list[Order]) -> list[dict]:
     """What goes in each parcel: the lines still to ship, without prices."""
     from django.db.models import Prefetch

@@ -182,12 +182,15 @@ def order_correct(
     add: Iterable[LineInput] = (),
     shipping_address: str | None = None,
     shipping_country: str | None = None,
+    seen: Collection[str] = (),
 ) -> Order:
     """Correct an order still waiting for verification: quantities, lines, address.
 
     A quantity of 0 removes a line. Changed lines are priced by the rules again
     (a manual price stays as it was); totals and tax are recalculated. A first
     check already made no longer counts: what it confirmed has changed.
+    ``seen`` holds the checklist keys of the order as the person saw it; if any
+    has changed since (someone else corrected it), nothing is changed.
     """
     reason = _require_reason(reason, "correct")
     with transaction.atomic():
@@ -201,6 +204,7 @@ def order_correct(
             )
         if actor is not None and not actor.has_perm(perm("check_order")):
             raise TransitionForbidden(_("You may not correct orders."))
+        _refuse_if_changed(order, checklist(order), set(seen))
         lines = {line.pk: line for line in order.lines.select_related("product")}
         changes = []
         for line_id, quantity in (quantities or {}).items():
@@ -402,6 +406,17 @@ def available_transitions(*, order: Order, actor) -> list[str]:
 # ------------------------------------------------------------------------------
 # Verification (four-eyes)
 # ------------------------------------------------------------------------------
+def _refuse_if_changed(order: Order, items, seen: set[str]) -> None:
+    """Refuse when something the person saw on the checklist has changed since."""
+    if seen - {item.key for item in items}:
+        raise InvalidOrder(
+            _(
+                "Order %(number)s changed since the checklist was opened; check it again."
+            )
+            % {"number": order.number}
+        )
+
+
 def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -> Order:
     """The first staff member ticked every item of the checklist: details, quantities, prices.
 
@@ -412,15 +427,8 @@ def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -
         order = _lock(order)
         transition_check(order=order, name="record_first_check", actor=actor)
         items = checklist(order)
-        expected = {item.key for item in items}
         ticked = set(checked)
-        if ticked - expected:
-            raise InvalidOrder(
-                _(
-                    "Order %(number)s changed since the checklist was opened; check it again."
-                )
-                % {"number": order.number}
-            )
+        _refuse_if_changed(order, items, ticked)
         missing = [item.heading for item in items if item.key not in ticked]
         if missing:
             raise InvalidOrder(

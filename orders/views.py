@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -37,6 +38,7 @@ from orders.invoice_pdf import render_pdf
 from orders.models import Invoice, Order, OrderStatus
 from orders.selectors import (
     PICKABLE,
+    allocation_warehouses,
     backordered_orders,
     order_status_counts,
     orders_by_number,
@@ -64,6 +66,20 @@ TRANSITION_LABELS = {
     "release_hold": gettext_lazy("Release hold"),
     "cancel": gettext_lazy("Cancel order"),
 }
+
+
+def _stale(request, order) -> str:
+    """Why the page the person posted from is out of date ("" when it is not).
+
+    Forms carry the status the page was drawn in; the services lock the row and
+    check again, this turns the common case into a plain message early.
+    """
+    expected = request.POST.get("status", "")
+    if expected and expected != order.status:
+        return _(
+            "Order %(number)s changed since you loaded the page (it is now %(status)s); look again."
+        ) % {"number": order.number, "status": order.get_status_display().lower()}
+    return ""
 
 
 @require_GET
@@ -101,13 +117,8 @@ def backorders(request):
 def backorder_split(request, number):
     """Ship what is in stock now; the chosen lines' missing units follow as a new order."""
     order = get_object_or_404(Order, number=number)
-    expected = request.POST.get("status", "")
-    if expected and expected != order.status:
-        messages.error(
-            request,
-            _("Order %(number)s changed since you loaded the page; look again.")
-            % {"number": number},
-        )
+    if stale := _stale(request, order):
+        messages.error(request, stale)
         return redirect("orders:backorders")
     line_ids = [int(i) for i in request.POST.getlist("lines") if i.isdigit()]
     try:
@@ -294,15 +305,8 @@ def order_detail(request, number):
 def order_transition(request, number, name):
     """Run one transition from the order page; every refusal comes back as a message."""
     order = get_object_or_404(Order, number=number)
-    expected = request.POST.get("status", "")
-    if expected and expected != order.status:
-        messages.error(
-            request,
-            _(
-                "Order %(number)s changed since you loaded the page (it is now %(status)s); look again."
-            )
-            % {"number": number, "status": order.get_status_display().lower()},
-        )
+    if stale := _stale(request, order):
+        messages.error(request, stale)
         return redirect("orders:detail", number=number)
     form = TRANSITION_FORMS.get(name, Form)(request.POST, prefix=name)
     if not form.is_valid():
@@ -339,12 +343,8 @@ def order_verification(request, number):
                 messages.error(request, _("Say what was wrong before sending it back."))
                 return redirect("orders:verification", number=number)
             inputs.update(form.cleaned_data)
-        if request.POST.get("status", order.status) != order.status:
-            messages.error(
-                request,
-                _("Order %(number)s changed since you loaded the page; look again.")
-                % {"number": number},
-            )
+        if stale := _stale(request, order):
+            messages.error(request, stale)
             return redirect("orders:verification", number=number)
         try:
             services.order_transition(
@@ -391,12 +391,8 @@ def _error_list(exc: OrderError) -> list[str]:
 def _move_page(request, order, name, form, template, **context):
     """A move that needs its own page (packing, shipping): the form, then the service."""
     if request.method == "POST" and form.is_valid():
-        if request.POST.get("status", order.status) != order.status:
-            form.add_error(
-                None,
-                _("Order %(number)s changed since you loaded the page; look again.")
-                % {"number": order.number},
-            )
+        if stale := _stale(request, order):
+            form.add_error(None, stale)
         else:
             inputs = getattr(form, "service_inputs", lambda: form.cleaned_data)()
             try:
@@ -453,6 +449,7 @@ def order_correct(request, number):
                 add=_line_inputs(added),
                 shipping_address=d["shipping_address"],
                 shipping_country=d["shipping_country"],
+                seen=d["seen"].split(),
             )
         except OrderError as exc:
             form.add_error(None, str(exc))
@@ -492,20 +489,16 @@ def order_pack(request, number):
 @staff_required("orders.ship_order")
 def order_ship(request, number):
     """A parcel leaves: carrier, tracking number, which units (partial shipments allowed)."""
-    from inventory.models import Warehouse
-
     order = order_detail_selector(number=number)
-    lines = _to_ship(order)
-    warehouses = list(
-        Warehouse.objects.filter(
-            stock_items__order_allocations__line__order=order
-        ).distinct()
-    )
     return _move_page(
         request,
         order,
         "ship",
-        ParcelForm(request.POST or None, lines=lines, warehouses=warehouses),
+        ParcelForm(
+            request.POST or None,
+            lines=_to_ship(order),
+            warehouses=allocation_warehouses(order=order),
+        ),
         "staff/orders/ship.html",
         carriers=settings.ORDERS_CARRIER_TRACKING_URLS,
     )
@@ -632,7 +625,9 @@ def orders_bulk(request):
 def _back_to_list(request):
     """Back where the person came from (a staff page only), else the order list."""
     target = request.POST.get("next", "")
-    if target.startswith("/staff/") and not target.startswith("/staff//"):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect("orders:list")
 

@@ -255,3 +255,17 @@ def test_only_placed_orders_are_corrected_and_only_by_checkers(client, staff, or
         response.content.decode()
     )
     assert verified.lines.get().quantity == line.quantity
+
+
+@pytest.mark.django_db
+def test_a_correction_of_an_order_someone_else_changed_is_refused(client, staff, place):
+    order = place()
+    line = order.lines.get()
+    client.force_login(staff[Role.CLERK])
+    page = client.get(reverse("orders:correct", args=[order.number]))
+    seen = page.context["form"]["seen"].value()
+    # a colleague corrects the quantity meanwhile
+    type(line).objects.filter(pk=line.pk).update(quantity=line.quantity + 5)
+    response = correct(client, order, seen=seen, **{f"qty_{line.pk}": 1})
+    assert "changed since the checklist was opened" in response.content.decode()
+    assert order.lines.get().quantity == line.quantity + 5
