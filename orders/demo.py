@@ -7,10 +7,14 @@ in a given state without bypassing any rule.
 import random
 from dataclasses import dataclass
 
-from orders import payments, services
-from orders.models import Order, OrderStatus, Payment
-from orders.providers import TestCardProvider
-from orders.verification import checklist_keys
+from orders.core.models import Order, OrderStatus
+from orders.fulfilment import services as fulfilment
+from orders.money import payments
+from orders.money.models import Payment
+from orders.money.providers import TestCardProvider
+from orders.stock import services as stock
+from orders.verification import services as verification
+from orders.verification.checklist import checklist_keys
 
 # The happy path, step by step; "checked" is ``placed`` with its first check done.
 PATH = [
@@ -39,38 +43,37 @@ class Crew:
 
 def step(order: Order, to: str, *, crew: Crew, rng: random.Random) -> Order:
     """Take one step of the happy path, ending in ``to``."""
-    s = services
     if to == "checked":
-        return s.order_record_first_check(
+        return verification.order_record_first_check(
             order=order, actor=crew.clerk, checked=checklist_keys(order)
         )
     if to == OrderStatus.VERIFIED:
-        return s.order_verify(order=order, actor=crew.verifier)
+        return verification.order_verify(order=order, actor=crew.verifier)
     if to == OrderStatus.ALLOCATED:
-        return s.order_check_inventory(order=order, actor=crew.warehouse)
+        return stock.order_check_inventory(order=order, actor=crew.warehouse)
     if to == OrderStatus.PAID:
         pay(order, crew=crew, rng=rng)
         # Covering the total of an allocated order moves it to paid by itself.
         return Order.objects.get(pk=order.pk)
     if to == OrderStatus.PICKING:
-        return s.order_start_picking(order=order, actor=crew.warehouse)
+        return fulfilment.order_start_picking(order=order, actor=crew.warehouse)
     if to == OrderStatus.PACKED:
-        return s.order_pack(
+        return fulfilment.order_pack(
             order=order,
             actor=crew.warehouse,
             scanned=[f"{line.sku} x {line.quantity}" for line in order.lines.all()],
         )
     if to == OrderStatus.SHIPPED:
-        return s.order_ship(
+        return fulfilment.order_ship(
             order=order,
             actor=crew.warehouse,
             carrier=rng.choice(CARRIERS),
             tracking_number=f"{rng.randint(10**11, 10**12 - 1)}",
         )
     if to == OrderStatus.DELIVERED:
-        return s.order_mark_delivered(order=order, actor=None)
+        return fulfilment.order_mark_delivered(order=order, actor=None)
     if to == OrderStatus.COMPLETED:
-        return s.order_complete(order=order, actor=crew.clerk)
+        return fulfilment.order_complete(order=order, actor=crew.clerk)
     raise ValueError(f"{to!r} is not a step of the happy path")
 
 

@@ -5,8 +5,6 @@ import random
 from celery import shared_task
 from django.conf import settings
 
-from orders import services
-
 
 def backoff(retries: int) -> float:
     """Exponential backoff with jitter: base × 2^(n+1), capped at ten minutes."""
@@ -35,7 +33,7 @@ def retrying(task, attempt, give_up, transient):
 @shared_task(name="orders.send_notification", bind=True, acks_late=True, max_retries=6)
 def send_notification(self, *, notification_id: int) -> str:
     """Email one notification; temporary failures retry with backoff and jitter."""
-    from orders import notifications
+    from orders.notifications import emails as notifications
 
     return retrying(
         self,
@@ -52,7 +50,7 @@ def send_notification(self, *, notification_id: int) -> str:
 @shared_task(name="orders.sweep_notifications")
 def sweep_notifications() -> int:
     """Periodic: re-dispatch notifications a lost message or a dead worker left behind."""
-    from orders import notifications
+    from orders.notifications import emails as notifications
 
     return notifications.notifications_sweep()
 
@@ -60,14 +58,16 @@ def sweep_notifications() -> int:
 @shared_task(name="orders.fill_backorders", acks_late=True)
 def fill_backorders(*, product_ids: list[int]) -> list[str]:
     """Allocate the backordered orders that the arrived stock can now serve."""
-    return services.orders_fill_backorders(product_ids=product_ids)
+    from orders.stock.services import orders_fill_backorders
+
+    return orders_fill_backorders(product_ids=product_ids)
 
 
 @shared_task(name="orders.execute_refund", bind=True, acks_late=True, max_retries=6)
 def execute_refund(self, *, refund_id: int) -> str:
     """Send one refund to the provider; temporary failures retry with backoff and jitter."""
-    from orders import payments
-    from orders.providers import PaymentTemporarilyUnavailable
+    from orders.money import refunds as payments
+    from orders.money.providers import PaymentTemporarilyUnavailable
 
     return retrying(
         self,
@@ -80,7 +80,7 @@ def execute_refund(self, *, refund_id: int) -> str:
 @shared_task(name="orders.redispatch_refunds")
 def redispatch_refunds() -> int:
     """Periodic: send again refunds left pending or half-done for ten minutes."""
-    from orders import payments
+    from orders.money import refunds as payments
 
     return payments.refunds_redispatch()
 
@@ -88,6 +88,6 @@ def redispatch_refunds() -> int:
 @shared_task(name="orders.auto_complete")
 def auto_complete() -> list[str]:
     """Periodic: complete orders delivered long ago with no problem reported."""
-    from orders import customer
+    from orders.customer import services as customer
 
     return customer.orders_auto_complete()

@@ -36,7 +36,8 @@ def dashboard(request):
     from urllib.parse import urlencode
 
     from inventory.selectors import inventory_summary, open_low_stock_alerts
-    from orders.selectors import backorder_summary, work_queues
+    from orders.core.selectors import work_queues
+    from orders.stock.selectors import backorder_summary
 
     queues, throughput = work_queues()
     for queue in queues:

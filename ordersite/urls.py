@@ -4,8 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from orders import views as order_views
-from ordersite import staff
+from ordersite import staff, views
 
 admin.site.site_header = "ordersite administration"
 admin.site.site_title = "ordersite"
@@ -25,11 +24,11 @@ staff_patterns = (
 )
 
 urlpatterns = [
-    path("", order_views.home, name="home"),
-    path("healthz", order_views.healthz, name="healthz"),
-    path("track/", include("orders.track_urls")),
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("track/", include("orders.customer.urls")),
     path("staff/", include(staff_patterns)),
     path("staff/inventory/", include("inventory.urls")),
-    path("staff/", include("orders.urls")),
+    path("staff/", include("orders.staff.urls")),
     path("admin/", admin.site.urls),
 ]

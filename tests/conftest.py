@@ -8,7 +8,9 @@ from django.apps import apps as django_apps
 from django.db import connection
 
 from inventory import services as inventory
-from orders import demo, services
+from orders import demo
+from orders.core import services
+from orders.money import pricing
 from orders.permissions import Role
 from orders.reference_data import ensure_all
 from tests.factories.inventory import ProductFactory, WarehouseFactory
@@ -89,7 +91,7 @@ def place(db, stock):
             customer=customer or CustomerFactory(),
             channel=channel,
             lines=[
-                services.LineInput(
+                pricing.LineInput(
                     product=p,
                     quantity=q,
                     unit_price=unit_price,

@@ -7,7 +7,7 @@ from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
 from orders.models import OrderEvent
-from orders.notifications import Kind
+from orders.notifications.emails import Kind
 from ordersite.celery import app as celery_app
 
 
@@ -56,14 +56,14 @@ def test_a_receipt_fills_a_backorder_through_the_worker(
     order_in, crew, staff, warehouse, real_worker
 ):
     from inventory import services as inventory
-    from orders import services
     from orders.models import Order, OrderStatus
     from orders.permissions import Role
+    from orders.stock import services as stock_services
     from tests.factories.inventory import ProductFactory
 
     product = ProductFactory()
     order = order_in("verified", lines=[(product, 2)], stocked=False)
-    order = services.order_check_inventory(order=order, actor=crew.warehouse)
+    order = stock_services.order_check_inventory(order=order, actor=crew.warehouse)
     assert order.status == OrderStatus.BACKORDERED
 
     # when the goods arrive (and the receipt commits)

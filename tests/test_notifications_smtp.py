@@ -112,7 +112,7 @@ def test_a_redelivered_task_after_a_dead_worker_sends_once(order_in, smtp, worke
 
     from django.utils import timezone
 
-    from orders import notifications
+    from orders.notifications import emails as notifications
 
     order = order_in("placed")
     assert wait_for(lambda: len(smtp.messages) == 1)

@@ -11,12 +11,23 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from inventory.models import StockItem
-from orders.lifecycle import mermaid
+from orders.core.lifecycle import mermaid
 from orders.models import Channel, Order, OrderStatus, Payment, Refund
 from orders.permissions import Role
 
 ROOT = Path(settings.BASE_DIR)
 STRONG_KEY = "k" * 20 + "9Zq#2vLp!xR7&mW4tY8uB1nC5eH3jK6sD0fG"
+# What production needs besides the secrets; `manage.py check` connects to neither.
+SERVICES = {
+    "DATABASE_URL": "postgres://u@db.invalid:5432/x",
+    "REDIS_URL": "redis://cache.invalid:6379/0",
+}
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "orders.example.com",
+    **SERVICES,
+}
 
 
 def manage(*args, env=None):
@@ -39,42 +50,51 @@ class TestProductionProfile:
             "--deploy",
             "--fail-level",
             "WARNING",
-            env={
-                "DJANGO_ENV": "production",
-                "SECRET_KEY": STRONG_KEY,
-                "ALLOWED_HOSTS": "orders.example.com",
-            },
+            env=PRODUCTION,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert "System check identified no issues" in result.stdout
         assert "WARNING" not in result.stderr
 
     @pytest.mark.parametrize(
-        ("env", "missing"),
-        [
-            ({"ALLOWED_HOSTS": "orders.example.com"}, "SECRET_KEY"),
-            ({"SECRET_KEY": STRONG_KEY}, "ALLOWED_HOSTS"),
-        ],
+        "missing", ["SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
     )
-    def test_refuses_to_start_without_secrets(self, env, missing):
-        result = manage("check", env={"DJANGO_ENV": "production", **env})
+    @pytest.mark.parametrize("how", ["unset", "empty"])
+    def test_refuses_to_start_without_secrets_or_services(self, missing, how):
+        env = {name: value for name, value in PRODUCTION.items() if name != missing}
+        if how == "empty":
+            env[missing] = ""
+        result = manage("check", env=env)
         assert result.returncode != 0
         assert f"{missing} must be set in production" in result.stderr
 
-    def test_production_runs_without_debug_and_refuses_demo_data(self):
-        env = {
-            "DJANGO_ENV": "production",
-            "SECRET_KEY": STRONG_KEY,
-            "ALLOWED_HOSTS": "x.example.com",
-        }
-        result = manage(
-            "shell",
-            "-c",
-            "from django.conf import settings; print(settings.DEBUG)",
-            env=env,
+    @pytest.mark.parametrize(
+        "url", ["sqlite:///:memory:", "sqlite:////srv/ordersite/db.sqlite3"]
+    )
+    def test_refuses_to_start_on_sqlite(self, url):
+        result = manage("check", env={**PRODUCTION, "DATABASE_URL": url})
+        assert result.returncode != 0
+        assert "production needs PostgreSQL" in result.stderr
+
+    def test_production_runs_without_debug_eager_tasks_or_a_local_cache(self):
+        code = (
+            "from django.conf import settings as s; "
+            "print(s.DEBUG, s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+            "s.CELERY_BROKER_URL, s.CACHES['default']['BACKEND'])"
         )
-        assert result.stdout.strip().splitlines()[-1] == "False"
-        result = manage("seed_demo", env={**env, "DATABASE_URL": "sqlite:///:memory:"})
+        result = manage("shell", "-c", code, env=PRODUCTION)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split()[-5:] == [
+            "False",
+            "django.db.backends.postgresql",
+            "False",
+            "redis://cache.invalid:6379/0",
+            "django.core.cache.backends.redis.RedisCache",
+        ]
+
+    def test_production_refuses_demo_data(self):
+        # Refused by the command itself, before it touches the (unreachable) database.
+        result = manage("seed_demo", env=PRODUCTION)
         assert result.returncode != 0
         assert "refuses to run under production settings" in result.stderr
 

@@ -1,6 +1,6 @@
 """What a person enters to run each transition, for tests that run them by name."""
 
-from orders.verification import checklist_keys
+from orders.verification.checklist import checklist_keys
 
 INPUTS = {
     "send_back": {"reason": "wrong_price"},

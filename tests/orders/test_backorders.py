@@ -5,11 +5,11 @@ import pytest
 from inventory import counts
 from inventory import services as inventory
 from inventory.models import StockItem
-from orders import services
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.notifications import Kind
+from orders.notifications.emails import Kind
 from orders.permissions import Role
+from orders.stock import services as stock_services
 from tests.factories.inventory import ProductFactory
 
 S = OrderStatus
@@ -21,7 +21,7 @@ def backordered(order_in, crew):
 
     def make(lines):
         order = order_in("verified", lines=lines, stocked=False)
-        order = services.order_check_inventory(order=order, actor=crew.warehouse)
+        order = stock_services.order_check_inventory(order=order, actor=crew.warehouse)
         assert order.status == S.BACKORDERED
         return order
 
@@ -130,7 +130,7 @@ def test_retrying_a_still_short_order_says_what_is_missing(backordered, crew):
     product = ProductFactory(sku="SHORT-1")
     order = backordered([(product, 2)])
     with pytest.raises(TransitionNotAllowed, match="SHORT-1: 2 missing"):
-        services.order_check_inventory(order=order, actor=crew.warehouse)
+        stock_services.order_check_inventory(order=order, actor=crew.warehouse)
 
 
 class TestSplit:
@@ -147,7 +147,7 @@ class TestSplit:
         order = backordered([(here, 2), (missing, 3)])
         short_line = order.lines.get(product=missing)
 
-        child = services.order_split_backorder(
+        child = stock_services.order_split_backorder(
             order=order, actor=crew.warehouse, line_ids=[short_line.pk]
         )
 
@@ -181,7 +181,7 @@ class TestSplit:
         here, missing = ProductFactory(), ProductFactory()
         stock(here, 1)
         order = backordered([(here, 1), (missing, 2)])
-        child = services.order_split_backorder(
+        child = stock_services.order_split_backorder(
             order=order,
             actor=crew.warehouse,
             line_ids=[order.lines.get(product=missing).pk],
@@ -194,7 +194,7 @@ class TestSplit:
     def test_nothing_in_stock_means_nothing_to_split(self, backordered, crew):
         order = backordered([(ProductFactory(), 2)])
         with pytest.raises(InvalidOrder, match="nothing to ship now"):
-            services.order_split_backorder(
+            stock_services.order_split_backorder(
                 order=order, actor=crew.warehouse, line_ids=[order.lines.get().pk]
             )
         assert not Order.objects.filter(split_from=order).exists()
@@ -207,7 +207,7 @@ class TestSplit:
         stock(here, 1)
         order = backordered([(here, 1), (missing, 1)])
         with pytest.raises(InvalidOrder):
-            services.order_split_backorder(
+            stock_services.order_split_backorder(
                 order=order,
                 actor=crew.warehouse,
                 line_ids=[order.lines.get(product=here).pk],

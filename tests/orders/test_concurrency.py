@@ -7,10 +7,12 @@ from django.db import connection, transaction
 from django_fsm import ConcurrentTransition
 
 from inventory.models import StockItem
-from orders import services
+from orders.core import services
 from orders.exceptions import OrderChanged
+from orders.fulfilment import services as fulfilment
 from orders.models import Order, OrderEvent, OrderStatus
-from orders.verification import checklist_keys
+from orders.verification import services as verification
+from orders.verification.checklist import checklist_keys
 
 S = OrderStatus
 
@@ -67,13 +69,13 @@ def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
 
     # when the warehouse ships it while a clerk cancels it, twice each
     outcomes = race(
-        lambda: services.order_ship(
+        lambda: fulfilment.order_ship(
             order=ship_view, actor=crew.warehouse, carrier="DHL", tracking_number="A1"
         ),
         lambda: services.order_cancel(
             order=cancel_view, actor=crew.clerk, reason="Customer request"
         ),
-        lambda: services.order_ship(
+        lambda: fulfilment.order_ship(
             order=ship_view, actor=crew.warehouse, carrier="UPS", tracking_number="B2"
         ),
         lambda: services.order_cancel(
@@ -107,13 +109,13 @@ def test_ship_and_cancel_at_once_exactly_one_wins(order_in, crew, round_):
 @pytest.mark.django_db(transaction=True)
 def test_two_verifiers_at_once_verify_once(place, crew, staff):
     placed = place()
-    order = services.order_record_first_check(
+    order = verification.order_record_first_check(
         order=placed, actor=crew.clerk, checked=checklist_keys(placed)
     )
     views = [Order.objects.get(pk=order.pk) for _ in range(2)]
     outcomes = race(
-        lambda: services.order_verify(order=views[0], actor=staff["verifier"]),
-        lambda: services.order_verify(order=views[1], actor=staff["manager"]),
+        lambda: verification.order_verify(order=views[0], actor=staff["verifier"]),
+        lambda: verification.order_verify(order=views[1], actor=staff["manager"]),
     )
     assert sorted(type(o).__name__ for o in outcomes) == ["Order", "OrderChanged"]
     assert order.events.filter(to_status=S.VERIFIED).count() == 1
@@ -133,7 +135,7 @@ def test_two_parcels_for_the_same_units_ship_once(order_in, crew, round_):
     views = [Order.objects.get(pk=order.pk) for _ in range(2)]
     outcomes = race(
         *[
-            lambda v=v, n=n: services.order_ship(
+            lambda v=v, n=n: fulfilment.order_ship(
                 order=v,
                 actor=crew.warehouse,
                 carrier="DHL",
@@ -173,10 +175,10 @@ def test_a_first_check_never_survives_a_correction_made_at_the_same_time(
     line = order.lines.get()
     views = [Order.objects.get(pk=order.pk) for _ in range(2)]
     outcomes = race(
-        lambda: services.order_record_first_check(
+        lambda: verification.order_record_first_check(
             order=views[0], actor=staff[Role.CLERK], checked=keys
         ),
-        lambda: services.order_correct(
+        lambda: verification.order_correct(
             order=views[1],
             actor=staff[Role.VERIFIER],
             reason="Customer asked for one more",

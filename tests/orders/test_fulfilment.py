@@ -6,10 +6,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inventory.models import StockItem
-from orders import services
+from orders.core import services
 from orders.exceptions import InvalidOrder, PackMismatch, TransitionNotAllowed
+from orders.fulfilment import selectors as fulfilment_selectors
+from orders.fulfilment import services as fulfilment
 from orders.models import Order, OrderEvent, OrderStatus, Shipment
-from orders.notifications import Kind
+from orders.notifications.emails import Kind
 from orders.permissions import Role
 from tests.factories.inventory import ProductFactory, WarehouseFactory
 
@@ -118,7 +120,7 @@ def test_clerks_do_not_print_pick_lists(client, staff, order_in):
 # Packing by scan
 # ------------------------------------------------------------------------------
 def test_scans_are_counted_per_sku():
-    assert services.parse_scans("cf-1\nCF-1\n\n CF-2 x 3\nCF-3*2\nBOX-12X3") == {
+    assert fulfilment.parse_scans("cf-1\nCF-1\n\n CF-2 x 3\nCF-3*2\nBOX-12X3") == {
         "CF-1": 2,
         "CF-2": 3,
         "CF-3": 2,
@@ -152,14 +154,14 @@ def test_a_wrong_sku_is_refused_and_kept_on_the_timeline(client, staff, order_in
 def test_too_many_units_are_refused(order_in, crew):
     order = order_in(S.PICKING, lines=[(ProductFactory(sku="CF-7"), 1)])
     with pytest.raises(PackMismatch, match="CF-7: 2 scanned, the order needs 1"):
-        services.order_pack(order=order, actor=crew.warehouse, scanned=["CF-7 x 2"])
+        fulfilment.order_pack(order=order, actor=crew.warehouse, scanned=["CF-7 x 2"])
 
 
 @pytest.mark.django_db
 def test_packing_needs_scans(order_in, crew):
     order = order_in(S.PICKING)
     with pytest.raises(InvalidOrder, match="Scan or type"):
-        services.order_pack(order=order, actor=crew.warehouse, scanned="\n \n")
+        fulfilment.order_pack(order=order, actor=crew.warehouse, scanned="\n \n")
 
 
 # ------------------------------------------------------------------------------
@@ -190,7 +192,7 @@ def test_a_partial_shipment_keeps_the_order_packed_until_the_last_parcel(
     )
     order.refresh_from_db()
     assert order.status == S.PACKED
-    assert services.units_to_ship(order) == {line_a.pk: 1, line_b.pk: 0 + 1}
+    assert fulfilment_selectors.units_to_ship(order) == {line_a.pk: 1, line_b.pk: 0 + 1}
     item = StockItem.objects.get(product=a)
     assert (item.on_hand, item.allocated) == (1, 1)  # 2 left the warehouse
     assert order.notifications.filter(kind=Kind.PARTLY_SHIPPED).exists()
@@ -236,7 +238,7 @@ def test_a_parcel_cannot_hold_more_than_is_left(client, staff, order_in):
         in response.context["form"].non_field_errors()
     )
     with pytest.raises(InvalidOrder):
-        services.order_ship(
+        fulfilment.order_ship(
             order=order,
             actor=staff[Role.WAREHOUSE],
             carrier="DHL",
@@ -276,7 +278,7 @@ def test_a_parcel_leaves_from_the_chosen_warehouse(staff, order_in, stock):
     manager = staff[Role.MANAGER]
     order = order_in(S.PACKED, lines=[(product, 4)], stocked=False)
     # 2 in main, 2 in north; the north parcel takes north's units first
-    services.order_ship(
+    fulfilment.order_ship(
         order=order,
         actor=manager,
         carrier="DHL",

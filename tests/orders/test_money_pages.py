@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Invoice, Order, OrderStatus, Payment, Refund
+from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
-from orders.providers import TestCardProvider as Card
 
 S = OrderStatus
 

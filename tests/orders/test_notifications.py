@@ -7,9 +7,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders import notifications
 from orders.models import Notification, OrderStatus
-from orders.notifications import Kind
+from orders.notifications import emails as notifications
+from orders.notifications.emails import Kind
 
 S = OrderStatus
 

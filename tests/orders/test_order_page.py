@@ -77,7 +77,7 @@ def test_a_forbidden_move_posted_directly_is_refused_plainly(client, staff, orde
 
 @pytest.mark.django_db
 def test_a_stale_page_is_told_so(client, staff, order_in, crew):
-    from orders import services
+    from orders.core import services
 
     order = order_in(S.PACKED)
     stale_status = order.status
@@ -114,10 +114,10 @@ def test_notes_and_replies(
 @pytest.mark.django_db
 def test_the_first_checker_sees_why_an_order_was_sent_back(client, staff, order_in):
     # (sending back happens on the checklist page: see test_verification)
-    from orders import services
+    from orders.verification import services as verification
 
     order = order_in("checked")  # first check by the clerk
-    services.order_send_back(
+    verification.order_send_back(
         order=order,
         actor=staff[Role.VERIFIER],
         reason="wrong_quantity",

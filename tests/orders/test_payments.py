@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from orders import payments
 from orders.exceptions import InvalidOrder, TransitionForbidden
 from orders.models import Invoice, Order, OrderStatus, Payment, Refund, StoreCreditEntry
+from orders.money import payments, refunds
+from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
-from orders.providers import TestCardProvider as Card
 
 D = Decimal
 S = OrderStatus
@@ -30,7 +30,7 @@ def committed(django_capture_on_commit_callbacks):
 
 def _refund(order, crew, committed, amount, key="k", **kwargs):
     with committed():
-        refunds = payments.payment_refund(
+        made = refunds.payment_refund(
             order=order,
             amount=D(amount),
             reason=kwargs.pop("reason", "x"),
@@ -38,9 +38,9 @@ def _refund(order, crew, committed, amount, key="k", **kwargs):
             actor=crew.clerk,
             **kwargs,
         )
-    for refund in refunds:
+    for refund in made:
         refund.refresh_from_db()
-    return refunds
+    return made
 
 
 def _card(order, crew, number=Card.OK, **kwargs):
@@ -240,7 +240,7 @@ class TestRefunds:
             type="refund", message__contains="Retry it"
         ).exists()
         with committed():
-            payments.refund_retry(refund=refund, actor=crew.clerk)
+            refunds.refund_retry(refund=refund, actor=crew.clerk)
         refund.refresh_from_db()
         assert refund.status == Refund.Status.FAILED and refund.attempts == 2
 
@@ -267,15 +267,15 @@ class TestRefunds:
     ):
         order = order_in(S.PAID)
         with django_capture_on_commit_callbacks(execute=False):
-            [refund] = payments.payment_refund(
+            [refund] = refunds.payment_refund(
                 order=order,
                 amount=D("1.00"),
                 reason="x",
                 idempotency_key="k",
                 actor=crew.clerk,
             )
-        payments.refund_execute(refund_id=refund.pk)
-        payments.refund_execute(refund_id=refund.pk)
+        refunds.refund_execute(refund_id=refund.pk)
+        refunds.refund_execute(refund_id=refund.pk)
         assert order.payments.get().amount_refunded == D("1.00")
         assert Invoice.objects.filter(refund=refund).count() == 1
 
@@ -290,18 +290,18 @@ def test_refunds_left_behind_are_sent_again(
 
     order = order_in(S.PAID)
     with django_capture_on_commit_callbacks(execute=False):  # the message is lost
-        [refund] = payments.payment_refund(
+        [refund] = refunds.payment_refund(
             order=order,
             amount=D("1.00"),
             reason="x",
             idempotency_key="lost",
             actor=crew.clerk,
         )
-    assert payments.refunds_redispatch() == 0  # too recent to be called lost
+    assert refunds.refunds_redispatch() == 0  # too recent to be called lost
     Refund.objects.filter(pk=refund.pk).update(
         status=Refund.Status.PROCESSING, created_at=timezone.now() - timedelta(hours=1)
     )  # and a worker died half-way
-    assert payments.refunds_redispatch() == 1
+    assert refunds.refunds_redispatch() == 1
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert order.payments.get().amount_refunded == D("1.00")
@@ -354,7 +354,7 @@ class TestBalance:
         order = Order.objects.get(pk=allocated.pk)
         assert order.balance_due() == D("-7.00")
         with committed():
-            payments.order_refund_excess(order=order, actor=crew.clerk)
+            refunds.order_refund_excess(order=order, actor=crew.clerk)
         assert Order.objects.get(pk=order.pk).balance_due() == 0
 
     def test_underpayment_asks_the_customer_for_the_rest(
@@ -364,7 +364,7 @@ class TestBalance:
             order=allocated, method="bank_transfer", amount=D("1.00"), actor=crew.clerk
         )
         with committed():
-            due = payments.order_request_balance(order=allocated, actor=crew.clerk)
+            due = refunds.order_request_balance(order=allocated, actor=crew.clerk)
         assert due == allocated.total - 1
         assert allocated.events.filter(data__kind="order_balance_due").exists()
 
@@ -380,7 +380,7 @@ def test_a_double_submitted_refund_refunds_once(order_in, crew):
         try:
             barrier.wait(timeout=10)
             results.append(
-                payments.payment_refund(
+                refunds.payment_refund(
                     order=order,
                     amount=D("3.00"),
                     reason="Double click",

@@ -3,11 +3,13 @@
 import pytest
 from django.test import override_settings
 
-from orders import services
+from orders import moves
+from orders.core import services, transitions
 from orders.exceptions import TransitionForbidden, TransitionNotAllowed
 from orders.models import Order, OrderStatus
 from orders.permissions import TRANSITION_PERMISSIONS, Role
-from orders.verification import checklist_keys
+from orders.verification import services as verification
+from orders.verification.checklist import checklist_keys
 from tests.conftest import covered
 from tests.orders.inputs import inputs_for
 
@@ -33,7 +35,7 @@ TABLE = [(name, role) for name in CASES for role in Role.ALL]
 
 
 def test_every_transition_is_covered_by_the_table():
-    assert set(CASES) | {"backorder"} == set(services.TRANSITION_SERVICES)
+    assert set(CASES) | {"backorder"} == set(moves.TRANSITION_SERVICES)
     assert {perm for _state, perm in CASES.values()} == set(TRANSITION_PERMISSIONS)
 
 
@@ -57,16 +59,16 @@ def test_transition_permission_per_group(order_in, crew, staff, name, role):
 
     # when a member of the group tries it
     if allowed:
-        result = services.order_transition(
+        result = moves.order_transition(
             order=order, name=name, actor=actor, **inputs_for(name, order)
         )
         # then it happens
         assert result.status != before or name in ("record_first_check", "send_back")
-        moves = result.events.exclude(type__in=["notification_queued", "invoice"])
-        assert moves.latest("pk").actor == actor
+        recorded = result.events.exclude(type__in=["notification_queued", "invoice"])
+        assert recorded.latest("pk").actor == actor
     else:
         with pytest.raises(TransitionForbidden, match="You may not"):
-            services.order_transition(
+            moves.order_transition(
                 order=order, name=name, actor=actor, **inputs_for(name, order)
             )
         # then nothing changes
@@ -80,15 +82,17 @@ def test_only_the_roles_transitions_are_offered(order_in, staff):
     order = order_in(S.PACKED)
     # shipping is offered: the tracking number it needs is asked for on the way
     assert set(
-        services.available_transitions(order=order, actor=staff[Role.WAREHOUSE])
+        transitions.available_transitions(order=order, actor=staff[Role.WAREHOUSE])
     ) == {"hold", "ship"}
     assert set(
-        services.available_transitions(order=order, actor=staff[Role.CLERK])
+        transitions.available_transitions(order=order, actor=staff[Role.CLERK])
     ) == {
         "hold",
         "cancel",
     }
-    assert services.available_transitions(order=order, actor=staff[Role.RETURNS]) == []
+    assert (
+        transitions.available_transitions(order=order, actor=staff[Role.RETURNS]) == []
+    )
 
 
 class TestFourEyes:
@@ -96,22 +100,22 @@ class TestFourEyes:
     def test_the_first_checker_cannot_confirm_their_own_check(self, place, staff):
         order = place()
         verifier = staff[Role.VERIFIER]
-        order = services.order_record_first_check(
+        order = verification.order_record_first_check(
             order=order, actor=verifier, checked=checklist_keys(order)
         )
         with pytest.raises(
             TransitionForbidden, match="someone other than the first checker"
         ):
-            services.order_verify(order=order, actor=verifier)
+            verification.order_verify(order=order, actor=verifier)
         assert Order.objects.get(pk=order.pk).status == S.PLACED
 
     @pytest.mark.django_db
     def test_a_second_person_confirms(self, place, staff):
         placed = place()
-        order = services.order_record_first_check(
+        order = verification.order_record_first_check(
             order=placed, actor=staff[Role.CLERK], checked=checklist_keys(placed)
         )
-        order = services.order_verify(order=order, actor=staff[Role.VERIFIER])
+        order = verification.order_verify(order=order, actor=staff[Role.VERIFIER])
         assert order.status == S.VERIFIED
         assert (order.first_checked_by, order.verified_by) == (
             staff[Role.CLERK],
@@ -121,16 +125,16 @@ class TestFourEyes:
     @pytest.mark.django_db
     def test_verification_needs_a_first_check(self, place, staff):
         with pytest.raises(TransitionNotAllowed, match="first check"):
-            services.order_verify(order=place(), actor=staff[Role.VERIFIER])
+            verification.order_verify(order=place(), actor=staff[Role.VERIFIER])
 
     @pytest.mark.django_db
     def test_the_first_check_is_recorded_once(self, place, staff):
         placed = place()
-        order = services.order_record_first_check(
+        order = verification.order_record_first_check(
             order=placed, actor=staff[Role.CLERK], checked=checklist_keys(placed)
         )
         with pytest.raises(TransitionNotAllowed, match="already had its first check"):
-            services.order_record_first_check(
+            verification.order_record_first_check(
                 order=order, actor=staff["clerk2"], checked=checklist_keys(order)
             )
 
@@ -141,7 +145,7 @@ class TestFourEyes:
 
         small = place([(ProductFactory(unit_price="10.00"), 2)])
         assert small.total < 50
-        order = services.order_verify(order=small, actor=staff[Role.VERIFIER])
+        order = verification.order_verify(order=small, actor=staff[Role.VERIFIER])
         assert order.status == S.VERIFIED
         assert order.events.filter(type="status_changed").latest("pk").data == {
             "second_check_waived": True
@@ -155,9 +159,9 @@ class TestFourEyes:
         big = place([(ProductFactory(unit_price="25.00"), 2)])
         assert big.total >= 50
         with pytest.raises(TransitionNotAllowed, match="first check"):
-            services.order_verify(order=big, actor=staff[Role.VERIFIER])
-        order = services.order_record_first_check(
+            verification.order_verify(order=big, actor=staff[Role.VERIFIER])
+        order = verification.order_record_first_check(
             order=big, actor=staff[Role.VERIFIER], checked=checklist_keys(big)
         )
         with pytest.raises(TransitionForbidden):
-            services.order_verify(order=order, actor=staff[Role.VERIFIER])
+            verification.order_verify(order=order, actor=staff[Role.VERIFIER])

@@ -6,9 +6,10 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
-from orders import discounts, pricing, services
+from orders.core import services
 from orders.exceptions import InvalidOrder, TransitionForbidden
 from orders.models import PriceSource
+from orders.money import discounts, pricing
 from orders.permissions import Role
 from tests.factories.inventory import ProductFactory
 from tests.factories.orders import (
@@ -139,7 +140,7 @@ class TestPlacementPricing:
         order = services.order_place(
             customer=customer,
             channel="phone",
-            lines=[services.LineInput(product, 2)],
+            lines=[pricing.LineInput(product, 2)],
             actor=staff[Role.CLERK],
         )
         line = order.lines.get()
@@ -152,7 +153,7 @@ class TestPlacementPricing:
     def test_a_manual_price_needs_a_reason_and_the_permission(
         self, product, customer, staff
     ):
-        manual = services.LineInput(product, 1, unit_price=D("7.77"))
+        manual = pricing.LineInput(product, 1, unit_price=D("7.77"))
         with pytest.raises(InvalidOrder, match="needs a reason"):
             services.order_place(
                 customer=customer,
@@ -160,7 +161,7 @@ class TestPlacementPricing:
                 lines=[manual],
                 actor=staff[Role.CLERK],
             )
-        manual = services.LineInput(
+        manual = pricing.LineInput(
             product, 1, unit_price=D("7.77"), price_reason="Matched a competitor"
         )
         with pytest.raises(TransitionForbidden):
@@ -183,7 +184,7 @@ class TestPlacementPricing:
         self, product, customer
     ):
         order = services.order_place(
-            customer=customer, channel="web", lines=[services.LineInput(product, 1)]
+            customer=customer, channel="web", lines=[pricing.LineInput(product, 1)]
         )
         assert pricing.price_mismatches(order=order) == []
         product.unit_price = D("11.00")
@@ -226,7 +227,7 @@ class TestTotals:
             customer=customer,
             channel="web",
             lines=[
-                services.LineInput(ProductFactory(unit_price=D(p), tax_class_id=c), q)
+                pricing.LineInput(ProductFactory(unit_price=D(p), tax_class_id=c), q)
                 for p, q, c in lines
             ],
             shipping_total=D(shipping),

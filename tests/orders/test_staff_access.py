@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from orders.models import Order, OrderNote, OrderStatus, Payment
 from orders.permissions import Role
-from orders.verification import checklist_keys
+from orders.verification.checklist import checklist_keys
 from tests.factories.inventory import ProductFactory
 
 S = OrderStatus

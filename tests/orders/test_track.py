@@ -5,7 +5,8 @@ from django.core import mail
 from django.test import Client
 from django.urls import reverse
 
-from orders import customer, services
+from orders.core import services
+from orders.customer import services as customer
 from orders.models import CustomerMessage, Order, OrderIssue, OrderStatus
 from orders.permissions import Role
 

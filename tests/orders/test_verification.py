@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from orders.models import Order, OrderEvent, OrderStatus, VerificationIssue
 from orders.permissions import Role
-from orders.verification import checklist, checklist_keys
+from orders.verification.checklist import checklist, checklist_keys
 
 S = OrderStatus
 

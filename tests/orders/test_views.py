@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from orders import services
 from orders.models import Order, OrderStatus
 from orders.permissions import Role
+from orders.stock import services as stock_services
 from tests.factories.inventory import ProductFactory
 
 
@@ -14,7 +14,7 @@ def waiting(order_in, crew, stock):
     here, missing = ProductFactory(sku="HERE-1"), ProductFactory(sku="MISS-1")
     stock(here, 5)
     order = order_in("verified", lines=[(here, 1), (missing, 2)], stocked=False)
-    return services.order_check_inventory(order=order, actor=crew.warehouse)
+    return stock_services.order_check_inventory(order=order, actor=crew.warehouse)
 
 
 @pytest.mark.django_db

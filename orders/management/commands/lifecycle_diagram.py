@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from orders.lifecycle import mermaid
+from orders.core.lifecycle import mermaid
 
 
 def diagram_path() -> Path:

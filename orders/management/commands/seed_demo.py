@@ -21,9 +21,11 @@ from django.utils import timezone
 from inventory import alerts, counts
 from inventory import services as inventory
 from inventory.models import Product, StockItem, StockMovement, Warehouse
-from orders import customer as customer_side
-from orders import demo, discounts, payments, pricing, services
+from orders import demo
+from orders.core import services
+from orders.customer import services as customer_side
 from orders.exceptions import PackMismatch
+from orders.fulfilment import services as fulfilment
 from orders.models import (
     Channel,
     Customer,
@@ -40,8 +42,10 @@ from orders.models import (
     Refund,
     Shipment,
 )
+from orders.money import discounts, payments, pricing, refunds
+from orders.money.providers import TestCardProvider
 from orders.permissions import Role
-from orders.providers import TestCardProvider
+from orders.verification import services as verification
 
 DEMO_PASSWORD = "ordersite-demo"
 SEED = 20261126
@@ -389,14 +393,14 @@ class Command(BaseCommand):
         done = list(
             Order.objects.filter(status=OrderStatus.COMPLETED).order_by("pk")[:2]
         )
-        payments.payment_refund(
+        refunds.payment_refund(
             order=done[0],
             amount=pricing.cents(done[0].total / 3),
             reason="One item arrived damaged",
             idempotency_key="demo-partial",
             actor=clerk,
         )
-        payments.payment_refund(
+        refunds.payment_refund(
             order=done[1],
             amount=Decimal("10.00"),
             reason="Goodwill for a late delivery; customer chose store credit",
@@ -466,7 +470,7 @@ class Command(BaseCommand):
             .order_by("pk")
             .first()
         )
-        services.order_send_back(
+        verification.order_send_back(
             order=checked,
             actor=staff[Role.VERIFIER],
             reason="wrong_quantity",
@@ -476,7 +480,7 @@ class Command(BaseCommand):
             Order.objects.filter(status=OrderStatus.PICKING).order_by("pk").first()
         )
         try:
-            services.order_pack(
+            fulfilment.order_pack(
                 order=picking,
                 actor=staff[Role.WAREHOUSE],
                 scanned=["CF-1013"] + [line.sku for line in picking.lines.all()],
@@ -489,7 +493,7 @@ class Command(BaseCommand):
             if sum(line.quantity for line in o.lines.all()) > 1
         )
         first = packed.lines.order_by("pk").first()
-        services.order_ship(
+        fulfilment.order_ship(
             order=packed,
             actor=staff[Role.WAREHOUSE],
             carrier="DHL",
@@ -525,8 +529,7 @@ class Command(BaseCommand):
             customer=customer,
             channel=channel,
             lines=[
-                services.LineInput(product=p, quantity=rng.randint(1, 3))
-                for p in chosen
+                pricing.LineInput(product=p, quantity=rng.randint(1, 3)) for p in chosen
             ],
             actor=staff[Role.CLERK]
             if channel in (Channel.PHONE, Channel.EMAIL)

@@ -1,0 +1,256 @@
+"""Read-only queries over orders for the staff pages: counts, the order list, work queues, one order."""
+
+from decimal import Decimal
+
+from django.db.models import Count, F, Subquery
+from django.utils.translation import gettext_lazy as _q
+
+from orders.core.models import Order, OrderStatus
+
+
+def order_status_counts() -> list[tuple[str, str, int]]:
+    """Every lifecycle state with its label and how many orders are in it, in one query."""
+    counts = dict(
+        Order.objects.values_list("status").annotate(n=Count("pk")).order_by()
+    )
+    return [
+        (value, label, counts.get(value, 0)) for value, label in OrderStatus.choices
+    ]
+
+
+# ------------------------------------------------------------------------------
+# The staff order list
+# ------------------------------------------------------------------------------
+ORDER_SORTS = {
+    "number": "number",
+    "placed": "placed_at",
+    "customer": "customer__name",
+    "status": "status",
+    "total": "total",
+    "ship_by": "ship_by",
+}
+ZERO_MONEY = Decimal("0.00")
+CLOSED = [
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+    OrderStatus.COMPLETED,
+    OrderStatus.CANCELLED,
+]
+
+
+def _search(term: str):
+    """One condition per kind of thing a person types, each answerable from an index.
+
+    An e-mail address matches customers only; anything else matches an order
+    number, a customer's name, a SKU or a tracking number. Matching ids are
+    looked up in the small tables first, so the orders table is never scanned
+    row by row.
+    """
+    from django.db.models import Q
+
+    from orders.core.models import OrderLine
+    from orders.customer.models import Customer
+    from orders.fulfilment.models import Shipment
+
+    if "@" in term:
+        return Q(customer__in=Customer.objects.filter(email__iexact=term).values("pk"))
+    return (
+        Q(number=term.upper())
+        | Q(customer__in=Customer.objects.filter(name__icontains=term).values("pk"))
+        | Q(pk__in=OrderLine.objects.filter(sku=term.upper()).values("order_id"))
+        | Q(pk__in=Shipment.objects.filter(tracking_number=term).values("order_id"))
+    )
+
+
+def order_list(
+    *,
+    search: str = "",
+    statuses: list[str] | None = None,
+    channel: str = "",
+    placed_from=None,
+    placed_to=None,
+    warehouse_id: int | None = None,
+    overdue: bool = False,
+    payment: str = "",
+    sort: str = "-placed",
+):
+    """Orders for the staff list, filtered and sorted, one row per order, customer joined.
+
+    Every filter is a plain condition or an EXISTS subquery, so the page costs the
+    same few queries at any page size and stays index-friendly on large tables.
+    """
+    from django.db.models import Exists, OuterRef, Sum, Value
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from orders.core.models import OrderLineAllocation
+    from orders.fulfilment.models import Shipment
+    from orders.money.models import Payment
+
+    qs = Order.objects.select_related("customer").annotate(
+        # A packed order with a parcel already gone is partly shipped.
+        has_shipments=Exists(Shipment.objects.filter(order=OuterRef("pk")))
+    )
+    if statuses:
+        qs = qs.filter(status__in=statuses)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if placed_from:
+        qs = qs.filter(placed_at__date__gte=placed_from)
+    if placed_to:
+        qs = qs.filter(placed_at__date__lte=placed_to)
+    if warehouse_id:
+        qs = qs.filter(
+            Exists(
+                OrderLineAllocation.objects.filter(
+                    line__order=OuterRef("pk"), stock_item__warehouse_id=warehouse_id
+                )
+            )
+        )
+    if overdue:
+        qs = qs.filter(ship_by__lt=timezone.localdate()).exclude(status__in=CLOSED)
+    if payment in ("paid", "unpaid"):
+        held = (
+            Payment.objects.filter(order=OuterRef("pk"))
+            .values("order")
+            .annotate(v=Sum("amount_captured") - Sum("amount_refunded"))
+            .values("v")
+        )
+        qs = qs.annotate(held=Coalesce(Subquery(held), Value(ZERO_MONEY)))
+        qs = (
+            qs.filter(held__gte=F("total"))
+            if payment == "paid"
+            else qs.filter(held__lt=F("total"))
+        )
+    term = search.strip()
+    if term:
+        qs = qs.filter(_search(term))
+    field = ORDER_SORTS.get(sort.lstrip("-"), "placed_at")
+    return qs.order_by(("-" if sort.startswith("-") else "") + field, "-pk")
+
+
+def work_queues() -> list[dict]:
+    """The dashboard's queues: how many orders wait in each and since when, in one query.
+
+    Each queue links to the order list filtered the same way.
+    """
+    from django.db.models import Min, Q
+    from django.utils import timezone
+
+    S = OrderStatus
+    today = timezone.localdate()
+    queues = [
+        (
+            "to_verify",
+            _q("To check"),
+            Q(status=S.PLACED, first_checked_by__isnull=True),
+            {"status": "placed"},
+        ),
+        (
+            "second_check",
+            _q("Awaiting second check"),
+            Q(status=S.PLACED, first_checked_by__isnull=False),
+            {"status": "placed"},
+        ),
+        (
+            "inventory",
+            _q("Inventory check"),
+            Q(status=S.VERIFIED),
+            {"status": "verified"},
+        ),
+        (
+            "backordered",
+            _q("Backordered"),
+            Q(status=S.BACKORDERED),
+            {"status": "backordered"},
+        ),
+        (
+            "payment",
+            _q("Awaiting payment"),
+            Q(status=S.ALLOCATED),
+            {"status": "allocated"},
+        ),
+        ("to_pick", _q("Ready to pick"), Q(status=S.PAID), {"status": "paid"}),
+        ("to_pack", _q("To pack"), Q(status=S.PICKING), {"status": "picking"}),
+        ("to_ship", _q("To ship"), Q(status=S.PACKED), {"status": "packed"}),
+        ("on_hold", _q("On hold"), Q(status=S.ON_HOLD), {"status": "on_hold"}),
+        (
+            "overdue",
+            _q("Past ship-by date"),
+            Q(ship_by__lt=today) & ~Q(status__in=CLOSED),
+            {"overdue": "on"},
+        ),
+    ]
+    aggregates = {}
+    for key, _label, condition, _params in queues:
+        aggregates[f"{key}_n"] = Count("pk", filter=condition)
+        aggregates[f"{key}_oldest"] = Min("status_changed_at", filter=condition)
+    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    aggregates["shipped_today"] = Count("pk", filter=Q(shipped_at__gte=start))
+    aggregates["placed_today"] = Count("pk", filter=Q(placed_at__gte=start))
+    aggregates["completed_today"] = Count("pk", filter=Q(completed_at__gte=start))
+    data = Order.objects.aggregate(**aggregates)
+    rows = [
+        {
+            "key": key,
+            "label": label,
+            "count": data[f"{key}_n"],
+            "oldest": data[f"{key}_oldest"],
+            "params": params,
+        }
+        for key, label, _condition, params in queues
+    ]
+    throughput = {
+        k: data[k] for k in ("placed_today", "shipped_today", "completed_today")
+    }
+    return rows, throughput
+
+
+def order_detail(*, number: str) -> Order:
+    """One order with everything its staff page shows, in a fixed number of queries."""
+    from django.db.models import Prefetch
+    from django.shortcuts import get_object_or_404
+
+    from orders.core.models import OrderLine
+    from orders.events.models import OrderEvent
+
+    return get_object_or_404(
+        Order.objects.select_related(
+            "customer", "first_checked_by", "verified_by", "split_from"
+        ).prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=OrderLine.objects.order_by("pk").prefetch_related(
+                    "allocations__stock_item__warehouse"
+                ),
+            ),
+            "payments",
+            "refunds",
+            "shipments__lines__order_line",
+            "discounts__code",
+            "invoices",
+            "notes__author",
+            "messages__staff_author",
+            "issues",
+            "verification_issues__found_by",
+            Prefetch(
+                "events",
+                queryset=OrderEvent.objects.select_related("actor").order_by(
+                    "-created_at", "-pk"
+                ),
+            ),
+        ),
+        number=number,
+    )
+
+
+def orders_by_number(numbers: list[str]) -> tuple[list[Order], list[str]]:
+    """The orders named (in the order given, each once) and the numbers not found."""
+    wanted = list(dict.fromkeys(n.strip().upper() for n in numbers if n.strip()))
+    found = {
+        o.number: o
+        for o in Order.objects.filter(number__in=wanted).select_related("customer")
+    }
+    return [found[n] for n in wanted if n in found], [
+        n for n in wanted if n not in found
+    ]

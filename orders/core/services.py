@@ -1,0 +1,168 @@
+"""Placing an order, holding, cancelling and noting it: the order's own services.
+
+Every function runs in one transaction: it locks the order row
+(``orders.core.transitions.lock_order``), checks the move, runs the django-fsm
+transition, saves, records the fact and touches stock through
+``inventory.services``.
+
+``actor`` is the staff user acting, or ``None`` when the system acts (a
+scheduled task, a stock arrival); the system is not subject to permissions.
+Each function returns the updated order; the instance passed in is not changed.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from inventory import services as inventory
+from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderNote
+from orders.core.transitions import fire, lock_order, run_transition, transition_check
+from orders.customer.models import Customer
+from orders.events import record as events
+from orders.exceptions import InvalidOrder
+from orders.money import pricing, refunds
+from orders.money.models import Payment
+from orders.money.payments import payment_void
+from orders.money.pricing import LineInput, price_line, to_money
+from orders.notifications.emails import Kind, notify_on_commit
+from orders.stock.services import allocations_of, describe_allocations
+
+
+def order_place(
+    *,
+    customer: Customer,
+    channel: str,
+    lines: list[LineInput],
+    actor=None,
+    channel_reference: str = "",
+    shipping_total: Decimal = ZERO,
+    ship_by=None,
+    estimated_delivery=None,
+    shipping_address: str = "",
+    shipping_country: str = "",
+) -> Order:
+    """Create an order with its lines priced by the pricing rules, in state ``placed``.
+
+    The order ships to the customer's address on file unless another one is given.
+    """
+    if not lines:
+        raise InvalidOrder(_("An order needs at least one line."))
+    priced = [price_line(line=line, customer=customer, actor=actor) for line in lines]
+    with transaction.atomic():
+        order = Order.objects.create(
+            customer=customer,
+            channel=channel,
+            channel_reference=channel_reference,
+            shipping_address=shipping_address.strip() or customer.shipping_address,
+            shipping_country=(
+                shipping_country.strip() or customer.shipping_country
+            ).upper(),
+            billing_address=customer.billing_address or customer.shipping_address,
+            currency=settings.ORDERS_CURRENCY,
+            shipping_total=to_money(shipping_total, what=_("Shipping")),
+            ship_by=ship_by,
+            estimated_delivery=estimated_delivery,
+        )
+        # The number comes from the primary key: unique and free of races.
+        order.number = f"ORD-{order.pk:06d}"
+        for line in priced:
+            line.order = order
+            line.line_total = ZERO  # worked out by order_recalculate
+        OrderLine.objects.bulk_create(priced)
+        pricing.order_recalculate(order=order)
+        order.save()
+        events.order_placed(order=order, actor=actor)
+        notify_on_commit(order=order, kind=Kind.RECEIVED)
+    return order
+
+
+def _require_reason(reason: str, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidOrder(_("Give a reason to %(what)s the order.") % {"what": what})
+    return reason
+
+
+def order_hold(*, order: Order, actor, reason: str) -> Order:
+    """Stop work on the order until someone releases it; the reason stays internal."""
+    reason = _require_reason(reason, "hold")
+    return run_transition(
+        order,
+        "hold",
+        actor=actor,
+        message=f"Put on hold: {reason}",
+        data={"reason": reason},
+        customer_visible=False,
+    )
+
+
+def order_release_hold(*, order: Order, actor) -> Order:
+    """Resume work where the order was held."""
+    return run_transition(
+        order,
+        "release_hold",
+        actor=actor,
+        message="Hold released.",
+        customer_visible=False,
+    )
+
+
+def order_cancel(*, order: Order, actor, reason: str) -> Order:
+    """Cancel before shipment: releases allocated stock and makes captured payments due for refund."""
+    reason = _require_reason(reason, "cancel")
+    with transaction.atomic():
+        order = lock_order(order)
+        transition_check(order=order, name="cancel", actor=actor)
+        if order.holds_stock():
+            allocations = allocations_of(order)
+            if allocations:
+                inventory.stock_release(
+                    allocations=allocations,
+                    actor=actor,
+                    reference=order.number,
+                    reason=reason,
+                )
+                OrderLineAllocation.objects.filter(line__order=order).delete()
+                events.stock_released(
+                    order=order,
+                    actor=actor,
+                    allocations=describe_allocations(allocations),
+                    reason=reason,
+                )
+        for payment in order.payments.filter(
+            status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
+        ):
+            payment_void(payment=payment, actor=None, reason=reason)
+        held = refunds.refundable_total(order=order)
+        if held > 0:
+            # Everything captured goes back to where it came from; the key makes a
+            # repeated cancellation (or a retried request) refund once.
+            refunds.payment_refund(
+                order=order,
+                amount=held,
+                reason=_("Order cancelled: %(reason)s") % {"reason": reason},
+                idempotency_key=f"cancel:{order.pk}",
+                actor=None,
+            )
+        fire(
+            order,
+            "cancel",
+            actor=actor,
+            message=f"Order cancelled: {reason}",
+            data={"reason": reason},
+            notify=Kind.CANCELLED,
+        )
+    return order
+
+
+def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
+    """Add an internal note; it appears on the staff timeline only."""
+    body = (body or "").strip()
+    if not body:
+        raise InvalidOrder(_("A note cannot be empty."))
+    with transaction.atomic():
+        note = OrderNote.objects.create(order=order, author=actor, body=body)
+        events.note_added(order=order, actor=actor, note=note)
+    return note

@@ -1,0 +1,283 @@
+"""The customer's order-status page: no login, the tracking token is the key."""
+
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from orders.core.models import Order, OrderStatus
+from orders.customer import services as customer_services
+from orders.customer.models import OrderIssue
+from orders.exceptions import InvalidOrder
+
+S = OrderStatus
+STEPS = [
+    gettext_lazy("Placed"),
+    gettext_lazy("Confirmed"),
+    gettext_lazy("Packed"),
+    gettext_lazy("Shipped"),
+    gettext_lazy("Delivered"),
+]
+STEP_OF = {
+    S.PLACED: 0,
+    S.VERIFIED: 1,
+    S.BACKORDERED: 1,
+    S.ALLOCATED: 1,
+    S.PAID: 1,
+    S.PICKING: 1,
+    S.PACKED: 2,
+    S.SHIPPED: 3,
+    S.DELIVERED: 4,
+    S.COMPLETED: 4,
+}
+
+
+def private_page(view):
+    """Keep the page out of search engines, other sites' referrers and shared caches.
+
+    ``same-origin`` rather than ``no-referrer``: the tracking token never leaves
+    for another site, while the browser still sends a real ``Origin`` on our own
+    form posts (with ``no-referrer`` Chromium sends ``Origin: null`` and Django's
+    CSRF check rightly refuses the post; the browser test caught it).
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        response["Referrer-Policy"] = "same-origin"
+        return response
+
+    return never_cache(wrapped)
+
+
+def _order(token: str) -> Order:
+    order = (
+        Order.objects.select_related("customer").filter(tracking_token=token).first()
+    )
+    if order is None:
+        raise Http404
+    return order
+
+
+class LookupForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("Order number"), max_length=20)
+    email = forms.EmailField(label=gettext_lazy("Email address"))
+
+
+class ConfirmForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=gettext_lazy("How satisfied are you?"),
+        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Anything you want to tell us (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ProblemForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=gettext_lazy("What happened?"), choices=OrderIssue.Reason.choices
+    )
+    details = forms.CharField(
+        label=gettext_lazy("Details"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class MessageForm(forms.Form):
+    body = forms.CharField(
+        label=gettext_lazy("Your message"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+@private_page
+def lookup(request):
+    """Find an order by number and email; a wrong pair is told nothing about which part is wrong."""
+    form = LookupForm(request.POST or None)
+    if request.method == "POST":
+        key = f"track-lookup:{_ip(request)}"
+        tries = cache.get_or_set(key, 0, 3600)
+        if tries >= settings.TRACK_LOOKUPS_PER_HOUR:
+            form.add_error(None, _("Too many attempts. Please try again in an hour."))
+            return render(request, "track/lookup.html", {"form": form}, status=429)
+        try:
+            cache.incr(key)
+        except ValueError:
+            cache.set(key, 1, 3600)
+        if form.is_valid():
+            order = Order.objects.filter(
+                number__iexact=form.cleaned_data["number"].strip(),
+                customer__email__iexact=form.cleaned_data["email"].strip(),
+            ).first()
+            if order is not None:
+                return redirect("track:order", token=order.tracking_token)
+            form.add_error(
+                None,
+                _("We could not find an order with that number and email address."),
+            )
+    return render(request, "track/lookup.html", {"form": form})
+
+
+def _public_address(order: Order) -> str:
+    """Only the last line of the address (postcode and town) and the country."""
+    last = [line for line in order.shipping_address.splitlines() if line.strip()][-1:]
+    return ", ".join([*last, order.shipping_country])
+
+
+@private_page
+def order_page(request, token):
+    order = _order(token)
+    held = order.status == S.ON_HOLD
+    status = order.held_from if held else order.status
+    can_confirm = (
+        order.status == S.DELIVERED
+        and not hasattr(order, "feedback")
+        and not order.issues.exists()
+    )
+    carriers = settings.ORDERS_CARRIER_TRACKING_URLS
+    shipments = [
+        (s, carriers.get(s.carrier, "").format(number=s.tracking_number) or None)
+        for s in order.shipments.order_by("pk")
+    ]
+    return render(
+        request,
+        "track/order.html",
+        {
+            "order": order,
+            "steps": STEPS,
+            "step": STEP_OF.get(status, 0),
+            "held": held,
+            "cancelled": order.status == S.CANCELLED,
+            "address": _public_address(order),
+            "lines": order.lines.order_by("pk"),
+            "shipments": shipments,
+            "events": order.events.filter(customer_visible=True).order_by(
+                "-created_at", "-pk"
+            ),
+            "thread": order.messages.order_by("created_at", "pk"),
+            "issues": order.issues.all(),
+            "feedback": getattr(order, "feedback", None),
+            "can_confirm": can_confirm,
+            "ask_read_back": order.status in (S.PLACED, S.VERIFIED)
+            and order.notifications.filter(kind="order_read_back").exists()
+            and not order.events.filter(data__has_key="read_back").exists(),
+            "confirm_form": ConfirmForm(),
+            "problem_form": ProblemForm(),
+            "message_form": MessageForm(),
+        },
+    )
+
+
+def _act(request, token, form_class, action, done: str):
+    order = _order(token)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(order, form.cleaned_data)
+        except InvalidOrder as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done)
+    else:
+        messages.error(
+            request, " ".join(e for errors in form.errors.values() for e in errors)
+        )
+    return redirect("track:order", token=order.tracking_token)
+
+
+@require_POST
+@private_page
+def confirm(request, token):
+    return _act(
+        request,
+        token,
+        ConfirmForm,
+        lambda o, d: customer_services.order_confirm_receipt(
+            order=o, rating=d["rating"], comment=d["comment"]
+        ),
+        _("Thank you! Your order is complete."),
+    )
+
+
+@require_POST
+@private_page
+def problem(request, token):
+    return _act(
+        request,
+        token,
+        ProblemForm,
+        lambda o, d: customer_services.order_report_problem(
+            order=o, reason=d["reason"], details=d["details"]
+        ),
+        _("We are sorry. Our team will look at it and get back to you."),
+    )
+
+
+@require_POST
+@private_page
+def message(request, token):
+    return _act(
+        request,
+        token,
+        MessageForm,
+        lambda o, d: customer_services.message_from_customer(order=o, body=d["body"]),
+        _("Message sent. We will answer here and by email."),
+    )
+
+
+@require_POST
+@private_page
+def email_preferences(request, token):
+    order = _order(token)
+    wanted = request.POST.get("optional") == "yes"
+    customer_services.customer_set_optional_emails(order=order, wanted=wanted)
+    messages.success(
+        request,
+        _("We will send you all updates about your orders.")
+        if wanted
+        else _("We will only send you emails you need about your orders."),
+    )
+    return redirect("track:order", token=order.tracking_token)
+
+
+@require_POST
+@private_page
+def read_back(request, token):
+    order = _order(token)
+    correct = request.POST.get("answer") == "correct"
+    try:
+        customer_services.order_answer_read_back(
+            order=order, correct=correct, details=request.POST.get("details", "")
+        )
+    except InvalidOrder as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Thank you for checking.")
+            if correct
+            else _("Thank you. We will correct it and get back to you."),
+        )
+    return redirect("track:order", token=order.tracking_token)

@@ -1,0 +1,352 @@
+"""Payments: the only code that takes, captures or voids a payment, or spends store credit.
+
+Providers (``orders.money.providers``) are called outside database
+transactions and retried a few times on temporary failures; what they answer
+is recorded inside one. Each step records a fact on the order. An allocated
+order whose captured payments cover its total is marked paid and invoiced.
+"""
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.core.models import ZERO, Order, OrderStatus
+from orders.core.transitions import fire, lock_order
+from orders.customer.models import Customer
+from orders.events import record as events
+from orders.exceptions import InvalidOrder, OrderError, TransitionForbidden
+from orders.money import invoices
+from orders.money.models import Payment, StoreCreditEntry
+from orders.money.pricing import to_money
+from orders.money.providers import (
+    PaymentDeclined,
+    PaymentTemporarilyUnavailable,
+    get_provider,
+)
+from orders.notifications.emails import Kind
+from orders.permissions import perm
+
+# Waits before each attempt of a provider call made while someone waits.
+RETRY_DELAYS = (0, 0.05, 0.2)
+CLOSED = (OrderStatus.CANCELLED, OrderStatus.COMPLETED)
+
+
+class PaymentRefused(OrderError):
+    """The provider said no (declined card, refused refund)."""
+
+
+class PaymentUnavailable(OrderError):
+    """The provider did not answer after retries; nothing was taken. Try again later."""
+
+
+def require_permission(actor, codename: str, what: str) -> None:
+    if actor is not None and not actor.has_perm(perm(codename)):
+        raise TransitionForbidden(_("You may not %(what)s.") % {"what": what})
+
+
+def money_above_zero(amount, what: str) -> Decimal:
+    value = to_money(amount, what=what)
+    if value <= 0:
+        raise InvalidOrder(_("%(what)s must be above zero.") % {"what": what})
+    return value
+
+
+def _attempts(call: Callable[[int], object]):
+    """Call a provider operation, retrying temporary failures; the last one is raised."""
+    for attempt, delay in enumerate(RETRY_DELAYS, start=1):
+        time.sleep(delay)
+        try:
+            return call(attempt)
+        except PaymentTemporarilyUnavailable:
+            if attempt == len(RETRY_DELAYS):
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _save(
+    payment: Payment, step: Callable[[Payment], None], *, actor, message: str
+) -> Payment:
+    """Apply one state step to the payment under a lock and record it on the order."""
+    with transaction.atomic():
+        fresh = (
+            Payment.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=payment.pk)
+        )
+        step(fresh)
+        fresh.save()
+        events.payment_step(
+            order=fresh.order, actor=actor, payment=fresh, message=message
+        )
+    return fresh
+
+
+def _open_payment(
+    *, order: Order, provider: str, method: str, amount: Decimal, actor, **fields
+) -> Payment:
+    require_permission(actor, "record_payment", _("take payments"))
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.status in CLOSED:
+            raise InvalidOrder(
+                _("Order %(number)s is %(status)s; it takes no payments.")
+                % {"number": order.number, "status": order.get_status_display().lower()}
+            )
+        payment = Payment.objects.create(
+            order=order,
+            provider=provider,
+            method=method,
+            amount=amount,
+            created_by=actor,
+            **fields,
+        )
+        events.payment_step(
+            order=order,
+            actor=actor,
+            payment=payment,
+            message=_("%(method)s payment of %(amount)s %(currency)s started.")
+            % {
+                "method": payment.get_method_display(),
+                "amount": amount,
+                "currency": order.currency,
+            },
+        )
+    return payment
+
+
+def _authorize(payment: Payment, *, actor, card_number: str = "") -> Payment:
+    provider = get_provider(payment.provider)
+    try:
+        result = _attempts(
+            lambda n: provider.authorize(
+                payment=payment, card_number=card_number, attempt=n
+            )
+        )
+    except PaymentDeclined as exc:
+        message = str(exc)
+        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
+        raise PaymentRefused(message) from exc
+    except PaymentTemporarilyUnavailable as exc:
+        message = _("%(error)s Nothing was taken.") % {"error": exc}
+        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
+        raise PaymentUnavailable(message) from exc
+
+    def step(p: Payment) -> None:
+        p.card_last4 = result.card_last4
+        p.authorize(reference=result.reference)
+
+    return _save(payment, step, actor=actor, message=_("Payment authorized."))
+
+
+def payment_capture(
+    *, payment: Payment, actor, amount: Decimal | None = None
+) -> Payment:
+    """Take the money of an authorized payment (for manual methods: staff confirm it arrived)."""
+    require_permission(actor, "record_payment", _("capture payments"))
+    amount = (
+        payment.amount
+        if amount is None
+        else money_above_zero(amount, _("The amount to capture"))
+    )
+    if amount > payment.amount:
+        raise InvalidOrder(_("You cannot capture more than was authorized."))
+    if payment.status != Payment.Status.AUTHORIZED:
+        raise InvalidOrder(
+            _("Only an authorized payment can be captured; this one is %(status)s.")
+            % {"status": payment.get_status_display().lower()}
+        )
+    provider = get_provider(payment.provider)
+    try:
+        reference = _attempts(
+            lambda n: provider.capture(payment=payment, amount=amount, attempt=n)
+        )
+    except PaymentDeclined as exc:
+        message = str(exc)
+        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
+        raise PaymentRefused(message) from exc
+    except PaymentTemporarilyUnavailable as exc:
+        raise PaymentUnavailable(
+            _("%(error)s The payment stays authorized; capture it again later.")
+            % {"error": exc}
+        ) from exc
+
+    def step(p: Payment) -> None:
+        if p.provider == "store_credit":
+            _spend_store_credit(p, amount)
+        p.capture(amount=amount, reference=reference)
+
+    payment = _save(
+        payment,
+        step,
+        actor=actor,
+        message=_("%(amount)s captured.") % {"amount": amount},
+    )
+    advance_if_paid(order=payment.order, actor=actor)
+    return payment
+
+
+def payment_take_card(
+    *, order: Order, amount: Decimal, card_number: str, actor, capture: bool = True
+) -> Payment:
+    """Charge a card through the card gateway: authorize, then (by default) capture."""
+    amount = money_above_zero(amount, _("The payment amount"))
+    payment = _open_payment(
+        order=order,
+        provider="test_card",
+        method=Payment.Method.CARD,
+        amount=amount,
+        actor=actor,
+    )
+    payment = _authorize(payment, actor=actor, card_number=card_number)
+    return payment_capture(payment=payment, actor=actor) if capture else payment
+
+
+def payment_record_manual(
+    *,
+    order: Order,
+    method: str,
+    amount: Decimal,
+    actor,
+    reference: str = "",
+    received: bool = True,
+) -> Payment:
+    """Record a payment staff handle: bank transfer, cash on delivery, card by phone, invoice.
+
+    ``received`` means the money is already here (captured at once); otherwise
+    the payment waits, authorized, for staff to confirm it (an invoice gets
+    its due date from ``ORDERS_INVOICE_TERMS_DAYS``).
+    """
+    manual = {
+        Payment.Method.BANK_TRANSFER,
+        Payment.Method.CASH_ON_DELIVERY,
+        Payment.Method.CARD_BY_PHONE,
+        Payment.Method.INVOICE,
+    }
+    if method not in manual:
+        raise InvalidOrder(_("Unknown payment method %(method)r.") % {"method": method})
+    amount = money_above_zero(amount, _("The payment amount"))
+    due = None
+    if method == Payment.Method.INVOICE:
+        due = timezone.localdate() + timedelta(days=settings.ORDERS_INVOICE_TERMS_DAYS)
+    payment = _open_payment(
+        order=order,
+        provider="manual",
+        method=method,
+        amount=amount,
+        actor=actor,
+        reference=reference.strip(),
+        due_date=due,
+    )
+    payment = _authorize(payment, actor=actor)
+    return payment_capture(payment=payment, actor=actor) if received else payment
+
+
+def payment_pay_with_store_credit(*, order: Order, amount: Decimal, actor) -> Payment:
+    """Pay (part of) an order from the customer's store credit."""
+    amount = money_above_zero(amount, _("The payment amount"))
+    if store_credit_balance(customer=order.customer) < amount:
+        raise InvalidOrder(_("The customer's store credit does not cover that amount."))
+    payment = _open_payment(
+        order=order,
+        provider="store_credit",
+        method=Payment.Method.STORE_CREDIT,
+        amount=amount,
+        actor=actor,
+    )
+    payment = _authorize(payment, actor=actor)
+    return payment_capture(payment=payment, actor=actor)
+
+
+def payment_take(
+    *,
+    order: Order,
+    method: str,
+    amount: Decimal,
+    actor,
+    card_number: str = "",
+    reference: str = "",
+    received: bool = True,
+) -> Payment:
+    """Take or record a payment by the method staff chose (the one entry for forms)."""
+    if method == Payment.Method.CARD:
+        return payment_take_card(
+            order=order, amount=amount, card_number=card_number, actor=actor
+        )
+    if method == Payment.Method.STORE_CREDIT:
+        return payment_pay_with_store_credit(order=order, amount=amount, actor=actor)
+    return payment_record_manual(
+        order=order,
+        method=method,
+        amount=amount,
+        actor=actor,
+        reference=reference,
+        received=received,
+    )
+
+
+def payment_void(*, payment: Payment, actor, reason: str) -> Payment:
+    """Release a payment that will not be captured (nothing was taken)."""
+    require_permission(actor, "record_payment", _("void payments"))
+    if not (reason or "").strip():
+        raise InvalidOrder(_("Give a reason to void the payment."))
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
+        raise InvalidOrder(_("Only a payment not yet captured can be voided."))
+    get_provider(payment.provider).void(payment=payment)
+    return _save(
+        payment,
+        lambda p: p.void(),
+        actor=actor,
+        message=_("Voided: %(r)s") % {"r": reason},
+    )
+
+
+def advance_if_paid(*, order: Order, actor) -> None:
+    """An allocated order whose payments now cover its total moves to paid."""
+    order = Order.objects.get(pk=order.pk)
+    if order.status == OrderStatus.ALLOCATED and order.balance_due() <= 0:
+        order_mark_paid(order=order, actor=None)
+
+
+# ------------------------------------------------------------------------------
+# Store credit
+# ------------------------------------------------------------------------------
+def store_credit_balance(*, customer: Customer) -> Decimal:
+    total = customer.store_credit_entries.aggregate(total=Sum("amount"))["total"]
+    return total or ZERO
+
+
+def _spend_store_credit(payment: Payment, amount: Decimal) -> None:
+    # Under the customer's row lock, so two payments cannot spend one balance.
+    customer = Customer.objects.select_for_update().get(pk=payment.order.customer_id)
+    if store_credit_balance(customer=customer) < amount:
+        raise InvalidOrder(_("The customer's store credit does not cover that amount."))
+    StoreCreditEntry.objects.create(
+        customer=customer,
+        amount=-amount,
+        order=payment.order,
+        payment=payment,
+        note=_("Spent on an order"),
+    )
+
+
+def order_mark_paid(*, order: Order, actor) -> Order:
+    """Captured payments cover the total: the order is paid and invoiced."""
+    with transaction.atomic():
+        order = lock_order(order)
+        fire(
+            order,
+            "mark_paid",
+            actor=actor,
+            message=_("Payment received."),
+            notify=Kind.PAID,
+        )
+        invoice = invoices.invoice_issue(order=order)
+        events.document_issued(order=order, document=invoice)
+    return order

@@ -1,0 +1,287 @@
+"""Prices, discounts and taxes: how every amount on an order is worked out.
+
+Rounding rule (the only one): every amount is rounded to the cent, half up,
+at the step where it is computed:
+
+1. A line total is ``unit price × quantity``, rounded.
+2. Order discounts are worked out on the subtotal (the sum of line totals):
+   a percentage is rounded, a fixed amount is capped at what is left. The total
+   discount is spread over the lines in proportion to their totals; each share
+   is rounded and the remainder of rounding goes to the largest line, so the
+   shares add up to the discount exactly.
+3. Tax is per line on (line total − its discount share), at the rate of the
+   product's tax class in the destination country. With net prices
+   ``tax = round(base × rate)``; with gross prices (``ORDERS_PRICES_INCLUDE_TAX``)
+   ``tax = base − round(base ÷ (1 + rate))``. Shipping is taxed the same way at
+   the destination's standard rate.
+4. Order total = subtotal − discount + shipping, plus tax when prices are net.
+
+``order_recalculate`` applies this and is the one function every change of
+lines, discounts or shipping goes through.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from inventory.models import Product
+from orders.core.models import ZERO, Order, OrderLine, PriceSource
+from orders.customer.models import Customer
+from orders.exceptions import InvalidOrder, TransitionForbidden
+from orders.money.models import DiscountKind, PriceList, PriceListEntry, TaxRate
+from orders.permissions import perm
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal("100")
+
+
+def cents(amount: Decimal) -> Decimal:
+    """Round to the cent, half up: the project's one rounding rule."""
+    return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+# ------------------------------------------------------------------------------
+# Price resolution
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResolvedPrice:
+    unit_price: Decimal
+    source: str
+    price_list: PriceList | None = None
+
+
+def _valid_lists(on: date) -> Q:
+    return (
+        Q(price_list__active=True)
+        & (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on))
+        & (Q(price_list__valid_until__isnull=True) | Q(price_list__valid_until__gte=on))
+    )
+
+
+def price_resolve(
+    *, product, customer: Customer, quantity: int, on: date | None = None
+) -> ResolvedPrice:
+    """The price the rules give today, and where it comes from.
+
+    Precedence: the customer's own price lists, then their group's, then the
+    catalogue. Within one level the entry with the largest quantity break not
+    above ``quantity`` counts per list; if several valid lists apply, the lowest
+    price wins (agreed prices never make a customer pay more than another list
+    they hold).
+    """
+    on = on or timezone.localdate()
+    entries = (
+        PriceListEntry.objects.filter(
+            _valid_lists(on), product=product, min_quantity__lte=quantity
+        )
+        .select_related("price_list")
+        .order_by("price_list_id", "-min_quantity")
+    )
+    levels = [(PriceSource.CUSTOMER_LIST, Q(price_list__customer=customer))]
+    if customer.group_id:
+        levels.append(
+            (PriceSource.GROUP_LIST, Q(price_list__group_id=customer.group_id))
+        )
+    for source, scope in levels:
+        best: dict[int, PriceListEntry] = {}
+        for entry in entries.filter(scope):
+            best.setdefault(entry.price_list_id, entry)  # largest break per list
+        if best:
+            entry = min(best.values(), key=lambda e: (e.unit_price, e.price_list_id))
+            return ResolvedPrice(entry.unit_price, source, entry.price_list)
+    return ResolvedPrice(product.unit_price, PriceSource.CATALOGUE)
+
+
+def price_mismatches(*, order: Order) -> list[dict]:
+    """Lines whose captured price differs from what the rules say today.
+
+    Manual prices are listed too when they differ, with the reason given, so
+    the second checker sees every price that is not the rules' price.
+    """
+    found = []
+    for line in order.lines.select_related("product"):
+        rule = price_resolve(
+            product=line.product, customer=order.customer, quantity=line.quantity
+        )
+        if rule.unit_price != line.unit_price:
+            found.append(
+                {
+                    "line": line,
+                    "captured": line.unit_price,
+                    "captured_source": line.get_price_source_display(),
+                    "rules": rule.unit_price,
+                    "rules_source": PriceSource(rule.source).label,
+                    "reason": line.price_reason,
+                }
+            )
+    return found
+
+
+# ------------------------------------------------------------------------------
+# Tax
+# ------------------------------------------------------------------------------
+def tax_rate_for(*, tax_class_id: str, country: str) -> Decimal:
+    """The configured rate; a missing one is a configuration error staff must fix."""
+    rate = (
+        TaxRate.objects.filter(tax_class_id=tax_class_id, country=country.upper())
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise InvalidOrder(
+            _(
+                "No tax rate is configured for class “%(cls)s” in %(country)s; add it in the admin."
+            )
+            % {"cls": tax_class_id, "country": country}
+        )
+    return rate
+
+
+def tax_on(base: Decimal, rate: Decimal) -> Decimal:
+    """The tax in (gross prices) or on (net prices) ``base``, per the rounding rule."""
+    if settings.ORDERS_PRICES_INCLUDE_TAX:
+        return base - cents(base / (1 + rate))
+    return cents(base * rate)
+
+
+# ------------------------------------------------------------------------------
+# Totals
+# ------------------------------------------------------------------------------
+def discount_amount(*, kind: str, value: Decimal, base: Decimal) -> Decimal:
+    """What a discount takes off ``base`` (never more than ``base``)."""
+    if kind == DiscountKind.PERCENT:
+        return min(base, cents(base * value / HUNDRED))
+    return min(base, cents(value))
+
+
+def spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``amount`` in proportion to ``weights``; shares add up exactly."""
+    total = sum(weights, ZERO)
+    if not weights or total == 0:
+        return [ZERO for _w in weights]
+    shares = [cents(amount * w / total) for w in weights]
+    largest = max(range(len(weights)), key=lambda i: (weights[i], -i))
+    shares[largest] += amount - sum(shares, ZERO)
+    return shares
+
+
+def order_recalculate(*, order: Order) -> None:
+    """Recompute discounts, tax and totals of ``order`` and its lines (the order is not saved)."""
+    lines = list(order.lines.select_related("product").order_by("pk"))
+    for line in lines:
+        line.line_total = cents(line.unit_price * line.quantity)
+    subtotal = sum((line.line_total for line in lines), ZERO)
+
+    remaining, discount = subtotal, ZERO
+    discounts = list(order.discounts.order_by("pk")) if order.pk else []
+    for d in discounts:
+        d.amount = discount_amount(kind=d.kind, value=d.value, base=remaining)
+        remaining -= d.amount
+        discount += d.amount
+    for line, share in zip(
+        lines, spread(discount, [line.line_total for line in lines]), strict=True
+    ):
+        line.discount_amount = share
+        line.tax_rate = tax_rate_for(
+            tax_class_id=line.product.tax_class_id, country=order.shipping_country
+        )
+        line.tax_amount = tax_on(line.line_total - share, line.tax_rate)
+
+    shipping_tax = (
+        tax_on(
+            order.shipping_total,
+            tax_rate_for(tax_class_id="standard", country=order.shipping_country),
+        )
+        if order.shipping_total
+        else ZERO
+    )
+    OrderLine.objects.bulk_update(
+        lines, ["line_total", "discount_amount", "tax_rate", "tax_amount"]
+    )
+    if discounts:
+        type(discounts[0]).objects.bulk_update(discounts, ["amount"])
+    order.subtotal = subtotal
+    order.discount_total = discount
+    order.tax_total = sum((line.tax_amount for line in lines), ZERO) + shipping_tax
+    order.total = subtotal - discount + order.shipping_total
+    if not settings.ORDERS_PRICES_INCLUDE_TAX:
+        order.total += order.tax_total
+
+
+# ------------------------------------------------------------------------------
+# Pricing a line to place
+# ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LineInput:
+    """A line to place. ``unit_price`` set means a manual price, which needs a reason."""
+
+    product: Product
+    quantity: int
+    unit_price: Decimal | None = None
+    price_reason: str = ""
+
+
+def sku_of(line: LineInput) -> dict:
+    return {"sku": line.product.sku}
+
+
+def to_money(value, *, what: str) -> Decimal:
+    """``value`` as a Decimal rounded to cents; floats are refused, never rounded silently."""
+    if isinstance(value, float) or value is None:
+        raise InvalidOrder(
+            _("%(what)s must be an exact amount (Decimal), not %(value)r.")
+            % {"what": what, "value": value}
+        )
+    try:
+        return cents(Decimal(value))
+    except (ArithmeticError, TypeError, ValueError):
+        raise InvalidOrder(
+            _("%(what)s is not an amount: %(value)r.") % {"what": what, "value": value}
+        ) from None
+
+
+def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
+    """Price one line: a manual price (with its reason) or what the pricing rules say."""
+    if line.quantity < 1:
+        raise InvalidOrder(
+            _("%(sku)s: the quantity must be at least 1.") % sku_of(line)
+        )
+    if not line.product.active:
+        raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
+    fields = {
+        "product": line.product,
+        "sku": line.product.sku,
+        "name": line.product.name,
+    }
+    if line.unit_price is not None:
+        price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
+        if price < 0:
+            raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
+        if not line.price_reason.strip():
+            raise InvalidOrder(
+                _("%(sku)s: a manual price needs a reason.") % sku_of(line)
+            )
+        if actor is not None and not actor.has_perm(perm("set_manual_price")):
+            raise TransitionForbidden(_("You may not set manual prices."))
+        return OrderLine(
+            **fields,
+            quantity=line.quantity,
+            unit_price=price,
+            price_source=PriceSource.MANUAL,
+            price_reason=line.price_reason.strip(),
+        )
+    rule = price_resolve(
+        product=line.product, customer=customer, quantity=line.quantity
+    )
+    return OrderLine(
+        **fields,
+        quantity=line.quantity,
+        unit_price=rule.unit_price,
+        price_source=rule.source,
+        price_list=rule.price_list,
+    )

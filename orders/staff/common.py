@@ -1,0 +1,41 @@
+"""What the staff order pages share: stale-page checks, error lists, the orders named in a request."""
+
+from django.contrib import messages
+from django.utils.translation import gettext as _
+
+from orders.core.selectors import orders_by_number
+from orders.exceptions import OrderError
+
+
+def stale_page(request, order) -> str:
+    """Why the page the person posted from is out of date ("" when it is not).
+
+    Forms carry the status the page was drawn in; the services lock the row and
+    check again, this turns the common case into a plain message early.
+    """
+    expected = request.POST.get("status", "")
+    if expected and expected != order.status:
+        return _(
+            "Order %(number)s changed since you loaded the page (it is now %(status)s); look again."
+        ) % {"number": order.number, "status": order.get_status_display().lower()}
+    return ""
+
+
+def error_list(exc: OrderError) -> list[str]:
+    """An error as lines for a form: the headline, then each reason on its own."""
+    if getattr(exc, "reasons", None):
+        return [exc.headline, *exc.reasons]
+    return [str(exc)]
+
+
+def order_numbers(request) -> list[str]:
+    """Order numbers from ``?orders=`` (repeated, or comma- or space-separated)."""
+    values = request.GET.getlist("orders") or request.POST.getlist("orders")
+    return [n for v in values for n in v.replace(",", " ").split()]
+
+
+def selected_orders(request):
+    orders, unknown = orders_by_number(order_numbers(request))
+    for number in unknown:
+        messages.warning(request, _("There is no order %(n)s.") % {"n": number})
+    return orders

@@ -1,0 +1,135 @@
+"""Phone and email orders: entry, correction before verification, the read-back email."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from inventory.models import Product
+from orders.core import services
+from orders.core.models import Order
+from orders.core.selectors import order_detail as order_detail_selector
+from orders.customer import services as customer_side
+from orders.exceptions import OrderError
+from orders.money.pricing import LineInput
+from orders.staff.forms import (
+    AddLineFormSet,
+    CorrectionForm,
+    NewOrderForm,
+    NewOrderLineFormSet,
+)
+from orders.verification import services as verification
+from ordersite.staff import staff_required
+
+
+def line_inputs(formset) -> list[LineInput]:
+    """The filled rows of a valid line formset, as the services take them."""
+    return [
+        LineInput(
+            product=f.cleaned_data["product"],
+            quantity=f.cleaned_data["quantity"],
+            unit_price=f.cleaned_data.get("unit_price"),
+            price_reason=f.cleaned_data.get("price_reason") or "",
+        )
+        for f in formset.forms
+        if f.cleaned_data.get("product")
+    ]
+
+
+@staff_required("orders.enter_order")
+def order_new(request):
+    """A phone or email order: nothing is saved until the whole order is valid."""
+    form = NewOrderForm(request.POST or None)
+    lines = NewOrderLineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and lines.is_valid():
+        d = form.cleaned_data
+        try:
+            with transaction.atomic():
+                buyer = customer_side.customer_find_or_create(
+                    email=d["email"],
+                    name=d["name"],
+                    phone=d["phone"],
+                    address=d["address"],
+                    country=d["country"],
+                )
+                order = services.order_place(
+                    customer=buyer,
+                    channel=d["channel"],
+                    channel_reference=d["reference"],
+                    shipping_total=d["shipping"],
+                    shipping_address=d["address"],
+                    shipping_country=d["country"] if d["address"] else "",
+                    actor=request.user,
+                    lines=line_inputs(lines),
+                )
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Order %(n)s saved.") % {"n": order.number})
+            return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "staff/orders/new.html",
+        {
+            "form": form,
+            "lines": lines,
+            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+        },
+    )
+
+
+@staff_required("orders.check_order")
+def order_correct(request, number):
+    """Fix quantities, lines or the address before verification; the check starts over."""
+    order = order_detail_selector(number=number)
+    form = CorrectionForm(request.POST or None, order=order)
+    added = AddLineFormSet(request.POST or None, prefix="add")
+    if request.method == "POST" and form.is_valid() and added.is_valid():
+        d = form.cleaned_data
+        try:
+            verification.order_correct(
+                order=order,
+                actor=request.user,
+                reason=d["reason"],
+                quantities=form.quantities(),
+                add=line_inputs(added),
+                shipping_address=d["shipping_address"],
+                shipping_country=d["shipping_country"],
+                seen=d["seen"].split(),
+            )
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Order %(n)s corrected; it needs its first check again.")
+                % {"n": number},
+            )
+            return redirect("orders:verification", number=number)
+    return render(
+        request,
+        "staff/orders/correct.html",
+        {
+            "order": order,
+            "form": form,
+            "lines": added,
+            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.enter_order")
+def order_read_back(request, number):
+    order = get_object_or_404(Order, number=number)
+    try:
+        customer_side.order_send_read_back(order=order, actor=request.user)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Read-back confirmation sent to %(e)s.") % {"e": order.customer.email},
+        )
+    return redirect("orders:detail", number=number)

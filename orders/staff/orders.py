@@ -1,0 +1,306 @@
+"""The staff order list and order page: filters, CSV, bulk actions, moves, notes, replies."""
+
+import csv
+from urllib.parse import urlencode
+
+from django import forms as django_forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from orders import moves
+from orders.core import services
+from orders.core.models import Order
+from orders.core.selectors import order_detail as order_detail_selector
+from orders.core.selectors import order_list as order_list_selector
+from orders.core.transitions import available_transitions
+from orders.customer import services as customer_side
+from orders.exceptions import OrderError
+from orders.fulfilment.selectors import units_to_ship
+from orders.money import pricing
+from orders.staff.common import order_numbers, selected_orders, stale_page
+from orders.staff.forms import (
+    NoteForm,
+    OrderFilterForm,
+    ReasonForm,
+    ReplyForm,
+    SendBackForm,
+    ShipForm,
+)
+from ordersite.staff import staff_required
+
+Form = django_forms.Form
+TRANSITION_LABELS = {
+    "record_first_check": gettext_lazy("Record first check"),
+    "verify": gettext_lazy("Confirm verification (second check)"),
+    "send_back": gettext_lazy("Send back to the first checker"),
+    "allocate": gettext_lazy("Run the inventory check"),
+    "mark_paid": gettext_lazy("Mark paid"),
+    "start_picking": gettext_lazy("Start picking"),
+    "pack": gettext_lazy("Mark packed"),
+    "ship": gettext_lazy("Ship"),
+    "mark_delivered": gettext_lazy("Mark delivered"),
+    "complete": gettext_lazy("Complete"),
+    "hold": gettext_lazy("Put on hold"),
+    "release_hold": gettext_lazy("Release hold"),
+    "cancel": gettext_lazy("Cancel order"),
+}
+
+
+PAGE_SIZES = (25, 50, 100, 200)
+CSV_COLUMNS = [
+    "number",
+    "placed_at",
+    "channel",
+    "status",
+    "customer",
+    "email",
+    "ship_by",
+    "currency",
+    "total",
+]
+
+
+@staff_required("orders.view_order")
+def order_list(request):
+    """All orders: filters, search, sorting, pagination, CSV export of the filtered list."""
+    form = OrderFilterForm(request.GET or None)
+    orders = order_list_selector(**form.filters())
+    if request.GET.get("format") == "csv":
+        return _orders_csv(orders)
+    try:
+        size = int(request.GET.get("size", 50))
+    except ValueError:
+        size = 50
+    size = size if size in PAGE_SIZES else 50
+    page = Paginator(orders, size).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(
+        request,
+        "staff/orders/list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "sort_query": sort_query.urlencode(),
+            "sort": form.filters()["sort"],
+            "sizes": PAGE_SIZES,
+            "size": size,
+        },
+    )
+
+
+def _orders_csv(orders):
+    """Stream the filtered list, so a large export never sits in memory."""
+
+    class Echo:
+        def write(self, value):
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for o in orders.iterator(chunk_size=2000):
+            yield writer.writerow(
+                [
+                    o.number,
+                    o.placed_at.isoformat(),
+                    o.channel,
+                    o.status,
+                    o.customer.name,
+                    o.customer.email,
+                    o.ship_by or "",
+                    o.currency,
+                    o.total,
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+    return response
+
+
+# Verification happens on the checklist page, not with a bare button.
+
+
+# Verification happens on the checklist page, not with a bare button.
+VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
+# Moves that need their own page: what is packed is scanned, what ships is chosen.
+PAGE_MOVES = {
+    "pack": ("orders:pack", gettext_lazy("Pack: scan the units")),
+    "ship": ("orders:ship", gettext_lazy("Ship a parcel")),
+}
+
+TRANSITION_FORMS = {
+    "hold": ReasonForm,
+    "cancel": ReasonForm,
+    "ship": ShipForm,
+    "send_back": SendBackForm,
+}
+
+
+@staff_required("orders.view_order")
+def order_detail(request, number):
+    """Everything about one order, and the moves this person may make on it now."""
+    order = order_detail_selector(number=number)
+    moves = available_transitions(order=order, actor=request.user)
+    offered = [
+        (
+            name,
+            TRANSITION_LABELS.get(name, name),
+            TRANSITION_FORMS.get(name, Form)(prefix=name),
+        )
+        for name in moves
+        if name != "backorder" and name not in VERIFICATION_MOVES + tuple(PAGE_MOVES)
+    ]
+    carriers = settings.ORDERS_CARRIER_TRACKING_URLS
+    return render(
+        request,
+        "staff/orders/detail.html",
+        {
+            "order": order,
+            "offered": offered,
+            "shipments": [
+                (
+                    s,
+                    carriers.get(s.carrier, "").format(number=s.tracking_number)
+                    or None,
+                )
+                for s in order.shipments.all()
+            ],
+            "price_mismatches": pricing.price_mismatches(order=order),
+            "verification_offered": any(m in VERIFICATION_MOVES for m in moves),
+            "units_left": (
+                sum(units_to_ship(order).values())
+                if order.shipped_at is None and order.shipments.all()
+                else 0
+            ),
+            "page_moves": [
+                (reverse(PAGE_MOVES[m][0], args=[order.number]), PAGE_MOVES[m][1])
+                for m in moves
+                if m in PAGE_MOVES
+            ],
+            "balance": order.balance_due(),
+            "note_form": NoteForm(auto_id="note_%s"),
+            "reply_form": ReplyForm(auto_id="reply_%s"),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_transition(request, number, name):
+    """Run one transition from the order page; every refusal comes back as a message."""
+    order = get_object_or_404(Order, number=number)
+    if stale := stale_page(request, order):
+        messages.error(request, stale)
+        return redirect("orders:detail", number=number)
+    form = TRANSITION_FORMS.get(name, Form)(request.POST, prefix=name)
+    if not form.is_valid():
+        messages.error(
+            request, " ".join(e for errors in form.errors.values() for e in errors)
+        )
+        return redirect("orders:detail", number=number)
+    try:
+        moves.order_transition(
+            order=order, name=name, actor=request.user, **form.cleaned_data
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Order %(number)s updated.") % {"number": number})
+    return redirect("orders:detail", number=number)
+
+
+BULK_MOVES = {"start_picking": gettext_lazy("Start picking")}
+BULK_PRINTS = {"pick_list": "orders:pick_list", "packing_slips": "orders:packing_slips"}
+
+
+@require_POST
+@staff_required("orders.view_order")
+def orders_bulk(request):
+    """The list's bulk actions on the ticked orders: print, export, or one move each."""
+    name = request.POST.get("action", "")
+    numbers = order_numbers(request)
+    if not numbers:
+        messages.error(request, _("Tick at least one order first."))
+        return _back_to_list(request)
+    if name in BULK_PRINTS:
+        return redirect(
+            reverse(BULK_PRINTS[name]) + "?" + urlencode({"orders": " ".join(numbers)})
+        )
+    if name == "export":
+        return _orders_csv(
+            order_list_selector(sort="number").filter(number__in=numbers)
+        )
+    if name not in BULK_MOVES:
+        messages.error(request, _("Choose an action."))
+        return _back_to_list(request)
+    done, failed = [], []
+    for order in selected_orders(request):
+        try:
+            moves.order_transition(order=order, name=name, actor=request.user)
+        except OrderError as exc:
+            failed.append(str(exc))
+        else:
+            done.append(order.number)
+    if done:
+        messages.success(
+            request,
+            _("%(move)s: %(orders)s.")
+            % {"move": BULK_MOVES[name], "orders": ", ".join(done)},
+        )
+    for reason in failed:
+        messages.error(request, reason)
+    return _back_to_list(request)
+
+
+def _back_to_list(request):
+    """Back where the person came from (a staff page only), else the order list."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("orders:list")
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_note(request, number):
+    order = get_object_or_404(Order, number=number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.order_add_note(
+            order=order, actor=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, _("Note added."))
+    else:
+        messages.error(request, _("A note cannot be empty."))
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@staff_required("orders.change_order")
+def order_reply(request, number):
+    order = get_object_or_404(Order, number=number)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        customer_side.message_from_staff(
+            order=order, body=form.cleaned_data["body"], actor=request.user
+        )
+        messages.success(request, _("Reply sent to the customer."))
+    else:
+        messages.error(request, _("Write a message first."))
+    return redirect("orders:detail", number=number)

@@ -1,0 +1,39 @@
+from django.urls import path
+
+from orders.staff import entry, fulfilment, money, orders, verification
+
+app_name = "orders"
+
+urlpatterns = [
+    path("orders/", orders.order_list, name="list"),
+    path("orders/new/", entry.order_new, name="new"),
+    path("orders/bulk/", orders.orders_bulk, name="bulk"),
+    path("pick-list/", fulfilment.pick_list, name="pick_list"),
+    path("packing-slips/", fulfilment.packing_slip, name="packing_slips"),
+    path("orders/<str:number>/", orders.order_detail, name="detail"),
+    path(
+        "orders/<str:number>/verification/",
+        verification.order_verification,
+        name="verification",
+    ),
+    path("orders/<str:number>/payment/", money.order_payment, name="payment"),
+    path("orders/<str:number>/correct/", entry.order_correct, name="correct"),
+    path("orders/<str:number>/pack/", fulfilment.order_pack, name="pack"),
+    path("orders/<str:number>/ship/", fulfilment.order_ship, name="ship"),
+    path("orders/<str:number>/read-back/", entry.order_read_back, name="read_back"),
+    path(
+        "orders/<str:number>/move/<str:name>/",
+        orders.order_transition,
+        name="transition",
+    ),
+    path("orders/<str:number>/note/", orders.order_note, name="note"),
+    path("orders/<str:number>/reply/", orders.order_reply, name="reply"),
+    path("backorders/", fulfilment.backorders, name="backorders"),
+    path(
+        "backorders/<str:number>/split/",
+        fulfilment.backorder_split,
+        name="backorder_split",
+    ),
+    path("invoices/<str:number>/", money.invoice, name="invoice"),
+    path("invoices/<str:number>.pdf", money.invoice_pdf, name="invoice_pdf"),
+]

@@ -1,0 +1,226 @@
+"""The inventory check: allocate stock to an order or backorder it, split, and fill backorders."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from inventory import services as inventory
+from inventory.exceptions import InsufficientStock
+from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderStatus
+from orders.core.transitions import fire, lock_order, transition_check
+from orders.events import record as events
+from orders.exceptions import InvalidOrder, OrderChanged, TransitionNotAllowed
+from orders.money import pricing
+from orders.money.payments import advance_if_paid
+from orders.notifications.emails import Kind, notify_on_commit
+
+
+def allocations_of(order: Order) -> list[inventory.Allocation]:
+    return [
+        inventory.Allocation(
+            key=a.line_id, stock_item_id=a.stock_item_id, quantity=a.quantity
+        )
+        for a in OrderLineAllocation.objects.filter(line__order=order)
+    ]
+
+
+def describe_allocations(allocations: list[inventory.Allocation]) -> list[dict]:
+    return [
+        {"line_id": a.key, "stock_item_id": a.stock_item_id, "quantity": a.quantity}
+        for a in allocations
+    ]
+
+
+def _record_missing(lines: list[OrderLine], shortage: InsufficientStock) -> list[dict]:
+    """Write each line's missing quantity; a product short on several lines is
+    counted against its last lines first, so the sum per product is exact."""
+    missing = {s.product_id: s.missing for s in shortage.shortages}
+    for line in reversed(lines):
+        line.backordered_quantity = min(line.quantity, missing.get(line.product_id, 0))
+        if line.product_id in missing:
+            missing[line.product_id] -= line.backordered_quantity
+    OrderLine.objects.bulk_update(lines, ["backordered_quantity"])
+    return [
+        {"line_id": line.pk, "sku": line.sku, "missing": line.backordered_quantity}
+        for line in lines
+        if line.backordered_quantity
+    ]
+
+
+def order_check_inventory(*, order: Order, actor) -> Order:
+    """Allocate stock to every line, or backorder the order recording what is missing.
+
+    On a backordered order that is still short, the missing quantities are
+    brought up to date and ``TransitionNotAllowed`` says what is still missing.
+    """
+    still_short = None
+    with transaction.atomic():
+        order = lock_order(order)
+        lines = list(order.lines.select_related("product").order_by("pk"))
+        transition_check(order=order, name="allocate", actor=actor)
+        requests = [
+            inventory.AllocationRequest(
+                key=line.pk, product_id=line.product_id, quantity=line.quantity
+            )
+            for line in lines
+        ]
+        try:
+            with transaction.atomic():
+                allocations = inventory.stock_allocate(
+                    requests=requests, actor=actor, reference=order.number
+                )
+        except InsufficientStock as shortage:
+            report = _record_missing(lines, shortage)
+            if order.status == OrderStatus.BACKORDERED:
+                still_short = shortage
+            else:
+                events.backordered(order=order, actor=actor, missing=report)
+                fire(order, "backorder", actor=actor, notify=Kind.BACKORDERED)
+                return order
+        else:
+            OrderLineAllocation.objects.bulk_create(
+                [
+                    OrderLineAllocation(
+                        line_id=a.key,
+                        stock_item_id=a.stock_item_id,
+                        quantity=a.quantity,
+                    )
+                    for a in allocations
+                ]
+            )
+            OrderLine.objects.filter(order=order).update(backordered_quantity=0)
+            events.stock_allocated(
+                order=order, actor=actor, allocations=describe_allocations(allocations)
+            )
+            was_backordered = order.status == OrderStatus.BACKORDERED
+            fire(
+                order,
+                "allocate",
+                actor=actor,
+                message=_("Stock arrived; your order is moving again.")
+                if was_backordered
+                else "",
+                notify=Kind.MOVING_AGAIN if was_backordered else None,
+            )
+    if still_short is None and order.status == OrderStatus.ALLOCATED:
+        advance_if_paid(order=order, actor=actor)  # paid in advance
+        order.refresh_from_db()
+    if still_short is not None:
+        raise TransitionNotAllowed(
+            _("Order %(number)s is still short: %(shortage)s")
+            % {"number": order.number, "shortage": still_short}
+        )
+    return order
+
+
+def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
+    """Ship what is in stock now: the chosen lines' missing units move to a new order.
+
+    Only on a backordered order and only for lines the staff member chose (never
+    silently). The new order is already verified (it was verified as part of
+    this one), waits for stock as ``backordered`` and is filled when stock
+    arrives; this order runs its inventory check again. Returns the new order.
+    """
+    with transaction.atomic():
+        order = lock_order(order)
+        transition_check(order=order, name="allocate", actor=actor)
+        if order.status != OrderStatus.BACKORDERED:
+            raise TransitionNotAllowed(_("Only a backordered order can be split."))
+        lines = {
+            line.pk: line
+            for line in order.lines.select_related("product").filter(
+                pk__in=line_ids, backordered_quantity__gt=0
+            )
+        }
+        if not lines or set(lines) != set(line_ids):
+            raise InvalidOrder(
+                _("Choose lines of this order that are waiting for stock.")
+            )
+        if all(
+            line.backordered_quantity == line.quantity for line in order.lines.all()
+        ):
+            raise InvalidOrder(
+                _(
+                    "Nothing of this order is in stock yet; there is nothing to ship now."
+                )
+            )
+        child = Order.objects.create(
+            customer=order.customer,
+            split_from=order,
+            channel=order.channel,
+            channel_reference=order.channel_reference,
+            shipping_address=order.shipping_address,
+            shipping_country=order.shipping_country,
+            billing_address=order.billing_address,
+            currency=order.currency,
+            ship_by=order.ship_by,
+            estimated_delivery=order.estimated_delivery,
+            # Verified as part of the original order; a new order of its own only
+            # so that each part has a lifecycle, a shipment and a total.
+            status=OrderStatus.BACKORDERED,
+            first_checked_by=order.first_checked_by,
+            first_checked_at=order.first_checked_at,
+            verified_by=order.verified_by,
+            verified_at=order.verified_at,
+        )
+        child.number = f"ORD-{child.pk:06d}"
+        moved = []
+        for line in lines.values():
+            quantity = line.backordered_quantity
+            OrderLine.objects.create(
+                order=child,
+                product=line.product,
+                sku=line.sku,
+                name=line.name,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                price_source=line.price_source,
+                price_list=line.price_list,
+                price_reason=line.price_reason,
+                line_total=ZERO,
+                backordered_quantity=quantity,
+            )
+            moved.append({"line_id": line.pk, "sku": line.sku, "quantity": quantity})
+            if quantity == line.quantity:
+                line.delete()
+            else:
+                line.quantity -= quantity
+                line.backordered_quantity = 0
+                line.line_total = pricing.cents(line.unit_price * line.quantity)
+                line.save(
+                    update_fields=["quantity", "backordered_quantity", "line_total"]
+                )
+        for o in (order, child):
+            pricing.order_recalculate(order=o)
+            o.save()
+        events.split_off(order=order, actor=actor, child=child, moved=moved)
+        events.split_from(order=child, actor=actor, parent=order)
+        notify_on_commit(order=order, kind=Kind.SPLIT)
+    try:
+        order_check_inventory(order=order, actor=actor)
+    except TransitionNotAllowed:
+        pass  # other lines are still short; the order stays backordered
+    return child
+
+
+def orders_fill_backorders(*, product_ids: list[int]) -> list[str]:
+    """Stock arrived: allocate backordered orders waiting for these products.
+
+    Oldest order first (by placement). An order that still cannot be served in
+    full is skipped, so one large order does not hold up smaller ones behind
+    it; it is tried again at the next arrival. Returns the numbers allocated.
+    """
+    waiting = (
+        Order.objects.filter(
+            status=OrderStatus.BACKORDERED, lines__product_id__in=product_ids
+        )
+        .distinct()
+        .order_by("placed_at", "pk")
+    )
+    allocated = []
+    for order in waiting:
+        try:
+            order_check_inventory(order=order, actor=None)
+        except (TransitionNotAllowed, OrderChanged):
+            continue  # still short, or someone else moved it meanwhile
+        allocated.append(order.number)
+    return allocated
