@@ -1,4 +1,6 @@
-"""Production: refuses to start without a real SECRET_KEY and ALLOWED_HOSTS.
+"""Production: refuses to start without SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL
+(PostgreSQL) and REDIS_URL, instead of falling back to the embedded default
+(SQLite, eager in-process tasks, a per-process cache).
 
 ``python manage.py check --deploy`` prints no warnings under this profile.
 """
@@ -8,7 +10,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import DATABASE_URL, DATABASES, REDIS_URL, env_bool, env_list
 
 DJANGO_ENV = "production"
 DEBUG = False
@@ -25,6 +27,27 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", ",".join(f"https://{host}" for host in ALLOWED_HOSTS)
 )
+# Without these base.py falls back to SQLite, to running Celery tasks eagerly in the
+# web process and to a per-process cache (so the status-page lookup limit would be
+# counted per process): fine on a laptop, never in production.
+if not DATABASE_URL:
+    raise ImproperlyConfigured(
+        "DATABASE_URL must be set in production "
+        "(PostgreSQL: postgres://user:password@host:5432/name)."
+    )
+if DATABASES["default"]["ENGINE"] in {
+    "django.db.backends.sqlite3",
+    "django.contrib.gis.db.backends.spatialite",
+}:
+    raise ImproperlyConfigured(
+        "DATABASE_URL points to SQLite, but production needs PostgreSQL "
+        "(postgres://user:password@host:5432/name)."
+    )
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_URL must be set in production "
+        "(the Celery broker and the shared cache: redis://host:6379/0)."
+    )
 
 # ------------------------------------------------------------------------------
 # HTTPS and cookies
