@@ -15,6 +15,7 @@ from inventory.exceptions import (
     InventoryError,
     NotAllowed,
 )
+from inventory.facts import stock_increased
 from inventory.locks import lock_stock_items
 from inventory.models import (
     StockCount,
@@ -23,7 +24,7 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
-from inventory.services import _announce_arrival, _move, _require_perm
+from inventory.services import _move, _require_perm
 
 Status = StockCount.Status
 
@@ -151,7 +152,7 @@ def count_approve(*, count: StockCount, actor) -> StockCount:
         )
         count.save(update_fields=["status", "decided_by", "decided_at"])
         if gained:
-            _announce_arrival(product_ids=gained)
+            stock_increased(product_ids=gained, reference=count.number)
     return count
 
 

@@ -20,6 +20,7 @@ from inventory.exceptions import (
     NotAllowed,
     Shortage,
 )
+from inventory.facts import stock_increased
 from inventory.locks import lock_stock_items
 from inventory.models import (
     GoodsReceipt,
@@ -217,6 +218,7 @@ def _add_stock(
     actor,
     reference: str,
     reason: str,
+    announce: bool = True,
 ) -> StockItem:
     """Add on-hand units (creating the stock row if needed) and announce the arrival."""
     if quantity < 1:
@@ -233,17 +235,9 @@ def _add_stock(
         reference=reference,
         reason=reason,
     )
-    _announce_arrival(product_ids=[product.pk])
+    if announce:
+        stock_increased(product_ids=[product.pk], reference=reference)
     return item
-
-
-def _announce_arrival(*, product_ids: list[int]) -> None:
-    """After commit, let backordered orders waiting for these products try again."""
-    # Orders depend on inventory, not the other way round: import at call time.
-    from orders.tasks import fill_backorders
-
-    ids = sorted(set(product_ids))
-    transaction.on_commit(lambda: fill_backorders.delay(product_ids=ids))
 
 
 def stock_receive(
@@ -334,7 +328,12 @@ def receipt_create(
                 actor=actor,
                 reference=receipt.number,
                 reason=_("Delivery from %(supplier)s") % {"supplier": receipt.supplier},
+                announce=False,
             )
+        # One announcement for the whole delivery.
+        stock_increased(
+            product_ids=[line.product.pk for line in lines], reference=receipt.number
+        )
     return receipt
 
 
@@ -368,7 +367,7 @@ def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> St
             reason=reason,
         )
         if delta > 0:
-            _announce_arrival(product_ids=[item.product_id])
+            stock_increased(product_ids=[item.product_id])
     return item
 
 

@@ -4,7 +4,11 @@ Each transition is guarded by one model permission on ``Order``; a data
 migration grants them to the staff groups. The manager group holds them all.
 """
 
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+
+from orders.exceptions import TransitionForbidden
+from ordersite.actors import Actor
 
 
 class Role:
@@ -43,10 +47,17 @@ TRANSITION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
 # Permissions for order actions that are not lifecycle transitions.
 ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "enter_order": (_("Can enter phone and email orders"), (Role.CLERK,)),
-    "grant_discount": (_("Can give an order a discount with a reason"), (Role.CLERK,)),
+    "grant_discount": (
+        _("Can apply discount codes and give discounts with a reason"),
+        (Role.CLERK,),
+    ),
     "set_manual_price": (_("Can set a manual price with a reason"), (Role.CLERK,)),
     "refund_order": (
         _("Can refund payments and issue store credit"),
+        (Role.CLERK, Role.RETURNS),
+    ),
+    "answer_customer": (
+        _("Can answer customers and resolve the problems they report"),
         (Role.CLERK, Role.RETURNS),
     ),
 }
@@ -57,6 +68,17 @@ def perm(codename: str) -> str:
     """The full permission name of an order permission."""
     assert codename in ORDER_PERMISSIONS, codename
     return f"orders.{codename}"
+
+
+def require(actor, codename: str, what: str) -> None:
+    """Refuse unless ``actor`` holds order permission ``codename``; ``what`` completes "You may not …".
+
+    The one permission check of the order services (transitions check theirs
+    through django-fsm): the system may do anything, staff what their groups
+    grant, the customer and integrations nothing a service does not allow them.
+    """
+    if not Actor.of(actor).may(perm(codename)):
+        raise TransitionForbidden(gettext_now("You may not %(what)s.") % {"what": what})
 
 
 # Model permissions each role holds in addition to its transitions, so the admin
@@ -76,7 +98,7 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     Role.RETURNS: ("orders.change_order",),
 }
-STAFF_APPS = ("orders", "inventory", "returns")
+STAFF_APPS = ("orders", "inventory", "returns", "ordersite")
 
 
 def sync_staff_groups(apps, schema_editor=None) -> None:

@@ -1,4 +1,4 @@
-"""Admin for orders. Transitions run through orders.services, never by editing a field."""
+"""Admin for reference data on money (price lists, tax rates, discount codes) and money records."""
 
 from django.contrib import admin
 from django.urls import reverse
@@ -66,7 +66,6 @@ class RefundAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
         "amount",
         "outcome",
         "status",
-        "attempts",
         "last_error",
     ]
     list_filter = ["status", "outcome"]

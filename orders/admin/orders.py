@@ -1,20 +1,18 @@
-"""The order's admin page: inspection with its inlines; moves run through the services."""
+"""The order's admin page: inspection of everything an order holds, with links to act.
 
-import uuid
-from functools import partial
+Order actions live on the staff pages (``/staff/orders/<number>/``): the admin
+shows an order and its inlines read-only and links there, and its bulk actions
+run the same services (``orders.moves``) the staff pages run.
+"""
 
-from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django_fsm.admin import FSMAdminMixin, FSMObjectTransition, FSMTransitionContext
 
 from orders import moves
-from orders.core.transitions import available_transitions
 from orders.customer import services as customer
+from orders.events import timeline
 from orders.exceptions import OrderError
 from orders.models import (
     CustomerMessage,
@@ -31,20 +29,9 @@ from orders.models import (
     Refund,
     Shipment,
 )
-from orders.money import discounts, payments, pricing, refunds
-from orders.staff.forms import (
-    DiscountForm,
-    PaymentForm,
-    ReasonForm,
-    RefundForm,
-    ReplyForm,
-    ShipForm,
-)
+from orders.money import pricing
 from orders.verification.selectors import verification_summary
-from ordersite.admin_utils import (
-    ReadOnlyInline,
-    run_each,
-)
+from ordersite.admin_utils import ReadOnlyInline, run_each
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -75,40 +62,25 @@ class OrderNoteInline(ReadOnlyInline):
 
 
 class OrderEventInline(ReadOnlyInline):
+    """The timeline: each fact as staff read it, with its type and who acted."""
+
     model = OrderEvent
-    fields = [
-        "created_at",
-        "type",
-        "actor",
-        "from_status",
-        "to_status",
-        "message",
-        "customer_visible",
-    ]
+    fields = ["created_at", "type", "who", "wording", "customer_visible"]
     ordering = ["-created_at", "-pk"]
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
-ADMIN_MOVE_PAGES = {
-    "record_first_check": ("orders:verification", _("Open the verification checklist")),
-    "pack": ("orders:pack", _("Pack: scan the units")),
-}
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor", "order")
 
+    @admin.display(description=_("who"))
+    def who(self, event: OrderEvent) -> str:
+        return event.actor_label
 
-def _bulk(name: str, label: str):
-    """An admin action running transition ``name`` on each selected order through the services."""
-
-    def action(modeladmin, request, queryset):
-        run_each(
-            modeladmin,
-            request,
-            queryset.order_by("pk"),
-            lambda o: moves.order_transition(order=o, name=name, actor=request.user),
-            done=_("%(n)d order(s) updated."),
-            errors=OrderError,
-        )
-
-    action.__name__ = f"bulk_{name}"
-    return admin.action(description=label)(action)
+    @admin.display(description=_("what happened"))
+    def wording(self, event: OrderEvent) -> str:
+        return timeline.render(event, audience="staff")
 
 
 class PaymentsInline(ReadOnlyInline):
@@ -135,7 +107,6 @@ class RefundInline(ReadOnlyInline):
         "outcome",
         "payment",
         "status",
-        "attempts",
         "last_error",
         "reason",
     ]
@@ -166,17 +137,21 @@ class InvoiceInline(ReadOnlyInline):
 
 class NotificationInline(ReadOnlyInline):
     model = Notification
-    fields = [
-        "created_at",
-        "kind",
-        "subject",
-        "to_email",
-        "status",
-        "attempts",
-        "last_error",
-        "sent_at",
-    ]
+    fields = ["created_at", "kind", "subject", "to_email", "delivery_status"]
     ordering = ["-created_at", "-pk"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("delivery")
+
+    @admin.display(description=_("status"))
+    def delivery_status(self, notification: Notification) -> str:
+        text = notification.get_status_display()
+        if notification.last_error:
+            text += f" ({notification.attempts}×: {notification.last_error})"
+        return text
 
 
 class IssueInline(ReadOnlyInline):
@@ -194,200 +169,25 @@ class MessageInline(ReadOnlyInline):
     fields = ["created_at", "from_customer", "staff_author", "body"]
 
 
-class OrderMoneyAdminMixin:
-    """Payments, refunds and discounts from the order's admin page, through the services."""
+def _bulk(name: str):
+    """An admin action running transition ``name`` on each selected order through the services."""
 
-    def get_urls(self):
-        wrap = self.admin_site.admin_view
-        return [
-            path(
-                "<path:object_id>/payment/",
-                wrap(self.payment_view),
-                name="orders_order_payment",
-            ),
-            path(
-                "<path:object_id>/refund/",
-                wrap(self.refund_view),
-                name="orders_order_refund",
-            ),
-            path(
-                "<path:object_id>/discount/",
-                wrap(self.discount_view),
-                name="orders_order_discount",
-            ),
-            path(
-                "<path:object_id>/balance/",
-                wrap(self.balance_view),
-                name="orders_order_balance",
-            ),
-            path(
-                "<path:object_id>/reply/",
-                wrap(self.reply_view),
-                name="orders_order_reply",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _money_page(
-        self,
-        request,
-        order,
-        form,
-        title,
-        template="admin/orders/order/money_form.html",
-        extra=None,
-    ):
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.model._meta,
-            "original": order,
-            "title": title,
-            "form": form,
-            "balance": order.balance_due(),
-            "refundable": refunds.refundable_total(order=order),
-            **(extra or {}),
-        }
-        return TemplateResponse(request, template, context)
-
-    def _back(self, order):
-        return redirect("admin:orders_order_change", order.pk)
-
-    def _run(self, request, action, success: str) -> bool:
-        try:
-            action()
-        except OrderError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return False
-        self.message_user(request, success, messages.SUCCESS)
-        return True
-
-    def payment_view(self, request, object_id):
-        order = get_object_or_404(Order, pk=object_id)
-        if not request.user.has_perm("orders.record_payment"):
-            raise PermissionDenied
-        form = PaymentForm(
-            request.POST or None,
-            initial={"amount": max(order.balance_due(), 0) or None},
-        )
-        if request.method == "POST" and form.is_valid():
-            action = partial(
-                payments.payment_take,
-                order=order,
-                actor=request.user,
-                **form.cleaned_data,
-            )
-            if self._run(request, action, _("Payment recorded.")):
-                return self._back(order)
-        return self._money_page(request, order, form, _("Take or record a payment"))
-
-    def refund_view(self, request, object_id):
-        order = get_object_or_404(Order, pk=object_id)
-        if not request.user.has_perm("orders.refund_order"):
-            raise PermissionDenied
-        form = RefundForm(
-            request.POST or None,
-            initial={"idempotency_key": uuid.uuid4().hex, "outcome": "original_method"},
-        )
-        if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            action = partial(
-                refunds.payment_refund,
-                order=order,
-                amount=d["amount"],
-                reason=d["reason"],
-                idempotency_key=d["idempotency_key"],
-                actor=request.user,
-                outcome=d["outcome"],
-            )
-            if self._run(
-                request, action, _("Refund requested; its progress shows on the order.")
-            ):
-                return self._back(order)
-        return self._money_page(request, order, form, _("Refund"))
-
-    def discount_view(self, request, object_id):
-        order = get_object_or_404(Order, pk=object_id)
-        form = DiscountForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            d = form.cleaned_data
-            if d["code"]:
-                action = partial(
-                    discounts.discount_code_apply,
-                    order=order,
-                    code=d["code"],
-                    actor=request.user,
-                )
-            else:
-                action = partial(
-                    discounts.discount_staff_grant,
-                    order=order,
-                    kind=d["kind"],
-                    value=d["value"],
-                    reason=d["reason"],
-                    actor=request.user,
-                )
-            if self._run(request, action, _("Discount applied; totals recalculated.")):
-                return self._back(order)
-        return self._money_page(request, order, form, _("Discount"))
-
-    def balance_view(self, request, object_id):
-        order = get_object_or_404(Order, pk=object_id)
-        if request.method == "POST":
-            if request.POST.get("do") == "refund_excess":
-                if not request.user.has_perm("orders.refund_order"):
-                    raise PermissionDenied
-                self._run(
-                    request,
-                    lambda: refunds.order_refund_excess(
-                        order=order, actor=request.user
-                    ),
-                    _("The excess is being refunded."),
-                )
-            elif request.POST.get("do") == "request_balance":
-                self._run(
-                    request,
-                    lambda: refunds.order_request_balance(
-                        order=order, actor=request.user
-                    ),
-                    _("The customer has been asked for the balance."),
-                )
-        return self._back(order)
-
-    def reply_view(self, request, object_id):
-        """Answer the customer's messages; the reply is emailed and shown on their page."""
-        order = get_object_or_404(Order, pk=object_id)
-        if not request.user.has_perm("orders.change_order"):
-            raise PermissionDenied
-        form = ReplyForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            action = partial(
-                customer.message_from_staff,
-                order=order,
-                body=form.cleaned_data["body"],
-                actor=request.user,
-            )
-            if self._run(request, action, _("Reply sent to the customer.")):
-                return self._back(order)
-        return self._money_page(
+    def action(modeladmin, request, queryset):
+        run_each(
+            modeladmin,
             request,
-            order,
-            form,
-            _("Reply to the customer"),
-            extra={"thread": order.messages.order_by("created_at")},
+            queryset.order_by("pk"),
+            lambda o: moves.order_transition(order=o, name=name, actor=request.user),
+            done=_("%(n)d order(s) updated."),
+            errors=OrderError,
         )
 
-    def money_context(self, order) -> dict:
-        return {
-            "balance": order.balance_due(),
-            "refundable": refunds.refundable_total(order=order),
-            "price_mismatches": pricing.price_mismatches(order=order),
-        }
+    action.__name__ = f"bulk_{name}"
+    return admin.action(description=Order.transition_label(name))(action)
 
 
 @admin.register(Order)
-class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
-    fsm_fields = ["status"]
-    fsm_forms = {"hold": ReasonForm, "cancel": ReasonForm, "ship": ShipForm}
+class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "number",
         "customer",
@@ -425,9 +225,9 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/orders/order/change_form.html"
     actions = [
         "send_read_back",
-        _bulk("allocate", _("Run the inventory check")),
-        _bulk("start_picking", _("Start picking")),
-        _bulk("mark_delivered", _("Mark delivered")),
+        _bulk("allocate"),
+        _bulk("start_picking"),
+        _bulk("mark_delivered"),
     ]
     fieldsets = [
         (
@@ -485,9 +285,6 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         ),
     ]
 
-    class Media:
-        css = {"all": ["css/admin.css"]}
-
     def get_readonly_fields(self, request, obj=None):
         # Every field is written by the services; the admin only shows them.
         return [f.name for f in self.model._meta.fields] + ["verification"]
@@ -497,21 +294,13 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         return verification_summary(obj)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        # Nothing here is edited by hand: only the transition buttons act.
+        # Nothing here is edited by hand: the order is changed on its staff page.
         order = self.get_object(request, object_id)
         extra_context = {
             **(extra_context or {}),
-            **(self.money_context(order) if order else {}),
-            "move_pages": [
-                (
-                    ADMIN_MOVE_PAGES[name][1],
-                    reverse(ADMIN_MOVE_PAGES[name][0], args=[order.number]),
-                )
-                for name in available_transitions(order=order, actor=request.user)
-                if name in ADMIN_MOVE_PAGES
-            ]
-            if order
-            else [],
+            "staff_url": reverse("orders:detail", args=[order.number]) if order else "",
+            "price_mismatches": pricing.price_mismatches(order=order) if order else [],
+            "balance": order.balance_due() if order else 0,
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,
@@ -526,8 +315,7 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
         return False
 
     def save_model(self, request, obj, form, change) -> None:
-        # Nothing on the form is editable; a transition button posts the form too,
-        # and the transition itself is run (and saved) by the services.
+        # Nothing on the form is editable; the services write every field.
         return None
 
     @staticmethod
@@ -543,54 +331,3 @@ class OrderAdmin(OrderMoneyAdminMixin, FSMAdminMixin, admin.ModelAdmin):
             done=_("%(n)d read-back confirmation(s) sent."),
             errors=OrderError,
         )
-
-    @staticmethod
-    def get_fsm_block_label(fsm_field_name: str) -> str:
-        return str(_("Next step"))
-
-    def get_fsm_label(self, transition) -> str:
-        return str(transition.custom.get("label") or transition.name)
-
-    def _get_fsm_extra_context(self, *, request, obj):
-        # The services decide what is offered (including moves whose conditions
-        # the person's input will meet, like a tracking number to ship).
-        if obj is None:
-            return
-        offered = available_transitions(order=obj, actor=request.user)
-        transitions = [
-            FSMTransitionContext(
-                name=name,
-                label=self.get_fsm_label(
-                    getattr(obj, name)._django_fsm.get_transition(obj.status)
-                ),
-            )
-            for name in offered
-            # The first check (ticked item by item) and packing (scanned unit by
-            # unit) are made on their staff pages, which the page links to.
-            if name != "backorder" and name not in ADMIN_MOVE_PAGES
-        ]
-        if transitions:
-            yield FSMObjectTransition(
-                fsm_field="status",
-                block_label=self.get_fsm_block_label("status"),
-                available_transitions=transitions,
-            )
-
-    def is_fsm_transition_visible(self, transition) -> bool:
-        # "backorder" is an outcome of the inventory check, not a separate button.
-        return transition.name != "backorder"
-
-    def _apply_fsm_transition(
-        self, *, obj, transition_name, request, kwargs=None
-    ) -> bool:
-        try:
-            moves.order_transition(
-                order=obj, name=transition_name, actor=request.user, **(kwargs or {})
-            )
-        except OrderError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return False
-        self.message_user(
-            request, _("Order %(n)s updated.") % {"n": obj.number}, messages.SUCCESS
-        )
-        return True

@@ -1,8 +1,9 @@
-"""Admin for orders. Transitions run through orders.services, never by editing a field."""
+"""Admin for the rows around an order: customers, notifications, problems, messages, shipments, the timeline."""
 
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from orders.events import timeline
 from orders.models import (
     Customer,
     CustomerMessage,
@@ -17,12 +18,13 @@ from orders.models import (
     ShipmentLine,
     VerificationIssue,
 )
-from orders.notifications import emails as notifications
+from ordersite import outbox
 from ordersite.admin_utils import (
     ActionOnlyAdminMixin,
     ReadOnlyAdminMixin,
     ReadOnlyInline,
 )
+from ordersite.models import OutboxMessage
 
 
 @admin.register(Customer)
@@ -32,33 +34,34 @@ class CustomerAdmin(admin.ModelAdmin):
     search_fields = ["name", "email", "phone"]
 
 
-# Moves made on a staff page rather than with an admin button: name → (url, label).
-
-
 @admin.register(Notification)
 class NotificationAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
+    """Customer emails as sent; a failed one can be sent again (its outbox row is retried)."""
+
     action_permission = "orders.change_order"
     list_display = [
         "created_at",
         "order",
         "kind",
         "to_email",
-        "status",
-        "attempts",
-        "last_error",
-        "sent_at",
+        "delivery_status",
+        "skipped",
     ]
-    list_filter = ["status", "kind", "essential"]
+    list_filter = ["delivery__status", "kind", "essential", "skipped"]
     search_fields = ["order__number", "to_email", "subject"]
-    list_select_related = ["order"]
+    list_select_related = ["order", "delivery"]
     actions = ["resend_selected"]
+
+    @admin.display(description=_("status"))
+    def delivery_status(self, notification: Notification) -> str:
+        return notification.get_status_display()
 
     @admin.action(description=_("Send failed notifications again"))
     def resend_selected(self, request, queryset):
-        count = 0
-        for notification in queryset.filter(status=Notification.Status.FAILED):
-            notifications.notification_resend(notification=notification)
-            count += 1
+        failed = queryset.filter(delivery__status=OutboxMessage.Status.FAILED)
+        count = sum(
+            outbox.send_again(n.delivery) for n in failed.select_related("delivery")
+        )
         self.message_user(
             request,
             _("%(n)d notification(s) queued again.") % {"n": count},
@@ -118,20 +121,26 @@ class OrderNoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(OrderEvent)
 class OrderEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every fact on every order: filter by type and actor for audits and metrics."""
+
     list_display = [
         "created_at",
         "order",
         "type",
+        "actor_kind",
         "actor",
-        "from_status",
-        "to_status",
+        "integration",
         "customer_visible",
-        "message",
+        "wording",
     ]
-    list_filter = ["type", "customer_visible", "to_status"]
-    search_fields = ["order__number", "message"]
+    list_filter = ["type", "actor_kind", "customer_visible", "to_status"]
+    search_fields = ["order__number"]
     list_select_related = ["order", "actor"]
     date_hierarchy = "created_at"
+
+    @admin.display(description=_("what happened"))
+    def wording(self, event: OrderEvent) -> str:
+        return timeline.render(event, audience="staff")
 
 
 @admin.register(OrderLine)

@@ -7,6 +7,7 @@ order services (``orders.<subject>.services``) call those methods.
 
 import secrets
 from decimal import Decimal
+from enum import nonmember
 
 from django.conf import settings
 from django.db import models
@@ -47,20 +48,26 @@ class OrderStatus(models.TextChoices):
     ON_HOLD = "on_hold", _("On hold")
     CANCELLED = "cancelled", _("Cancelled")
 
+    # Groups of states, defined once: every rule, query and page asks these.
+    # Everything before the order leaves us: it may be held or cancelled.
+    BEFORE_SHIPMENT = nonmember(
+        ("placed", "verified", "backordered", "allocated", "paid", "picking", "packed")
+    )
+    # Not shipped yet, held orders included ("past its ship-by date" applies).
+    NOT_SHIPPED = nonmember(BEFORE_SHIPMENT + ("on_hold",))
+    # Stock is allocated to the order's lines.
+    HOLDS_STOCK = nonmember(("allocated", "paid", "picking", "packed"))
+    # Prices and discounts may still change: payment has not settled the total.
+    PRICES_OPEN = nonmember(("placed", "verified", "backordered", "allocated"))
+    # The warehouse may print a pick list for it.
+    PICKABLE = nonmember(("allocated", "paid", "picking"))
+    # The warehouse is working on it (packing slips).
+    IN_FULFILMENT = nonmember(("paid", "picking", "packed"))
+    # Nothing more happens to it: it takes no payment, no read-back, no reply to act on.
+    FINISHED = nonmember(("completed", "cancelled"))
+
 
 S = OrderStatus
-# States an order may be held or cancelled from: everything before it leaves us.
-BEFORE_SHIPMENT = [
-    S.PLACED,
-    S.VERIFIED,
-    S.BACKORDERED,
-    S.ALLOCATED,
-    S.PAID,
-    S.PICKING,
-    S.PACKED,
-]
-# States in which stock is allocated to the order's lines.
-STOCK_ALLOCATED_STATES = [S.ALLOCATED, S.PAID, S.PICKING, S.PACKED]
 
 
 def can_verify(order: "Order", user) -> bool:
@@ -252,7 +259,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         source=[S.VERIFIED, S.BACKORDERED],
         target=S.ALLOCATED,
         permission=perm("allocate_order"),
-        custom={"label": _("Allocate stock")},
+        custom={"label": _("Run the inventory check")},
     )
     def allocate(self) -> None:
         """Every line has stock allocated."""
@@ -342,7 +349,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=BEFORE_SHIPMENT,
+        source=S.BEFORE_SHIPMENT,
         target=S.ON_HOLD,
         permission=perm("hold_order"),
         custom={"label": _("Put on hold")},
@@ -355,7 +362,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=status,
         source=S.ON_HOLD,
-        target=RETURN_VALUE(*BEFORE_SHIPMENT),
+        target=RETURN_VALUE(*S.BEFORE_SHIPMENT),
         permission=perm("hold_order"),
         custom={"label": _("Release hold")},
     )
@@ -367,11 +374,11 @@ class Order(ConcurrentTransitionMixin, models.Model):
 
     @transition(
         field=status,
-        source=[*BEFORE_SHIPMENT, S.ON_HOLD],
+        source=S.NOT_SHIPPED,
         target=S.CANCELLED,
         conditions=[conditions.nothing_shipped],
         permission=perm("cancel_order"),
-        custom={"label": _("Cancel")},
+        custom={"label": _("Cancel order")},
     )
     def cancel(self) -> None:
         """Stop the order for good; stock is released and payments refunded."""
@@ -381,8 +388,30 @@ class Order(ConcurrentTransitionMixin, models.Model):
     def holds_stock(self) -> bool:
         """Whether stock is allocated to this order in its current state."""
         if self.status == S.ON_HOLD:
-            return self.held_from in STOCK_ALLOCATED_STATES
-        return self.status in STOCK_ALLOCATED_STATES
+            return self.held_from in S.HOLDS_STOCK
+        return self.status in S.HOLDS_STOCK
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in S.FINISHED
+
+    @property
+    def is_pickable(self) -> bool:
+        return self.status in S.PICKABLE
+
+    @property
+    def in_fulfilment(self) -> bool:
+        return self.status in S.IN_FULFILMENT
+
+    @classmethod
+    def transition_label(cls, name: str) -> str:
+        """What staff pages and the admin call transition ``name`` (defined once, on the transition)."""
+        method = getattr(cls, name, None)
+        meta = getattr(method, "_django_fsm", None)
+        for candidate in meta.transitions.values() if meta else ():
+            if "label" in candidate.custom:
+                return str(candidate.custom["label"])
+        return name.replace("_", " ")
 
 
 class PriceSource(models.TextChoices):

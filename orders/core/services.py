@@ -2,11 +2,13 @@
 
 Every function runs in one transaction: it locks the order row
 (``orders.core.transitions.lock_order``), checks the move, runs the django-fsm
-transition, saves, records the fact and touches stock through
-``inventory.services``.
+transition, saves, records the fact (``orders.events.record``) and touches
+stock through ``inventory.services``. Emails and other side effects follow the
+facts by subscription; nothing here sends anything.
 
-``actor`` is the staff user acting, or ``None`` when the system acts (a
-scheduled task, a stock arrival); the system is not subject to permissions.
+``actor`` is the staff user acting, ``None`` when the system acts (a scheduled
+task, a stock arrival), or an ``ordersite.actors.Actor`` (the customer, an
+integration); the system is not subject to permissions.
 Each function returns the updated order; the instance passed in is not changed.
 """
 
@@ -26,8 +28,8 @@ from orders.money import pricing, refunds
 from orders.money.models import Payment
 from orders.money.payments import payment_void
 from orders.money.pricing import LineInput, price_line, to_money
-from orders.notifications.emails import Kind, notify_on_commit
-from orders.stock.services import allocations_of, describe_allocations
+from orders.stock.services import allocation_facts, allocations_of
+from ordersite.actors import staff_user
 
 
 def order_place(
@@ -74,11 +76,11 @@ def order_place(
         pricing.order_recalculate(order=order)
         order.save()
         events.order_placed(order=order, actor=actor)
-        notify_on_commit(order=order, kind=Kind.RECEIVED)
     return order
 
 
-def _require_reason(reason: str, what: str) -> str:
+def require_reason(reason: str, what: str) -> str:
+    """The reason given for a move, stripped; refused when empty."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidOrder(_("Give a reason to %(what)s the order.") % {"what": what})
@@ -87,50 +89,49 @@ def _require_reason(reason: str, what: str) -> str:
 
 def order_hold(*, order: Order, actor, reason: str) -> Order:
     """Stop work on the order until someone releases it; the reason stays internal."""
-    reason = _require_reason(reason, "hold")
+    reason = require_reason(reason, _("hold"))
     return run_transition(
-        order,
-        "hold",
-        actor=actor,
-        message=f"Put on hold: {reason}",
-        data={"reason": reason},
-        customer_visible=False,
+        order, "hold", actor=actor, record=events.order_held, reason=reason
     )
 
 
 def order_release_hold(*, order: Order, actor) -> Order:
     """Resume work where the order was held."""
     return run_transition(
-        order,
-        "release_hold",
-        actor=actor,
-        message="Hold released.",
-        customer_visible=False,
+        order, "release_hold", actor=actor, record=events.hold_released
     )
 
 
 def order_cancel(*, order: Order, actor, reason: str) -> Order:
-    """Cancel before shipment: releases allocated stock and makes captured payments due for refund."""
-    reason = _require_reason(reason, "cancel")
+    """Cancel before shipment: allocated stock goes back, open payments are voided, captured money refunded.
+
+    The provider is never called here, with the order locked: voids and refunds
+    are recorded as requests and carried out by the outbox after commit.
+    """
+    reason = require_reason(reason, _("cancel"))
     with transaction.atomic():
         order = lock_order(order)
         transition_check(order=order, name="cancel", actor=actor)
+        released = []
         if order.holds_stock():
             allocations = allocations_of(order)
             if allocations:
+                released = allocation_facts(allocations)
                 inventory.stock_release(
                     allocations=allocations,
-                    actor=actor,
+                    actor=staff_user(actor),
                     reference=order.number,
                     reason=reason,
                 )
                 OrderLineAllocation.objects.filter(line__order=order).delete()
-                events.stock_released(
-                    order=order,
-                    actor=actor,
-                    allocations=describe_allocations(allocations),
-                    reason=reason,
-                )
+        source = fire(order, "cancel", actor=actor)
+        events.order_cancelled(
+            order=order,
+            actor=actor,
+            from_status=source,
+            reason=reason,
+            released=released,
+        )
         for payment in order.payments.filter(
             status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
         ):
@@ -146,14 +147,6 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                 idempotency_key=f"cancel:{order.pk}",
                 actor=None,
             )
-        fire(
-            order,
-            "cancel",
-            actor=actor,
-            message=f"Order cancelled: {reason}",
-            data={"reason": reason},
-            notify=Kind.CANCELLED,
-        )
     return order
 
 
@@ -163,6 +156,8 @@ def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
     if not body:
         raise InvalidOrder(_("A note cannot be empty."))
     with transaction.atomic():
-        note = OrderNote.objects.create(order=order, author=actor, body=body)
+        note = OrderNote.objects.create(
+            order=order, author=staff_user(actor), body=body
+        )
         events.note_added(order=order, actor=actor, note=note)
     return note

@@ -1,11 +1,14 @@
-"""The machinery every order service shares: lock, check, transition, record.
+"""The machinery every order service shares: lock, check, transition.
 
 Every order service starts with ``lock_order``: the order's row is locked and
 compared with the state the caller saw, so the second of two people acting at
 once gets ``OrderChanged``. ``transition_check`` says why a move is refused
 (state, unmet conditions, permission); ``fire`` runs a transition on a locked
-order, saves it and records the fact.
+order and saves it; the service then records its fact
+(``orders.events.record``).
 """
+
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -13,14 +16,16 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from orders import conditions
 from orders.core.models import Order
-from orders.events import record as events
-from orders.events.models import OrderEvent
 from orders.exceptions import OrderChanged, TransitionForbidden, TransitionNotAllowed
-from orders.notifications.emails import notify_on_commit
+from ordersite.actors import Actor
 
 
 def lock_order(order: Order) -> Order:
-    """Lock the order's row and make sure it is still in the state the caller saw."""
+    """Lock the order's row and make sure it is still in the state the caller saw.
+
+    Returns the locked, fresh order (with its customer); the instance passed in
+    is not changed. Every service that changes an order calls this first.
+    """
     fresh = (
         Order.objects.select_for_update(of=("self",))
         .select_related("customer")
@@ -33,17 +38,20 @@ def lock_order(order: Order) -> Order:
     return fresh
 
 
-def transition_label(order: Order, name: str) -> str:
-    transition = getattr(order, name)._django_fsm.get_transition(order.status)
-    if transition is not None:
-        return str(transition.custom.get("label", name)).lower()
-    return name.replace("_", " ")
-
-
 def transition_check(
-    *, order: Order, name: str, actor, check_conditions: bool = True
+    *,
+    order: Order,
+    name: str,
+    actor,
+    check_conditions: bool = True,
+    authorised: bool = False,
 ) -> None:
-    """Raise unless ``actor`` may run transition ``name`` on ``order`` as it is now."""
+    """Raise unless ``actor`` may run transition ``name`` on ``order`` as it is now.
+
+    The system may make any move; staff need the transition's permission; the
+    customer or an integration only where the calling service has
+    ``authorised`` them (the customer confirming receipt with their token).
+    """
     method = getattr(order, name)
     if not can_proceed(method, check_conditions=False):
         raise TransitionNotAllowed(
@@ -51,45 +59,39 @@ def transition_check(
             % {
                 "number": order.number,
                 "status": order.get_status_display().lower(),
-                "move": name.replace("_", " "),
+                "move": Order.transition_label(name).lower(),
             }
         )
     reasons = conditions.unmet(order, method, before_input=not check_conditions)
     if reasons:
         raise TransitionNotAllowed(
             _("Order %(number)s cannot %(move)s yet:")
-            % {"number": order.number, "move": transition_label(order, name)},
+            % {"number": order.number, "move": Order.transition_label(name).lower()},
             reasons,
         )
-    if actor is not None:
-        transition = method._django_fsm.get_transition(order.status)
-        if not transition.has_perm(order, actor):
-            raise TransitionForbidden(
-                _("You may not “%(move)s” on order %(number)s.")
-                % {"move": transition_label(order, name), "number": order.number}
-                + (
-                    _(
-                        " The second check must be made by someone other than the first checker."
-                    )
-                    if name == "verify" and actor.pk == order.first_checked_by_id
-                    else ""
+    who = Actor.of(actor)
+    if who.is_system or authorised:
+        return
+    transition = method._django_fsm.get_transition(order.status)
+    if who.staff_user is None or not transition.has_perm(order, who.staff_user):
+        raise TransitionForbidden(
+            _("You may not “%(move)s” on order %(number)s.")
+            % {"move": Order.transition_label(name).lower(), "number": order.number}
+            + (
+                _(
+                    " The second check must be made by someone other than the first checker."
                 )
+                if name == "verify"
+                and who.staff_user is not None
+                and who.staff_user.pk == order.first_checked_by_id
+                else ""
             )
+        )
 
 
-def fire(
-    order: Order,
-    name: str,
-    *,
-    actor,
-    message: str = "",
-    data: dict | None = None,
-    customer_visible: bool = True,
-    notify: str | None = None,
-    **kwargs,
-) -> OrderEvent:
-    """Run transition ``name`` on a locked order, save it and write the event."""
-    transition_check(order=order, name=name, actor=actor)
+def fire(order: Order, name: str, *, actor, authorised: bool = False, **kwargs) -> str:
+    """Check and run transition ``name`` on a locked order and save it; returns the state it left."""
+    transition_check(order=order, name=name, actor=actor, authorised=authorised)
     source = order.status
     getattr(order, name)(**kwargs)
     try:
@@ -100,24 +102,17 @@ def fire(
         raise OrderChanged(
             number=order.number, expected=source, actual="changed"
         ) from exc
-    event = events.status_changed(
-        order=order,
-        actor=actor,
-        from_status=source,
-        message=message,
-        data=data,
-        customer_visible=customer_visible,
-    )
-    if notify:
-        notify_on_commit(order=order, kind=notify)
-    return event
+    return source
 
 
-def run_transition(order: Order, name: str, *, actor, **fire_args) -> Order:
-    """Lock the order and run one transition that has no side effects of its own."""
+def run_transition(
+    order: Order, name: str, *, actor, record: Callable, **facts
+) -> Order:
+    """Lock the order, run one transition and record its fact with ``record``."""
     with transaction.atomic():
         order = lock_order(order)
-        fire(order, name, actor=actor, **fire_args)
+        source = fire(order, name, actor=actor)
+        record(order=order, actor=actor, from_status=source, **facts)
     return order
 
 
@@ -128,6 +123,7 @@ def available_transitions(*, order: Order, actor) -> list[str]:
     tracking number to ship) is offered; the service checks them again.
     """
     names = []
+    who = Actor.of(actor)
     for name in sorted({t.name for t in order.get_all_status_transitions()}):
         method = getattr(order, name)
         transition = method._django_fsm.get_transition(order.status)
@@ -135,6 +131,8 @@ def available_transitions(*, order: Order, actor) -> list[str]:
             continue
         if conditions.unmet(order, method, before_input=True):
             continue
-        if actor is None or transition.has_perm(order, actor):
+        if who.is_system or (
+            who.staff_user is not None and transition.has_perm(order, who.staff_user)
+        ):
             names.append(name)
     return names

@@ -1,175 +1,200 @@
 """What customers do on their order-status page, and staff's side of the conversation.
 
-Customers never log in: the order's tracking token is their key. These
-services are the only code that writes feedback, problems and messages.
+Customers never log in: the order's tracking token is their key, and what they
+do is recorded with the customer as the actor. These services are the only
+code that writes feedback, problems and messages; the emails and staff alerts
+that follow are subscribers of the facts recorded here.
 """
 
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.urls import reverse
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.core.models import Channel, Order, OrderStatus
+from orders.core.transitions import lock_order
 from orders.customer.models import Customer, CustomerMessage, OrderFeedback, OrderIssue
 from orders.events import record as events
+from orders.events.models import EventType
 from orders.exceptions import InvalidOrder, OrderError
 from orders.fulfilment.services import order_complete
-from orders.notifications.emails import Kind, notify_on_commit
+from orders.permissions import require
+from ordersite.actors import CUSTOMER, staff_user
+
+# What a customer may write in one message or problem report.
+MESSAGE_MAX = 4000
 
 
-def _alert_staff(*, order: Order, subject: str, body: str) -> None:
-    """Tell staff after commit (a failed alert must not undo the customer's action)."""
-    recipients = list(settings.ORDERS_STAFF_ALERT_EMAILS)
-    if not recipients:
-        return
-    link = settings.SITE_URL.rstrip("/") + reverse("orders:detail", args=[order.number])
-
-    def send():
-        send_mail(
-            subject=f"[{order.number}] {subject}",
-            message=f"{body}\n\n{link}",
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=recipients,
-            fail_silently=True,
-        )
-
-    transaction.on_commit(send)
+def _text(value: str, *, missing: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidOrder(missing)
+    if len(value) > MESSAGE_MAX:
+        raise InvalidOrder(_("Please keep a message under 4,000 characters."))
+    return value
 
 
-def _locked(order: Order) -> Order:
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .get(pk=order.pk)
-    )
+def open_problems(order: Order):
+    """The problems the customer reported on ``order`` that nobody has resolved yet."""
+    return order.issues.filter(resolved_at__isnull=True)
 
 
 def order_confirm_receipt(*, order: Order, rating: int, comment: str = "") -> Order:
     """The customer got everything and is satisfied: feedback, then the order completes."""
     if rating not in range(1, 6):
         raise InvalidOrder(_("Choose a rating from 1 to 5."))
+    if len(comment or "") > MESSAGE_MAX:
+        raise InvalidOrder(_("Please keep a message under 4,000 characters."))
     with transaction.atomic():
-        order = _locked(order)
-        if order.status != OrderStatus.DELIVERED or hasattr(order, "feedback"):
+        order = lock_order(order)
+        if (
+            order.status != OrderStatus.DELIVERED
+            or hasattr(order, "feedback")
+            or open_problems(order).exists()
+        ):
             raise InvalidOrder(_("This order cannot be confirmed now."))
         OrderFeedback.objects.create(
-            order=order, rating=rating, comment=comment.strip()
+            order=order, rating=rating, comment=(comment or "").strip()
         )
         return order_complete(
-            order=order,
-            actor=None,
-            message=_("The customer confirmed receipt (%(rating)d/5).")
-            % {"rating": rating},
+            order=order, actor=CUSTOMER, rating=rating, authorised=True
         )
 
 
 def order_report_problem(*, order: Order, reason: str, details: str = "") -> OrderIssue:
-    """The customer says something is wrong; the order stays delivered for staff."""
+    """The customer says something is wrong; the order waits at delivered until staff resolve it."""
     if reason not in OrderIssue.Reason.values:
         raise InvalidOrder(_("Tell us what happened."))
+    if len(details or "") > MESSAGE_MAX:
+        raise InvalidOrder(_("Please keep a message under 4,000 characters."))
     with transaction.atomic():
-        order = _locked(order)
+        order = lock_order(order)
         if order.status != OrderStatus.DELIVERED:
             raise InvalidOrder(
                 _("A problem can be reported once the order is delivered.")
             )
         issue = OrderIssue.objects.create(
-            order=order, reason=reason, details=details.strip()
+            order=order, reason=reason, details=(details or "").strip()
         )
-        events.customer_reported(order=order, issue=issue)
-        _alert_staff(
-            order=order,
-            subject=_("Customer reports a problem: %(r)s")
-            % {"r": issue.get_reason_display()},
-            body=issue.details,
-        )
+        events.problem_reported(order=order, actor=CUSTOMER, issue=issue)
     return issue
 
 
+def order_resolve_problem(
+    *, order: Order, issue: OrderIssue, actor, reply: str
+) -> CustomerMessage:
+    """Staff resolve a reported problem with a reply the customer reads (and is emailed).
+
+    Once no problem is open, the customer can confirm receipt again and the
+    order completes by itself after ``ORDERS_AUTO_COMPLETE_DAYS``.
+    """
+    require(actor, "answer_customer", _("answer customers"))
+    reply = _text(reply, missing=_("Write the reply the customer will read."))
+    with transaction.atomic():
+        order = lock_order(order)
+        resolved = OrderIssue.objects.filter(
+            pk=issue.pk, order=order, resolved_at__isnull=True
+        ).update(resolved_at=timezone.now())
+        if not resolved:
+            raise InvalidOrder(_("That problem is already resolved."))
+        issue.refresh_from_db()
+        message = CustomerMessage.objects.create(
+            order=order, body=reply, from_customer=False, staff_author=staff_user(actor)
+        )
+        events.problem_resolved(order=order, actor=actor, issue=issue, reply=message)
+    return message
+
+
 def message_from_customer(*, order: Order, body: str) -> CustomerMessage:
-    body = (body or "").strip()
-    if not body:
-        raise InvalidOrder(_("Write a message first."))
-    if len(body) > 4000:
-        raise InvalidOrder(_("Please keep a message under 4,000 characters."))
+    """The customer writes to the shop from their page; staff are alerted."""
+    body = _text(body, missing=_("Write a message first."))
     with transaction.atomic():
         message = CustomerMessage.objects.create(order=order, body=body)
-        _alert_staff(order=order, subject=_("New message from the customer"), body=body)
+        events.customer_message(order=order, actor=CUSTOMER, message=message)
     return message
 
 
 def message_from_staff(*, order: Order, body: str, actor) -> CustomerMessage:
     """Staff answer; the customer is emailed the reply."""
-    body = (body or "").strip()
-    if not body:
-        raise InvalidOrder(_("Write a message first."))
+    require(actor, "answer_customer", _("answer customers"))
+    body = _text(body, missing=_("Write a message first."))
     with transaction.atomic():
         message = CustomerMessage.objects.create(
-            order=order, body=body, from_customer=False, staff_author=actor
+            order=order, body=body, from_customer=False, staff_author=staff_user(actor)
         )
-        notify_on_commit(order=order, kind=Kind.MESSAGE, extra={"message": body})
+        events.staff_replied(order=order, actor=actor, message=message)
     return message
 
 
 def order_send_read_back(*, order: Order, actor) -> None:
     """Email a phone or email order back to the customer to check items and prices."""
+    require(actor, "enter_order", _("send read-back confirmations"))
     if order.channel not in (Channel.PHONE, Channel.EMAIL):
         raise InvalidOrder(_("Read-back confirmations are for phone and email orders."))
-    if order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
+    if order.is_finished:
         raise InvalidOrder(_("This order is closed."))
     with transaction.atomic():
-        notify_on_commit(order=order, kind=Kind.READ_BACK)
+        events.read_back_sent(order=order, actor=actor)
+
+
+READ_BACK_ANSWERS = (EventType.READ_BACK_CONFIRMED, EventType.READ_BACK_DISPUTED)
+
+
+def read_back_awaits_answer(order: Order) -> bool:
+    """Whether the customer was sent a read-back they have not answered yet."""
+    last = (
+        order.events.filter(type__in=[EventType.READ_BACK_SENT, *READ_BACK_ANSWERS])
+        .order_by("-created_at", "-pk")
+        .values_list("type", flat=True)
+        .first()
+    )
+    return last == EventType.READ_BACK_SENT
 
 
 def order_answer_read_back(*, order: Order, correct: bool, details: str = "") -> None:
     """The customer checked the read-back: all correct, or what is wrong (staff are told)."""
-    if not order.notifications.filter(kind=Kind.READ_BACK).exists():
-        raise InvalidOrder(_("We have not asked you to check this order."))
     with transaction.atomic():
+        order = lock_order(order)
+        if not read_back_awaits_answer(order):
+            raise InvalidOrder(_("There is nothing to check on this order now."))
         if correct:
-            events.read_back_answered(order=order, correct=True, details="")
+            events.read_back_confirmed(order=order, actor=CUSTOMER)
             return
-        details = (details or "").strip()
-        if not details:
-            raise InvalidOrder(_("Tell us what is wrong."))
-        CustomerMessage.objects.create(
+        details = _text(details, missing=_("Tell us what is wrong."))
+        message = CustomerMessage.objects.create(
             order=order, body=_("Read-back: %(d)s") % {"d": details}
         )
-        events.read_back_answered(order=order, correct=False, details=details)
-        _alert_staff(
-            order=order,
-            subject=_("The customer flagged a mistake in the read-back"),
-            body=details,
-        )
+        events.read_back_disputed(order=order, actor=CUSTOMER, message=message)
 
 
 def customer_set_optional_emails(*, order: Order, wanted: bool) -> None:
     """The customer's choice, from their page: optional emails or only the essential ones."""
-    type(order.customer).objects.filter(pk=order.customer_id).update(
-        notifications_opt_out=not wanted
-    )
+    with transaction.atomic():
+        Customer.objects.filter(pk=order.customer_id).update(
+            notifications_opt_out=not wanted
+        )
+        events.email_preferences_changed(order=order, actor=CUSTOMER, optional=wanted)
 
 
 def orders_auto_complete(*, after_days: int | None = None) -> list[str]:
-    """Complete orders delivered long enough ago with no problem reported."""
+    """Complete orders delivered long enough ago with no problem left open."""
     days = settings.ORDERS_AUTO_COMPLETE_DAYS if after_days is None else after_days
     cutoff = timezone.now() - timedelta(days=days)
-    due = Order.objects.filter(
-        status=OrderStatus.DELIVERED, delivered_at__lt=cutoff, issues__isnull=True
-    ).order_by("pk")
+    open_problem = OrderIssue.objects.filter(
+        order=OuterRef("pk"), resolved_at__isnull=True
+    )
+    due = (
+        Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lt=cutoff)
+        .exclude(Exists(open_problem))
+        .order_by("pk")
+    )
     done = []
     for order in due:
         try:
-            order_complete(
-                order=order,
-                actor=None,
-                message=_("Completed automatically %(days)d days after delivery.")
-                % {"days": days},
-            )
+            order_complete(order=order, actor=None, after_days=days)
         except OrderError:
             continue
         done.append(order.number)

@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from orders.core.models import Order, OrderStatus
 from orders.customer import services as customer_services
 from orders.customer.models import OrderIssue
-from orders.exceptions import InvalidOrder
+from orders.events.timeline import timeline
+from orders.exceptions import OrderError
 
 S = OrderStatus
 STEPS = [
@@ -154,7 +155,7 @@ def order_page(request, token):
     can_confirm = (
         order.status == S.DELIVERED
         and not hasattr(order, "feedback")
-        and not order.issues.exists()
+        and not customer_services.open_problems(order).exists()
     )
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     shipments = [
@@ -173,16 +174,17 @@ def order_page(request, token):
             "address": _public_address(order),
             "lines": order.lines.order_by("pk"),
             "shipments": shipments,
-            "events": order.events.filter(customer_visible=True).order_by(
-                "-created_at", "-pk"
+            "history": timeline(
+                order,
+                audience="customer",
+                events=order.events.filter(customer_visible=True),
             ),
             "thread": order.messages.order_by("created_at", "pk"),
             "issues": order.issues.all(),
             "feedback": getattr(order, "feedback", None),
             "can_confirm": can_confirm,
             "ask_read_back": order.status in (S.PLACED, S.VERIFIED)
-            and order.notifications.filter(kind="order_read_back").exists()
-            and not order.events.filter(data__has_key="read_back").exists(),
+            and customer_services.read_back_awaits_answer(order),
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
@@ -196,7 +198,7 @@ def _act(request, token, form_class, action, done: str):
     if form.is_valid():
         try:
             action(order, form.cleaned_data)
-        except InvalidOrder as exc:
+        except OrderError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, done)
@@ -271,7 +273,7 @@ def read_back(request, token):
         customer_services.order_answer_read_back(
             order=order, correct=correct, details=request.POST.get("details", "")
         )
-    except InvalidOrder as exc:
+    except OrderError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(

@@ -1,51 +1,111 @@
-"""The order timeline: one append-only row per fact that happened to an order."""
+"""The order timeline: one append-only row per fact that happened to an order.
+
+Each row is a *typed fact*: a type from ``EventType``, who acted (staff, the
+system, the customer or an integration) and structured data: ids, amounts,
+codes, quantities. Never prose and never a copy of personal data: a fact about
+a note, a message, a problem or an address refers to that row by id, so
+erasing personal data never means rewriting the audit trail. The words staff
+and customers read are produced when the timeline is shown
+(``orders.events.timeline``); rows are written only by ``orders.events.record``.
+"""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.core.models import Order, OrderStatus
+from ordersite.actors import ActorKind
+
+
+class EventType(models.TextChoices):
+    # The order itself
+    PLACED = "placed", _("Order placed")
+    CORRECTED = "corrected", _("Corrected before verification")
+    NOTE_ADDED = "note_added", _("Internal note added")
+    HELD = "held", _("Put on hold")
+    HOLD_RELEASED = "hold_released", _("Hold released")
+    CANCELLED = "cancelled", _("Cancelled")
+    # Verification
+    FIRST_CHECK_RECORDED = "first_check_recorded", _("First check recorded")
+    VERIFIED = "verified", _("Verified")
+    SENT_BACK = "sent_back", _("Sent back to the first checker")
+    # Stock
+    ALLOCATED = "allocated", _("Stock allocated")
+    BACKORDERED = "backordered", _("Backordered")
+    SPLIT_OFF = "split_off", _("Backordered lines split off")
+    SPLIT_FROM = "split_from", _("Split from another order")
+    # Money
+    DISCOUNT_CODE_APPLIED = "discount_code_applied", _("Discount code applied")
+    DISCOUNT_GRANTED = "discount_granted", _("Discount given")
+    DISCOUNT_REMOVED = "discount_removed", _("Discount removed")
+    PAYMENT_STARTED = "payment_started", _("Payment started")
+    PAYMENT_AUTHORIZED = "payment_authorized", _("Payment authorized")
+    PAYMENT_CAPTURED = "payment_captured", _("Payment captured")
+    PAYMENT_FAILED = "payment_failed", _("Payment failed")
+    PAYMENT_VOID_REQUESTED = "payment_void_requested", _("Payment void requested")
+    PAYMENT_VOIDED = "payment_voided", _("Payment voided")
+    BALANCE_REQUESTED = "balance_requested", _("Balance requested")
+    PAID = "paid", _("Paid")
+    INVOICE_ISSUED = "invoice_issued", _("Invoice issued")
+    CREDIT_NOTE_ISSUED = "credit_note_issued", _("Credit note issued")
+    REFUND_REQUESTED = "refund_requested", _("Refund requested")
+    REFUNDED = "refunded", _("Refunded")
+    REFUND_FAILED = "refund_failed", _("Refund failed")
+    REFUND_RETRIED = "refund_retried", _("Refund retried")
+    # Fulfilment
+    PICKING_STARTED = "picking_started", _("Picking started")
+    PACK_CHECK_FAILED = "pack_check_failed", _("Pack check failed")
+    PACKED = "packed", _("Packed")
+    PARCEL_SHIPPED = "parcel_shipped", _("Parcel shipped")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    # The customer's side
+    READ_BACK_SENT = "read_back_sent", _("Read-back sent")
+    READ_BACK_CONFIRMED = "read_back_confirmed", _("Read-back confirmed")
+    READ_BACK_DISPUTED = "read_back_disputed", _("Read-back disputed")
+    CUSTOMER_MESSAGE = "customer_message", _("Message from the customer")
+    STAFF_REPLIED = "staff_replied", _("Reply to the customer")
+    PROBLEM_REPORTED = "problem_reported", _("Problem reported")
+    PROBLEM_RESOLVED = "problem_resolved", _("Problem resolved")
+    EMAIL_PREFERENCES_CHANGED = (
+        "email_preferences_changed",
+        _("Email preferences changed"),
+    )
+    # Notifications
+    EMAIL_QUEUED = "email_queued", _("Email queued")
 
 
 class OrderEvent(models.Model):
-    """One entry of an order's timeline; append-only, built by ``orders.events``."""
+    """One fact on an order's timeline; append-only, written by ``orders.events.record``."""
 
-    class Type(models.TextChoices):
-        PLACED = "placed", _("Order placed")
-        CHECKED = "checked", _("First check recorded")
-        STATUS_CHANGED = "status_changed", _("Status changed")
-        STOCK_ALLOCATED = "stock_allocated", _("Stock allocated")
-        STOCK_RELEASED = "stock_released", _("Stock released")
-        BACKORDERED = "backordered", _("Backordered")
-        PAYMENT = "payment", _("Payment")
-        REFUND = "refund", _("Refund")
-        DISCOUNT = "discount", _("Discount")
-        INVOICE = "invoice", _("Invoice or credit note")
-        SHIPMENT_CREATED = "shipment_created", _("Shipment created")
-        SPLIT = "split", _("Order split")
-        NOTE_ADDED = "note_added", _("Internal note added")
-        NOTIFICATION_QUEUED = "notification_queued", _("Customer notification queued")
-        CUSTOMER_ISSUE = "customer_issue", _("Problem reported by the customer")
-        READ_BACK = "read_back", _("Customer checked the read-back")
-        PACK_CHECK = "pack_check", _("Pack check failed")
-        CORRECTED = "corrected", _("Order corrected before verification")
+    Type = EventType
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
-    type = models.CharField(_("type"), max_length=30, choices=Type.choices)
+    type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
+    actor_kind = models.CharField(
+        _("actor"), max_length=12, choices=ActorKind.choices, default=ActorKind.SYSTEM
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
-        help_text=_("Empty when the system acted."),
+        verbose_name=_("staff member"),
+    )
+    integration = models.CharField(
+        _("integration"),
+        max_length=100,
+        blank=True,
+        help_text=_("The API client that acted, for an integration."),
     )
     from_status = models.CharField(
         max_length=20, choices=OrderStatus.choices, blank=True
     )
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
-    message = models.TextField(_("message"), blank=True)
     data = models.JSONField(_("data"), default=dict, blank=True)
     customer_visible = models.BooleanField(_("visible to the customer"), default=False)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -54,9 +114,22 @@ class OrderEvent(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
+        indexes = [models.Index(fields=["type", "created_at"], name="event_type_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(actor_kind=ActorKind.STAFF, actor__isnull=False)
+                | (~Q(actor_kind=ActorKind.STAFF) & Q(actor__isnull=True)),
+                name="orderevent_staff_actor_is_a_user",
+            ),
+            models.CheckConstraint(
+                condition=Q(actor_kind=ActorKind.INTEGRATION, integration__gt="")
+                | (~Q(actor_kind=ActorKind.INTEGRATION) & Q(integration="")),
+                name="orderevent_integration_is_named",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.get_type_display()}: {self.message}"
+        return f"{self.order_id}: {self.get_type_display()}"
 
     def save(self, *args, **kwargs) -> None:
         # The timeline is an audit trail: rows are written once and never rewritten.
@@ -70,6 +143,20 @@ class OrderEvent(models.Model):
         raise ValueError("Order events are append-only and cannot be deleted.")
 
     @property
+    def topic(self) -> str:
+        """The name this fact is published under (``orders.<type>``)."""
+        return topic(self.type)
+
+    @property
     def actor_label(self) -> str:
-        """Who acted, for staff: a user name or 'system'."""
-        return self.actor.get_username() if self.actor_id else str(_("system"))
+        """Who acted, for staff: a user name, the customer, an integration or 'system'."""
+        if self.actor_kind == ActorKind.STAFF and self.actor_id:
+            return self.actor.get_username()
+        if self.actor_kind == ActorKind.INTEGRATION:
+            return self.integration
+        return str(ActorKind(self.actor_kind).label).lower()
+
+
+def topic(event_type: str) -> str:
+    """The publish/subscribe topic of an order fact."""
+    return f"orders.{event_type}"

@@ -13,13 +13,13 @@ from orders.events import record as events
 from orders.exceptions import InvalidOrder, PackMismatch
 from orders.fulfilment.models import Shipment, ShipmentLine
 from orders.fulfilment.selectors import units_to_ship
-from orders.notifications.emails import Kind, notify_on_commit
+from ordersite.actors import staff_user
 
 
 def order_start_picking(*, order: Order, actor) -> Order:
     """The warehouse starts picking the order."""
     return run_transition(
-        order, "start_picking", actor=actor, message="We are preparing your order."
+        order, "start_picking", actor=actor, record=events.picking_started
     )
 
 
@@ -44,8 +44,12 @@ def parse_scans(scanned: str | Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def pack_discrepancies(order: Order, scanned: dict[str, int]) -> list[str]:
-    """What differs between the scans and the units still to ship (empty when they agree)."""
+def pack_discrepancies(order: Order, scanned: dict[str, int]) -> list[dict]:
+    """What differs between the scans and the units still to ship (empty when they agree).
+
+    Each problem is ``{"sku", "scanned", "expected"}``; ``expected`` 0 means the
+    SKU is not on the order (or has nothing left to ship).
+    """
     remaining = units_to_ship(order)
     expected: dict[str, int] = {}
     for line in order.lines.all():
@@ -53,23 +57,25 @@ def pack_discrepancies(order: Order, scanned: dict[str, int]) -> list[str]:
             sku = line.sku.upper()
             expected[sku] = expected.get(sku, 0) + remaining[line.pk]
     problems = [
-        _("%(sku)s is not on this order (scanned %(n)d).") % {"sku": sku, "n": n}
+        {"sku": sku, "scanned": n, "expected": 0}
         for sku, n in scanned.items()
         if sku not in expected
     ]
-    for sku, needed in expected.items():
-        got = scanned.get(sku, 0)
-        if got < needed:
-            problems.append(
-                _("%(sku)s: %(got)d of %(needed)d scanned.")
-                % {"sku": sku, "got": got, "needed": needed}
-            )
-        elif got > needed:
-            problems.append(
-                _("%(sku)s: %(got)d scanned, the order needs %(needed)d.")
-                % {"sku": sku, "got": got, "needed": needed}
-            )
+    problems += [
+        {"sku": sku, "scanned": scanned.get(sku, 0), "expected": needed}
+        for sku, needed in expected.items()
+        if scanned.get(sku, 0) != needed
+    ]
     return problems
+
+
+def describe_pack_problem(problem: dict) -> str:
+    """One pack-check problem in words for the packer."""
+    if not problem["expected"]:
+        return _("%(sku)s is not on this order (scanned %(scanned)d).") % problem
+    if problem["scanned"] < problem["expected"]:
+        return _("%(sku)s: %(scanned)d of %(expected)d scanned.") % problem
+    return _("%(sku)s: %(scanned)d scanned, the order needs %(expected)d.") % problem
 
 
 def order_pack(*, order: Order, actor, scanned: str | Iterable[str]) -> Order:
@@ -87,12 +93,9 @@ def order_pack(*, order: Order, actor, scanned: str | Iterable[str]) -> Order:
         transition_check(order=order, name="pack", actor=actor)
         problems = pack_discrepancies(order, counts)
         if not problems:
-            fire(
-                order,
-                "pack",
-                actor=actor,
-                message="Your order is packed.",
-                data={"scanned": counts},
+            source = fire(order, "pack", actor=actor)
+            events.order_packed(
+                order=order, actor=actor, from_status=source, scanned=counts
             )
             return order
     with transaction.atomic():
@@ -101,7 +104,7 @@ def order_pack(*, order: Order, actor, scanned: str | Iterable[str]) -> Order:
         )
     raise PackMismatch(
         _("The parcel does not match order %(number)s:") % {"number": order.number},
-        problems,
+        [describe_pack_problem(p) for p in problems],
     )
 
 
@@ -186,7 +189,7 @@ def order_ship(
             order=order,
             carrier=carrier,
             tracking_number=tracking_number,
-            created_by=actor,
+            created_by=staff_user(actor),
         )
         ShipmentLine.objects.bulk_create(
             [
@@ -196,22 +199,19 @@ def order_ship(
         )
         inventory.stock_ship(
             allocations=_take_allocations(order, parcel, warehouse_id),
-            actor=actor,
+            actor=staff_user(actor),
             reference=order.number,
         )
-        events.shipment_created(order=order, actor=actor, shipment=shipment)
-        if any(remaining[line_id] - parcel.get(line_id, 0) for line_id in remaining):
-            notify_on_commit(
-                order=order, kind=Kind.PARTLY_SHIPPED, extra={"parcel": shipment}
-            )
-        else:
-            fire(
-                order,
-                "ship",
-                actor=actor,
-                message=_("Your order has shipped."),
-                data={"shipment_id": shipment.pk},
-                notify=Kind.SHIPPED,
+        complete = not any(
+            remaining[line_id] - parcel.get(line_id, 0) for line_id in remaining
+        )
+        events.parcel_shipped(
+            order=order, actor=actor, shipment=shipment, complete=complete
+        )
+        if complete:
+            source = fire(order, "ship", actor=actor)
+            events.order_shipped(
+                order=order, actor=actor, from_status=source, shipment=shipment
             )
     return order
 
@@ -219,20 +219,31 @@ def order_ship(
 def order_mark_delivered(*, order: Order, actor) -> Order:
     """The carrier delivered the order."""
     return run_transition(
-        order,
-        "mark_delivered",
-        actor=actor,
-        message="Delivered.",
-        notify=Kind.DELIVERED,
+        order, "mark_delivered", actor=actor, record=events.order_delivered
     )
 
 
-def order_complete(*, order: Order, actor, message: str = "") -> Order:
-    """The customer received everything and is satisfied; the order is complete."""
-    return run_transition(
-        order,
-        "complete",
-        actor=actor,
-        message=message or "Order complete. Thank you!",
-        notify=Kind.COMPLETED,
-    )
+def order_complete(
+    *,
+    order: Order,
+    actor,
+    rating: int | None = None,
+    after_days: int | None = None,
+    authorised: bool = False,
+) -> Order:
+    """The customer received everything and is satisfied; the order is complete.
+
+    ``rating`` when the customer confirmed it from their page (the caller has
+    ``authorised`` them), ``after_days`` when it completes by itself.
+    """
+    with transaction.atomic():
+        order = lock_order(order)
+        source = fire(order, "complete", actor=actor, authorised=authorised)
+        events.order_completed(
+            order=order,
+            actor=actor,
+            from_status=source,
+            rating=rating,
+            after_days=after_days,
+        )
+    return order

@@ -15,29 +15,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.core.models import Order, OrderStatus
+from orders.core.transitions import lock_order
 from orders.customer.models import Customer
 from orders.events import record as events
-from orders.exceptions import InvalidOrder, TransitionForbidden
+from orders.exceptions import InvalidOrder
 from orders.money import pricing
 from orders.money.models import DiscountCode, DiscountKind, OrderDiscount
-from orders.permissions import perm
-
-# Discounts change the total, so they are allowed until payment settles it.
-OPEN_FOR_DISCOUNTS = [
-    OrderStatus.PLACED,
-    OrderStatus.VERIFIED,
-    OrderStatus.BACKORDERED,
-    OrderStatus.ALLOCATED,
-]
+from orders.permissions import require
+from ordersite.actors import staff_user
 
 
 def _lock_open(order: Order) -> Order:
-    order = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .get(pk=order.pk)
-    )
-    if order.status not in OPEN_FOR_DISCOUNTS:
+    order = lock_order(order)
+    if order.status not in OrderStatus.PRICES_OPEN:
         raise InvalidOrder(
             _("Order %(number)s is %(status)s; its discounts can no longer change.")
             % {"number": order.number, "status": order.get_status_display().lower()}
@@ -65,6 +55,7 @@ def _recalculate(order: Order) -> None:
 
 def discount_code_apply(*, order: Order, code: str, actor=None) -> OrderDiscount:
     """Apply a discount code: valid today, for this customer, within its usage limit."""
+    require(actor, "grant_discount", _("apply discount codes"))
     today = timezone.localdate()
     with transaction.atomic():
         order = _lock_open(order)
@@ -90,17 +81,11 @@ def discount_code_apply(*, order: Order, code: str, actor=None) -> OrderDiscount
             code=found,
             kind=found.kind,
             value=found.value,
-            created_by=actor,
+            created_by=staff_user(actor),
         )
         _recalculate(order)
         discount.refresh_from_db()
-        events.discount_changed(
-            order=order,
-            actor=actor,
-            message=_("Discount code %(code)s applied: −%(amount)s.")
-            % {"code": found.code, "amount": discount.amount},
-            data={"code": found.code, "amount": str(discount.amount)},
-        )
+        events.discount_code_applied(order=order, actor=actor, discount=discount)
     return discount
 
 
@@ -108,8 +93,7 @@ def discount_staff_grant(
     *, order: Order, kind: str, value: Decimal, reason: str, actor
 ) -> OrderDiscount:
     """Give an order-level discount; needs the permission and a reason."""
-    if actor is not None and not actor.has_perm(perm("grant_discount")):
-        raise TransitionForbidden(_("You may not give discounts."))
+    require(actor, "grant_discount", _("give discounts"))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidOrder(_("Give a reason for the discount."))
@@ -117,37 +101,30 @@ def discount_staff_grant(
     with transaction.atomic():
         order = _lock_open(order)
         discount = OrderDiscount.objects.create(
-            order=order, kind=kind, value=value, reason=reason, created_by=actor
+            order=order,
+            kind=kind,
+            value=value,
+            reason=reason,
+            created_by=staff_user(actor),
         )
         _recalculate(order)
         discount.refresh_from_db()
-        events.discount_changed(
-            order=order,
-            actor=actor,
-            message=_("Discount of %(amount)s given: %(reason)s")
-            % {"amount": discount.amount, "reason": reason},
-            data={"kind": kind, "value": str(value), "amount": str(discount.amount)},
-        )
+        events.discount_granted(order=order, actor=actor, discount=discount)
     return discount
 
 
 def discount_remove(*, discount: OrderDiscount, actor) -> Order:
     """Take a discount off again (a code's use is given back)."""
+    require(actor, "grant_discount", _("remove discounts"))
     with transaction.atomic():
         order = _lock_open(discount.order)
         if discount.code_id:
             DiscountCode.objects.filter(pk=discount.code_id, times_used__gt=0).update(
                 times_used=F("times_used") - 1
             )
-        label = discount.code.code if discount.code_id else discount.reason
+        events.discount_removed(order=order, actor=actor, discount=discount)
         discount.delete()
         _recalculate(order)
-        events.discount_changed(
-            order=order,
-            actor=actor,
-            message=_("Discount removed: %(label)s") % {"label": label},
-            data={"removed": label},
-        )
     return order
 
 

@@ -377,9 +377,17 @@ class Refund(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # Why the refund failed (the provider's refusal, or the last error), for staff.
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     provider_reference = models.CharField(max_length=200, blank=True)
+    # Its latest trip to the provider through the outbox (attempts, next try).
+    delivery = models.OneToOneField(
+        "ordersite.OutboxMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refund",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -1,9 +1,11 @@
 """Payments: the only code that takes, captures or voids a payment, or spends store credit.
 
 Providers (``orders.money.providers``) are called outside database
-transactions and retried a few times on temporary failures; what they answer
-is recorded inside one. Each step records a fact on the order. An allocated
-order whose captured payments cover its total is marked paid and invoiced.
+transactions, never with the order locked, and retried a few times on
+temporary failures while staff wait; what they answer is recorded inside one.
+A void is only requested here and carried out after commit by the outbox.
+Each step records a fact on the order. An allocated order whose captured
+payments cover its total is marked paid and invoiced.
 """
 
 import time
@@ -21,7 +23,7 @@ from orders.core.models import ZERO, Order, OrderStatus
 from orders.core.transitions import fire, lock_order
 from orders.customer.models import Customer
 from orders.events import record as events
-from orders.exceptions import InvalidOrder, OrderError, TransitionForbidden
+from orders.exceptions import InvalidOrder, OrderError
 from orders.money import invoices
 from orders.money.models import Payment, StoreCreditEntry
 from orders.money.pricing import to_money
@@ -30,12 +32,11 @@ from orders.money.providers import (
     PaymentTemporarilyUnavailable,
     get_provider,
 )
-from orders.notifications.emails import Kind
-from orders.permissions import perm
+from orders.permissions import require
+from ordersite.actors import staff_user
 
 # Waits before each attempt of a provider call made while someone waits.
 RETRY_DELAYS = (0, 0.05, 0.2)
-CLOSED = (OrderStatus.CANCELLED, OrderStatus.COMPLETED)
 
 
 class PaymentRefused(OrderError):
@@ -44,11 +45,6 @@ class PaymentRefused(OrderError):
 
 class PaymentUnavailable(OrderError):
     """The provider did not answer after retries; nothing was taken. Try again later."""
-
-
-def require_permission(actor, codename: str, what: str) -> None:
-    if actor is not None and not actor.has_perm(perm(codename)):
-        raise TransitionForbidden(_("You may not %(what)s.") % {"what": what})
 
 
 def money_above_zero(amount, what: str) -> Decimal:
@@ -70,31 +66,47 @@ def _attempts(call: Callable[[int], object]):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _lock_payment(payment: Payment) -> Payment:
+    return (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("order")
+        .get(pk=payment.pk)
+    )
+
+
 def _save(
-    payment: Payment, step: Callable[[Payment], None], *, actor, message: str
+    payment: Payment,
+    step: Callable[[Payment], None],
+    *,
+    record: Callable[[Payment], object],
 ) -> Payment:
-    """Apply one state step to the payment under a lock and record it on the order."""
+    """Apply one state step to the payment under its lock and record the fact with ``record``."""
     with transaction.atomic():
-        fresh = (
-            Payment.objects.select_for_update(of=("self",))
-            .select_related("order")
-            .get(pk=payment.pk)
-        )
+        fresh = _lock_payment(payment)
         step(fresh)
         fresh.save()
-        events.payment_step(
-            order=fresh.order, actor=actor, payment=fresh, message=message
-        )
+        record(fresh)
     return fresh
+
+
+def _failed(payment: Payment, *, actor, message: str, code: str) -> None:
+    """The provider said no, or did not answer: the payment fails, with the provider's words."""
+    _save(
+        payment,
+        lambda p: p.fail(message=message),
+        record=lambda p: events.payment_failed(
+            order=p.order, actor=actor, payment=p, code=code
+        ),
+    )
 
 
 def _open_payment(
     *, order: Order, provider: str, method: str, amount: Decimal, actor, **fields
 ) -> Payment:
-    require_permission(actor, "record_payment", _("take payments"))
+    require(actor, "record_payment", _("take payments"))
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.status in CLOSED:
+        order = lock_order(order)
+        if order.is_finished:
             raise InvalidOrder(
                 _("Order %(number)s is %(status)s; it takes no payments.")
                 % {"number": order.number, "status": order.get_status_display().lower()}
@@ -104,20 +116,10 @@ def _open_payment(
             provider=provider,
             method=method,
             amount=amount,
-            created_by=actor,
+            created_by=staff_user(actor),
             **fields,
         )
-        events.payment_step(
-            order=order,
-            actor=actor,
-            payment=payment,
-            message=_("%(method)s payment of %(amount)s %(currency)s started.")
-            % {
-                "method": payment.get_method_display(),
-                "amount": amount,
-                "currency": order.currency,
-            },
-        )
+        events.payment_started(order=order, actor=actor, payment=payment)
     return payment
 
 
@@ -130,26 +132,31 @@ def _authorize(payment: Payment, *, actor, card_number: str = "") -> Payment:
             )
         )
     except PaymentDeclined as exc:
-        message = str(exc)
-        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
-        raise PaymentRefused(message) from exc
+        _failed(payment, actor=actor, message=str(exc), code="declined")
+        raise PaymentRefused(str(exc)) from exc
     except PaymentTemporarilyUnavailable as exc:
         message = _("%(error)s Nothing was taken.") % {"error": exc}
-        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
+        _failed(payment, actor=actor, message=message, code="unavailable")
         raise PaymentUnavailable(message) from exc
 
     def step(p: Payment) -> None:
         p.card_last4 = result.card_last4
         p.authorize(reference=result.reference)
 
-    return _save(payment, step, actor=actor, message=_("Payment authorized."))
+    return _save(
+        payment,
+        step,
+        record=lambda p: events.payment_authorized(
+            order=p.order, actor=actor, payment=p
+        ),
+    )
 
 
 def payment_capture(
     *, payment: Payment, actor, amount: Decimal | None = None
 ) -> Payment:
     """Take the money of an authorized payment (for manual methods: staff confirm it arrived)."""
-    require_permission(actor, "record_payment", _("capture payments"))
+    require(actor, "record_payment", _("capture payments"))
     amount = (
         payment.amount
         if amount is None
@@ -168,9 +175,8 @@ def payment_capture(
             lambda n: provider.capture(payment=payment, amount=amount, attempt=n)
         )
     except PaymentDeclined as exc:
-        message = str(exc)
-        _save(payment, lambda p: p.fail(message=message), actor=actor, message=message)
-        raise PaymentRefused(message) from exc
+        _failed(payment, actor=actor, message=str(exc), code="declined")
+        raise PaymentRefused(str(exc)) from exc
     except PaymentTemporarilyUnavailable as exc:
         raise PaymentUnavailable(
             _("%(error)s The payment stays authorized; capture it again later.")
@@ -185,8 +191,7 @@ def payment_capture(
     payment = _save(
         payment,
         step,
-        actor=actor,
-        message=_("%(amount)s captured.") % {"amount": amount},
+        record=lambda p: events.payment_captured(order=p.order, actor=actor, payment=p),
     )
     advance_if_paid(order=payment.order, actor=actor)
     return payment
@@ -292,19 +297,38 @@ def payment_take(
 
 
 def payment_void(*, payment: Payment, actor, reason: str) -> Payment:
-    """Release a payment that will not be captured (nothing was taken)."""
-    require_permission(actor, "record_payment", _("void payments"))
-    if not (reason or "").strip():
+    """Ask for a payment that will not be captured to be released (nothing was taken).
+
+    The provider is called after commit, by the outbox (``payment_void_execute``),
+    never while the order is locked; the payment stays as it is until then.
+    """
+    require(actor, "record_payment", _("void payments"))
+    reason = (reason or "").strip()
+    if not reason:
         raise InvalidOrder(_("Give a reason to void the payment."))
+    with transaction.atomic():
+        payment = _lock_payment(payment)
+        if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
+            raise InvalidOrder(_("Only a payment not yet captured can be voided."))
+        events.payment_void_requested(
+            order=payment.order, actor=actor, payment=payment, reason=reason
+        )
+    return payment
+
+
+def payment_void_execute(*, payment_id: int) -> Payment:
+    """Outbox: release the payment at its provider, then record it voided (once)."""
+    payment = Payment.objects.select_related("order").get(pk=payment_id)
     if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
-        raise InvalidOrder(_("Only a payment not yet captured can be voided."))
+        return payment  # voided already, or captured meanwhile: nothing to release
     get_provider(payment.provider).void(payment=payment)
-    return _save(
-        payment,
-        lambda p: p.void(),
-        actor=actor,
-        message=_("Voided: %(r)s") % {"r": reason},
-    )
+    with transaction.atomic():
+        payment = _lock_payment(payment)
+        if payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
+            payment.void()
+            payment.save()
+            events.payment_voided(order=payment.order, payment=payment)
+    return payment
 
 
 def advance_if_paid(*, order: Order, actor) -> None:
@@ -340,13 +364,8 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     """Captured payments cover the total: the order is paid and invoiced."""
     with transaction.atomic():
         order = lock_order(order)
-        fire(
-            order,
-            "mark_paid",
-            actor=actor,
-            message=_("Payment received."),
-            notify=Kind.PAID,
-        )
+        source = fire(order, "mark_paid", actor=actor)
+        events.order_paid(order=order, actor=actor, from_status=source)
         invoice = invoices.invoice_issue(order=order)
         events.document_issued(order=order, document=invoice)
     return order

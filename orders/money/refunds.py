@@ -1,33 +1,32 @@
 """Refunds: idempotent per key, split across the order's payments newest first.
 
-A refund is written in the transaction that asks for it and carried out after
-commit by a Celery task that retries temporary failures with backoff; a refund
-that cannot be made ends ``failed``, visible to staff, who can retry it.
-Over- and under-payment are settled here too.
+A refund is written in the transaction that asks for it (the fact
+``refund_requested``); the outbox carries it out after commit
+(``refund_execute``), retrying temporary failures with backoff; a refund the
+provider refuses, or that keeps failing, ends ``failed``, visible to staff, who
+can retry it. Over- and under-payment are settled here too.
 """
 
-from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.core.models import ZERO, Order
+from orders.core.transitions import lock_order
 from orders.events import record as events
 from orders.exceptions import InvalidOrder
 from orders.money import invoices
 from orders.money.models import Payment, Refund, StoreCreditEntry
-from orders.money.payments import money_above_zero, require_permission
+from orders.money.payments import money_above_zero
 from orders.money.pricing import cents
-from orders.money.providers import (
-    PaymentDeclined,
-    PaymentTemporarilyUnavailable,
-    get_provider,
-)
-from orders.notifications.emails import Kind, notify_on_commit
+from orders.money.providers import PaymentDeclined, get_provider
+from orders.permissions import require
+from ordersite.actors import staff_user
+from ordersite.outbox import GiveUp
 
 
 def _refundable(payment: Payment) -> Decimal:
@@ -61,7 +60,7 @@ def payment_refund(
     each captured; or, where the policy allows, as store credit. A second call
     with the same key returns the first call's refunds and refunds nothing more.
     """
-    require_permission(actor, "refund_order", _("refund payments"))
+    require(actor, "refund_order", _("refund payments"))
     amount = money_above_zero(amount, _("The refund amount"))
     reason = (reason or "").strip()
     if not reason:
@@ -78,7 +77,7 @@ def payment_refund(
     with transaction.atomic():
         # The order row serializes refunds of one order: a concurrent second
         # submit waits here, then finds the first one's rows.
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        order = lock_order(order)
         existing = list(
             order.refunds.filter(idempotency_key=idempotency_key).order_by("pk")
         )
@@ -104,7 +103,7 @@ def payment_refund(
                     amount=amount,
                     reason=reason,
                     idempotency_key=idempotency_key,
-                    created_by=actor,
+                    created_by=staff_user(actor),
                 )
             )
         else:
@@ -121,53 +120,34 @@ def payment_refund(
                         amount=share,
                         reason=reason,
                         idempotency_key=idempotency_key,
-                        created_by=actor,
+                        created_by=staff_user(actor),
                     )
                 )
                 left -= share
                 if left == 0:
                     break
         for refund in refunds:
-            events.refund_step(
-                order=order,
-                actor=actor,
-                refund=refund,
-                message=_(
-                    "Refund of %(amount)s %(currency)s requested (%(outcome)s): %(reason)s"
-                )
-                % {
-                    "amount": refund.amount,
-                    "currency": order.currency,
-                    "outcome": refund.get_outcome_display().lower(),
-                    "reason": reason,
-                },
-                customer_visible=True,
-            )
-            _execute_on_commit(refund)
+            events.refund_requested(order=order, actor=actor, refund=refund)
     return refunds
 
 
-def _execute_on_commit(refund: Refund) -> None:
-    from orders.tasks import execute_refund
+def refund_execute(*, refund_id: int, attempt: int = 1) -> Refund:
+    """Outbox: carry out one refund at the provider, then record it (once).
 
-    refund_id = refund.pk
-    transaction.on_commit(lambda: execute_refund.delay(refund_id=refund_id))
-
-
-def refund_execute(*, refund_id: int) -> Refund:
-    """Carry out one refund; raises ``PaymentTemporarilyUnavailable`` for the task to retry.
-
-    The row is claimed with a conditional update, so a refund delivered twice
-    is paid once; the provider also gets a stable idempotency key.
+    The outbox's claim and lease keep two workers from running one refund at
+    once; the provider gets a stable idempotency key, so a retry after a crash
+    never pays twice, and the result is recorded under the refund's row lock
+    only if no one recorded it before. ``PaymentTemporarilyUnavailable`` is
+    left to the outbox to retry; a refusal gives up at once.
     """
-    claimed = Refund.objects.filter(pk=refund_id, status=Refund.Status.PENDING).update(
-        status=Refund.Status.PROCESSING, attempts=F("attempts") + 1
-    )
+    moved = Refund.objects.filter(
+        pk=refund_id, status__in=[Refund.Status.PENDING, Refund.Status.PROCESSING]
+    ).update(status=Refund.Status.PROCESSING)
     refund = Refund.objects.select_related("order__customer", "payment").get(
         pk=refund_id
     )
-    if not claimed:
-        return refund  # done already, or being done by someone else
+    if not moved:
+        return refund  # done already, or failed and not retried
     if refund.outcome == Refund.Outcome.ORIGINAL_METHOD:
         provider = get_provider(refund.payment.provider)
         try:
@@ -175,15 +155,10 @@ def refund_execute(*, refund_id: int) -> Refund:
                 payment=refund.payment,
                 amount=refund.amount,
                 idempotency_key=f"{refund.idempotency_key}:{refund.pk}",
-                attempt=refund.attempts,
+                attempt=attempt,
             )
-        except PaymentTemporarilyUnavailable as exc:
-            Refund.objects.filter(pk=refund.pk).update(
-                status=Refund.Status.PENDING, last_error=str(exc)[:255]
-            )
-            raise
         except PaymentDeclined as exc:
-            return refund_give_up(refund_id=refund.pk, error=str(exc))
+            raise GiveUp(str(exc)) from exc
     else:
         reference = f"store-credit-{refund.pk}"
     with transaction.atomic():
@@ -192,6 +167,8 @@ def refund_execute(*, refund_id: int) -> Refund:
             .select_related("order", "payment")
             .get(pk=refund.pk)
         )
+        if refund.status == Refund.Status.SUCCEEDED:
+            return refund
         if refund.payment_id:
             payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
             payment.record_refund(amount=refund.amount)
@@ -207,28 +184,9 @@ def refund_execute(*, refund_id: int) -> Refund:
         refund.status, refund.provider_reference = Refund.Status.SUCCEEDED, reference
         refund.last_error, refund.completed_at = "", timezone.now()
         refund.save()
-        events.refund_step(
-            order=refund.order,
-            actor=None,
-            refund=refund,
-            message=_("%(amount)s %(currency)s refunded (%(outcome)s).")
-            % {
-                "amount": refund.amount,
-                "currency": refund.order.currency,
-                "outcome": refund.get_outcome_display().lower(),
-            },
-            customer_visible=True,
-        )
+        events.refunded(order=refund.order, refund=refund)
         note = invoices.credit_note_issue(refund=refund)
         events.document_issued(order=refund.order, document=note)
-        notify_on_commit(
-            order=refund.order,
-            kind=Kind.REFUNDED,
-            extra={
-                "amount": refund.amount,
-                "outcome": refund.get_outcome_display().lower(),
-            },
-        )
     return refund
 
 
@@ -244,55 +202,21 @@ def refund_give_up(*, refund_id: int, error: str) -> Refund:
             return refund
         refund.status, refund.last_error = Refund.Status.FAILED, error[:255]
         refund.save(update_fields=["status", "last_error"])
-        events.refund_step(
-            order=refund.order,
-            actor=None,
-            refund=refund,
-            message=_(
-                "Refund of %(amount)s failed: %(error)s. Retry it from the order."
-            )
-            % {"amount": refund.amount, "error": error},
-        )
+        events.refund_failed(order=refund.order, refund=refund)
     return refund
 
 
-def refunds_redispatch(*, older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Send again refunds that a lost message or a crashed worker left behind.
-
-    Pending ones never picked up, and processing ones whose worker died between
-    claiming and finishing; the provider's idempotency key makes the second try
-    safe. Returns how many were sent again.
-    """
-    cutoff = timezone.now() - older_than
-    stuck = Refund.objects.filter(
-        status__in=[Refund.Status.PENDING, Refund.Status.PROCESSING],
-        created_at__lt=cutoff,
-    )
-    ids = list(stuck.values_list("pk", flat=True))
-    Refund.objects.filter(pk__in=ids, status=Refund.Status.PROCESSING).update(
-        status=Refund.Status.PENDING
-    )
-    from orders.tasks import execute_refund
-
-    for refund_id in ids:
-        execute_refund.delay(refund_id=refund_id)
-    return len(ids)
-
-
 def refund_retry(*, refund: Refund, actor) -> Refund:
-    """Try a failed refund again (staff action)."""
-    require_permission(actor, "refund_order", _("refund payments"))
+    """Try a failed refund again (staff action); the outbox carries it out anew."""
+    require(actor, "refund_order", _("refund payments"))
     with transaction.atomic():
         updated = Refund.objects.filter(
             pk=refund.pk, status=Refund.Status.FAILED
-        ).update(status=Refund.Status.PENDING)
+        ).update(status=Refund.Status.PENDING, last_error="")
         if not updated:
             raise InvalidOrder(_("Only a failed refund can be retried."))
         refund.refresh_from_db()
-        events.refund_step(
-            order=refund.order, actor=actor, refund=refund, message=_("Refund retried.")
-        )
-        _execute_on_commit(refund)
+        events.refund_retried(order=refund.order, actor=actor, refund=refund)
     return refund
 
 
@@ -316,13 +240,10 @@ def order_refund_excess(*, order: Order, actor) -> list[Refund]:
 
 def order_request_balance(*, order: Order, actor) -> Decimal:
     """Ask the customer for what is still owed; returns the amount asked for."""
-    require_permission(actor, "record_payment", _("request payments"))
+    require(actor, "record_payment", _("request payments"))
     due = order.balance_due()
     if due <= 0:
         raise InvalidOrder(_("Nothing is owed on this order."))
     with transaction.atomic():
-        events.payment_balance_requested(order=order, actor=actor, amount=cents(due))
-        notify_on_commit(
-            order=order, kind=Kind.BALANCE_DUE, extra={"amount": cents(due)}
-        )
+        events.balance_requested(order=order, actor=actor, amount=cents(due))
     return due

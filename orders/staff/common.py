@@ -6,6 +6,9 @@ from django.utils.translation import gettext as _
 from orders.core.selectors import orders_by_number
 from orders.exceptions import OrderError
 
+# Verification happens on the checklist page, not with a bare button.
+VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
+
 
 def stale_page(request, order) -> str:
     """Why the page the person posted from is out of date ("" when it is not).

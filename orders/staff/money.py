@@ -1,18 +1,59 @@
-"""Money pages: record a payment, invoices and credit notes."""
+"""Money pages: payments, refunds, discounts, the balance, invoices and credit notes.
+
+The order page links here; every action runs the money services with the
+same forms the admin once copied (the admin now only shows money records).
+"""
+
+import uuid
 
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from orders.core.models import Order
 from orders.core.selectors import order_detail as order_detail_selector
 from orders.exceptions import OrderError
-from orders.money import payments
+from orders.money import discounts, payments, refunds
 from orders.money.invoice_pdf import render_pdf
-from orders.money.models import Invoice
-from orders.staff.forms import PaymentForm
+from orders.money.models import Invoice, OrderDiscount, Refund
+from orders.money.pricing import cents
+from orders.staff.common import stale_page
+from orders.staff.forms import DiscountForm, PaymentForm, RefundForm
 from ordersite.staff import staff_required
+
+
+def _form_page(request, order, form, *, action, title, submit, intro, done):
+    """A money page: the form, then ``action(cleaned_data)``; a refusal comes back on the form."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            action(form.cleaned_data)
+        except OrderError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, done)
+            return redirect("orders:detail", number=order.number)
+    return render(
+        request,
+        "staff/orders/order_form.html",
+        {
+            "order": order,
+            "form": form,
+            "title": title,
+            "submit": submit,
+            "intro": intro,
+        },
+    )
+
+
+def _amounts(order) -> dict:
+    return {
+        "balance": cents(order.balance_due()),
+        "refundable": refunds.refundable_total(order=order),
+        "currency": order.currency,
+    }
 
 
 @staff_required("orders.record_payment")
@@ -23,25 +64,135 @@ def order_payment(request, number):
         request.POST or None,
         initial={"amount": max(order.balance_due(), 0) or None},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            payments.payment_take(order=order, actor=request.user, **form.cleaned_data)
-        except OrderError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Payment recorded."))
-            return redirect("orders:detail", number=number)
-    return render(
+    return _form_page(
         request,
-        "staff/orders/order_form.html",
-        {
-            "order": order,
-            "form": form,
-            "title": _("Record a payment"),
-            "submit": _("Record payment"),
-            "intro": _("%(amount)s %(currency)s still to be paid.")
-            % {"amount": order.balance_due(), "currency": order.currency},
-        },
+        order,
+        form,
+        action=lambda d: payments.payment_take(order=order, actor=request.user, **d),
+        title=_("Record a payment"),
+        submit=_("Record payment"),
+        intro=_("%(balance)s %(currency)s still to be paid.") % _amounts(order),
+        done=_("Payment recorded."),
+    )
+
+
+@staff_required("orders.refund_order")
+def order_refund(request, number):
+    """Refund part or all of what was paid, to the payment method or as store credit.
+
+    The form carries an idempotency key drawn when the page was drawn: a double
+    submit, or the same form sent from a second tab, refunds once.
+    """
+    order = order_detail_selector(number=number)
+    form = RefundForm(
+        request.POST or None,
+        initial={"idempotency_key": uuid.uuid4().hex, "outcome": "original_method"},
+    )
+    return _form_page(
+        request,
+        order,
+        form,
+        action=lambda d: refunds.payment_refund(order=order, actor=request.user, **d),
+        title=_("Refund"),
+        submit=_("Refund"),
+        intro=_("Up to %(refundable)s %(currency)s can be refunded.") % _amounts(order),
+        done=_("Refund requested; its progress shows on the order."),
+    )
+
+
+@staff_required("orders.grant_discount")
+def order_discount(request, number):
+    """Apply a discount code, or give a discount with a reason; the totals are worked out again."""
+    order = order_detail_selector(number=number)
+    form = DiscountForm(request.POST or None)
+
+    def apply(d):
+        if d["code"]:
+            return discounts.discount_code_apply(
+                order=order, code=d["code"], actor=request.user
+            )
+        return discounts.discount_staff_grant(
+            order=order,
+            kind=d["kind"],
+            value=d["value"],
+            reason=d["reason"],
+            actor=request.user,
+        )
+
+    return _form_page(
+        request,
+        order,
+        form,
+        action=apply,
+        title=_("Discount"),
+        submit=_("Apply discount"),
+        intro=_("Discounts can change until the order is paid."),
+        done=_("Discount applied; totals recalculated."),
+    )
+
+
+def _order_action(request, number, action, done: str):
+    """A one-button money action from the order page; a refusal comes back as a message."""
+    order = get_object_or_404(Order, number=number)
+    if stale := stale_page(request, order):
+        messages.error(request, stale)
+    else:
+        try:
+            action(order)
+        except OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, done)
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@staff_required("orders.grant_discount")
+def order_discount_remove(request, number, discount_id):
+    return _order_action(
+        request,
+        number,
+        lambda order: discounts.discount_remove(
+            discount=get_object_or_404(OrderDiscount, pk=discount_id, order=order),
+            actor=request.user,
+        ),
+        _("Discount removed; totals recalculated."),
+    )
+
+
+@require_POST
+@staff_required("orders.refund_order")
+def order_refund_excess(request, number):
+    return _order_action(
+        request,
+        number,
+        lambda order: refunds.order_refund_excess(order=order, actor=request.user),
+        _("The excess is being refunded."),
+    )
+
+
+@require_POST
+@staff_required("orders.record_payment")
+def order_request_balance(request, number):
+    return _order_action(
+        request,
+        number,
+        lambda order: refunds.order_request_balance(order=order, actor=request.user),
+        _("The customer has been asked for the balance."),
+    )
+
+
+@require_POST
+@staff_required("orders.refund_order")
+def refund_retry(request, number, refund_id):
+    return _order_action(
+        request,
+        number,
+        lambda order: refunds.refund_retry(
+            refund=get_object_or_404(Refund, pk=refund_id, order=order),
+            actor=request.user,
+        ),
+        _("The refund is being tried again."),
     )
 
 

@@ -17,15 +17,22 @@ from django.views.decorators.http import require_POST
 
 from orders import moves
 from orders.core import services
-from orders.core.models import Order
+from orders.core.models import Order, OrderStatus
 from orders.core.selectors import order_detail as order_detail_selector
 from orders.core.selectors import order_list as order_list_selector
 from orders.core.transitions import available_transitions
 from orders.customer import services as customer_side
+from orders.customer.models import OrderIssue
+from orders.events.timeline import timeline
 from orders.exceptions import OrderError
 from orders.fulfilment.selectors import units_to_ship
-from orders.money import pricing
-from orders.staff.common import order_numbers, selected_orders, stale_page
+from orders.money import pricing, refunds
+from orders.staff.common import (
+    VERIFICATION_MOVES,
+    order_numbers,
+    selected_orders,
+    stale_page,
+)
 from orders.staff.forms import (
     NoteForm,
     OrderFilterForm,
@@ -37,23 +44,6 @@ from orders.staff.forms import (
 from ordersite.staff import staff_required
 
 Form = django_forms.Form
-TRANSITION_LABELS = {
-    "record_first_check": gettext_lazy("Record first check"),
-    "verify": gettext_lazy("Confirm verification (second check)"),
-    "send_back": gettext_lazy("Send back to the first checker"),
-    "allocate": gettext_lazy("Run the inventory check"),
-    "mark_paid": gettext_lazy("Mark paid"),
-    "start_picking": gettext_lazy("Start picking"),
-    "pack": gettext_lazy("Mark packed"),
-    "ship": gettext_lazy("Ship"),
-    "mark_delivered": gettext_lazy("Mark delivered"),
-    "complete": gettext_lazy("Complete"),
-    "hold": gettext_lazy("Put on hold"),
-    "release_hold": gettext_lazy("Release hold"),
-    "cancel": gettext_lazy("Cancel order"),
-}
-
-
 PAGE_SIZES = (25, 50, 100, 200)
 CSV_COLUMNS = [
     "number",
@@ -134,8 +124,6 @@ def _orders_csv(orders):
 # Verification happens on the checklist page, not with a bare button.
 
 
-# Verification happens on the checklist page, not with a bare button.
-VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
 # Moves that need their own page: what is packed is scanned, what ships is chosen.
 PAGE_MOVES = {
     "pack": ("orders:pack", gettext_lazy("Pack: scan the units")),
@@ -158,7 +146,7 @@ def order_detail(request, number):
     offered = [
         (
             name,
-            TRANSITION_LABELS.get(name, name),
+            Order.transition_label(name),
             TRANSITION_FORMS.get(name, Form)(prefix=name),
         )
         for name in moves
@@ -192,6 +180,10 @@ def order_detail(request, number):
                 if m in PAGE_MOVES
             ],
             "balance": order.balance_due(),
+            "refundable": refunds.refundable_total(order=order),
+            "timeline": timeline(order),
+            "prices_open": OrderStatus.PRICES_OPEN,
+            "open_problems": [i for i in order.issues.all() if i.resolved_at is None],
             "note_form": NoteForm(auto_id="note_%s"),
             "reply_form": ReplyForm(auto_id="reply_%s"),
         },
@@ -292,15 +284,49 @@ def order_note(request, number):
 
 
 @require_POST
-@staff_required("orders.change_order")
+@staff_required("orders.answer_customer")
 def order_reply(request, number):
+    """Answer the customer: the reply is emailed and shown on their page."""
     order = get_object_or_404(Order, number=number)
     form = ReplyForm(request.POST)
-    if form.is_valid():
+    if not form.is_valid():
+        messages.error(request, _("Write a message first."))
+        return redirect("orders:detail", number=number)
+    try:
         customer_side.message_from_staff(
             order=order, body=form.cleaned_data["body"], actor=request.user
         )
-        messages.success(request, _("Reply sent to the customer."))
+    except OrderError as exc:
+        messages.error(request, str(exc))
     else:
-        messages.error(request, _("Write a message first."))
+        messages.success(request, _("Reply sent to the customer."))
+    return redirect("orders:detail", number=number)
+
+
+@require_POST
+@staff_required("orders.answer_customer")
+def order_resolve_problem(request, number, issue_id):
+    """Resolve a problem the customer reported, with the reply they will read."""
+    order = get_object_or_404(Order, number=number)
+    issue = get_object_or_404(OrderIssue, pk=issue_id, order=order)
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Write the reply the customer will read."))
+        return redirect("orders:detail", number=number)
+    try:
+        customer_side.order_resolve_problem(
+            order=order,
+            issue=issue,
+            actor=request.user,
+            reply=form.cleaned_data["body"],
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _(
+                "Problem resolved; the customer has your reply by email and on their page."
+            ),
+        )
     return redirect("orders:detail", number=number)

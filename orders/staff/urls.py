@@ -17,6 +17,28 @@ urlpatterns = [
         name="verification",
     ),
     path("orders/<str:number>/payment/", money.order_payment, name="payment"),
+    path("orders/<str:number>/refund/", money.order_refund, name="refund"),
+    path(
+        "orders/<str:number>/refunds/<int:refund_id>/retry/",
+        money.refund_retry,
+        name="refund_retry",
+    ),
+    path(
+        "orders/<str:number>/refund-excess/",
+        money.order_refund_excess,
+        name="refund_excess",
+    ),
+    path(
+        "orders/<str:number>/request-balance/",
+        money.order_request_balance,
+        name="request_balance",
+    ),
+    path("orders/<str:number>/discount/", money.order_discount, name="discount"),
+    path(
+        "orders/<str:number>/discounts/<int:discount_id>/remove/",
+        money.order_discount_remove,
+        name="discount_remove",
+    ),
     path("orders/<str:number>/correct/", entry.order_correct, name="correct"),
     path("orders/<str:number>/pack/", fulfilment.order_pack, name="pack"),
     path("orders/<str:number>/ship/", fulfilment.order_ship, name="ship"),
@@ -28,6 +50,11 @@ urlpatterns = [
     ),
     path("orders/<str:number>/note/", orders.order_note, name="note"),
     path("orders/<str:number>/reply/", orders.order_reply, name="reply"),
+    path(
+        "orders/<str:number>/problems/<int:issue_id>/resolve/",
+        orders.order_resolve_problem,
+        name="resolve_problem",
+    ),
     path("backorders/", fulfilment.backorders, name="backorders"),
     path(
         "backorders/<str:number>/split/",

@@ -8,12 +8,10 @@ from orders import moves
 from orders.core.selectors import order_detail as order_detail_selector
 from orders.core.transitions import available_transitions
 from orders.exceptions import OrderError
-from orders.staff.common import stale_page
+from orders.staff.common import VERIFICATION_MOVES, stale_page
 from orders.staff.forms import SendBackForm
 from orders.verification.checklist import checklist
 from ordersite.staff import staff_required
-
-VERIFICATION_MOVES = ("record_first_check", "verify", "send_back")
 
 
 @staff_required("orders.view_order")

@@ -5,13 +5,14 @@ from django.utils.translation import gettext as _
 
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
+from inventory.models import StockItem
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderStatus
 from orders.core.transitions import fire, lock_order, transition_check
 from orders.events import record as events
 from orders.exceptions import InvalidOrder, OrderChanged, TransitionNotAllowed
 from orders.money import pricing
 from orders.money.payments import advance_if_paid
-from orders.notifications.emails import Kind, notify_on_commit
+from ordersite.actors import staff_user
 
 
 def allocations_of(order: Order) -> list[inventory.Allocation]:
@@ -23,9 +24,22 @@ def allocations_of(order: Order) -> list[inventory.Allocation]:
     ]
 
 
-def describe_allocations(allocations: list[inventory.Allocation]) -> list[dict]:
+def allocation_facts(allocations: list[inventory.Allocation]) -> list[dict]:
+    """Allocations as a fact records them: line, SKU, stock item, warehouse code, units."""
+    items = {
+        item.pk: item
+        for item in StockItem.objects.filter(
+            pk__in={a.stock_item_id for a in allocations}
+        ).select_related("product", "warehouse")
+    }
     return [
-        {"line_id": a.key, "stock_item_id": a.stock_item_id, "quantity": a.quantity}
+        {
+            "line_id": a.key,
+            "sku": items[a.stock_item_id].product.sku,
+            "stock_item_id": a.stock_item_id,
+            "warehouse": items[a.stock_item_id].warehouse.code,
+            "quantity": a.quantity,
+        }
         for a in allocations
     ]
 
@@ -66,15 +80,17 @@ def order_check_inventory(*, order: Order, actor) -> Order:
         try:
             with transaction.atomic():
                 allocations = inventory.stock_allocate(
-                    requests=requests, actor=actor, reference=order.number
+                    requests=requests, actor=staff_user(actor), reference=order.number
                 )
         except InsufficientStock as shortage:
             report = _record_missing(lines, shortage)
             if order.status == OrderStatus.BACKORDERED:
                 still_short = shortage
             else:
-                events.backordered(order=order, actor=actor, missing=report)
-                fire(order, "backorder", actor=actor, notify=Kind.BACKORDERED)
+                source = fire(order, "backorder", actor=actor)
+                events.order_backordered(
+                    order=order, actor=actor, from_status=source, missing=report
+                )
                 return order
         else:
             OrderLineAllocation.objects.bulk_create(
@@ -88,18 +104,12 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 ]
             )
             OrderLine.objects.filter(order=order).update(backordered_quantity=0)
-            events.stock_allocated(
-                order=order, actor=actor, allocations=describe_allocations(allocations)
-            )
-            was_backordered = order.status == OrderStatus.BACKORDERED
-            fire(
-                order,
-                "allocate",
+            source = fire(order, "allocate", actor=actor)
+            events.order_allocated(
+                order=order,
                 actor=actor,
-                message=_("Stock arrived; your order is moving again.")
-                if was_backordered
-                else "",
-                notify=Kind.MOVING_AGAIN if was_backordered else None,
+                from_status=source,
+                allocations=allocation_facts(allocations),
             )
     if still_short is None and order.status == OrderStatus.ALLOCATED:
         advance_if_paid(order=order, actor=actor)  # paid in advance
@@ -194,7 +204,6 @@ def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
             o.save()
         events.split_off(order=order, actor=actor, child=child, moved=moved)
         events.split_from(order=child, actor=actor, parent=order)
-        notify_on_commit(order=order, kind=Kind.SPLIT)
     try:
         order_check_inventory(order=order, actor=actor)
     except TransitionNotAllowed:

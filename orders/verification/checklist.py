@@ -22,6 +22,8 @@ class CheckItem:
     detail: str
     lines: tuple[str, ...] = field(default_factory=tuple)
     warning: str = ""
+    # For a line whose price differs from the rules: what the first check accepts.
+    price_difference: dict | None = None
 
 
 def _fingerprint(*parts) -> str:
@@ -48,8 +50,15 @@ def checklist(order: Order) -> list[CheckItem]:
     ]
     mismatches = {m["line"].pk: m for m in price_mismatches(order=order)}
     for line in order.lines.all():
-        warning = ""
+        warning, difference = "", None
         if m := mismatches.get(line.pk):
+            difference = {
+                "line_id": line.pk,
+                "sku": line.sku,
+                "price": f"{m['captured']:.2f}",
+                "rules_price": f"{m['rules']:.2f}",
+                "source": line.price_source,
+            }
             warning = _(
                 "The pricing rules say %(rules)s; this line has %(captured)s (%(source)s%(reason)s)."
             ) % {
@@ -74,6 +83,7 @@ def checklist(order: Order) -> list[CheckItem]:
                     % {"source": line.get_price_source_display()},
                 ),
                 warning=warning,
+                price_difference=difference,
             )
         )
     items.append(

@@ -11,22 +11,16 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from orders.core.models import ZERO, Order, OrderStatus, PriceSource
+from orders.core.services import require_reason
 from orders.core.transitions import fire, lock_order, transition_check
 from orders.events import record as events
-from orders.exceptions import InvalidOrder, TransitionForbidden, TransitionNotAllowed
+from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.money import pricing
 from orders.money.pricing import LineInput, price_line
-from orders.notifications.emails import Kind
-from orders.permissions import perm
+from orders.permissions import require
 from orders.verification.checklist import checklist
 from orders.verification.models import VerificationIssue
-
-
-def _require_reason(reason: str, what: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidOrder(_("Give a reason to %(what)s the order.") % {"what": what})
-    return reason
+from ordersite.actors import staff_user
 
 
 def order_correct(
@@ -48,7 +42,7 @@ def order_correct(
     ``seen`` holds the checklist keys of the order as the person saw it; if any
     has changed since (someone else corrected it), nothing is changed.
     """
-    reason = _require_reason(reason, "correct")
+    reason = require_reason(reason, _("correct"))
     with transaction.atomic():
         order = lock_order(order)
         if order.status != OrderStatus.PLACED:
@@ -58,11 +52,10 @@ def order_correct(
                 )
                 % {"number": order.number, "status": order.get_status_display().lower()}
             )
-        if actor is not None and not actor.has_perm(perm("check_order")):
-            raise TransitionForbidden(_("You may not correct orders."))
+        require(actor, "check_order", _("correct orders"))
         _refuse_if_changed(order, checklist(order), set(seen))
         lines = {line.pk: line for line in order.lines.select_related("product")}
-        changes = []
+        changed, added, removed = [], [], []
         for line_id, quantity in (quantities or {}).items():
             line = lines.get(line_id)
             if line is None:
@@ -74,9 +67,11 @@ def order_correct(
                     _("%(sku)s: the quantity cannot be negative.") % {"sku": line.sku}
                 )
             if quantity == 0:
+                removed.append(
+                    {"line_id": line.pk, "sku": line.sku, "quantity": line.quantity}
+                )
                 line.delete()
                 del lines[line_id]
-                changes.append(_("removed %(sku)s") % {"sku": line.sku})
                 continue
             manual = line.price_source == PriceSource.MANUAL
             priced = price_line(
@@ -89,9 +84,13 @@ def order_correct(
                 customer=order.customer,
                 actor=None,  # keeping a manual price someone set is not setting one
             )
-            changes.append(
-                _("%(sku)s %(old)d → %(new)d")
-                % {"sku": line.sku, "old": line.quantity, "new": quantity}
+            changed.append(
+                {
+                    "line_id": line.pk,
+                    "sku": line.sku,
+                    "old": line.quantity,
+                    "new": quantity,
+                }
             )
             for field in ("quantity", "unit_price", "price_source", "price_list"):
                 setattr(line, field, getattr(priced, field))
@@ -103,23 +102,24 @@ def order_correct(
             priced.order, priced.line_total = order, ZERO
             priced.save()
             lines[priced.pk] = priced
-            changes.append(
-                _("added %(qty)d × %(sku)s") % {"qty": new.quantity, "sku": priced.sku}
+            added.append(
+                {"line_id": priced.pk, "sku": priced.sku, "quantity": new.quantity}
             )
         if not lines:
             raise InvalidOrder(
                 _("An order needs at least one line; cancel it instead.")
             )
-        if (
+        address_changed = (
             shipping_address is not None
             and shipping_address.strip() != order.shipping_address
-        ):
+        )
+        if address_changed:
             order.shipping_address = shipping_address.strip()
-            changes.append(_("shipping address"))
+        country = None
         if shipping_country and shipping_country.upper() != order.shipping_country:
+            country = [order.shipping_country, shipping_country.upper()]
             order.shipping_country = shipping_country.upper()
-            changes.append(_("country %(c)s") % {"c": order.shipping_country})
-        if not changes:
+        if not (changed or added or removed or address_changed or country):
             raise InvalidOrder(_("Nothing was changed."))
         pricing.order_recalculate(order=order)
         check_reset = order.first_checked_by_id is not None
@@ -129,7 +129,11 @@ def order_correct(
             order=order,
             actor=actor,
             reason=reason,
-            changes=changes,
+            quantities=changed,
+            added=added,
+            removed=removed,
+            address_changed=address_changed,
+            country=country,
             check_reset=check_reset,
         )
     return order
@@ -164,13 +168,14 @@ def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -
                 _("Tick every item before recording the check; not ticked: %(items)s.")
                 % {"items": "; ".join(missing)}
             )
-        order.record_first_check(by=actor)
-        order.save()
+        fire(order, "record_first_check", actor=actor, by=staff_user(actor))
         events.first_check_recorded(
             order=order,
             actor=actor,
-            items=[item.heading for item in items],
-            price_warnings=[item.warning for item in items if item.warning],
+            items=len(items),
+            price_differences=[
+                item.price_difference for item in items if item.price_difference
+            ],
         )
     return order
 
@@ -181,16 +186,9 @@ def order_verify(*, order: Order, actor) -> Order:
         order = lock_order(order)
         # Read under the lock: the audit must say whether a second check happened.
         waived = order.first_checked_by_id is None
-        fire(
-            order,
-            "verify",
-            actor=actor,
-            by=actor,
-            message="Order verified (single check)."
-            if waived
-            else "Order details confirmed.",
-            data={"second_check_waived": waived},
-            notify=Kind.VERIFIED,
+        source = fire(order, "verify", actor=actor, by=staff_user(actor))
+        events.order_verified(
+            order=order, actor=actor, from_status=source, second_check_waived=waived
         )
     return order
 
@@ -202,24 +200,13 @@ def order_send_back(*, order: Order, actor, reason: str, note: str = "") -> Orde
     with transaction.atomic():
         order = lock_order(order)
         first_checker = order.first_checked_by
-        fire(
-            order,
-            "send_back",
-            actor=actor,
-            message=_("Sent back to %(who)s: %(reason)s. %(note)s")
-            % {
-                "who": first_checker.get_username() if first_checker else "-",
-                "reason": VerificationIssue.Reason(reason).label,
-                "note": note,
-            },
-            data={"reason": reason, "note": note},
-            customer_visible=False,
-        )
-        VerificationIssue.objects.create(
+        fire(order, "send_back", actor=actor)
+        finding = VerificationIssue.objects.create(
             order=order,
             reason=reason,
-            note=note.strip(),
+            note=(note or "").strip(),
             first_checker=first_checker,
-            found_by=actor,
+            found_by=staff_user(actor),
         )
+        events.sent_back(order=order, actor=actor, finding=finding)
     return order

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "crispy_forms",
     "crispy_bootstrap5",
+    "ordersite",
     "inventory",
     "orders",
     "returns",
@@ -150,11 +151,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.auto_complete", "schedule": 3600},
-    "orders-sweep-notifications": {
-        "task": "orders.sweep_notifications",
-        "schedule": 120,
-    },
-    "orders-redispatch-refunds": {"task": "orders.redispatch_refunds", "schedule": 300},
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": 120},
     "inventory-low-stock": {
         "task": "inventory.check_low_stock",
         "schedule": int(os.environ.get("INVENTORY_LOW_STOCK_CHECK_SECONDS", "3600")),
@@ -279,11 +276,15 @@ ORDERS_CARRIER_TRACKING_URLS = json.loads(
     "DPD": "https://tracking.dpd.de/status/de_DE/parcel/{number}",
     "GLS": "https://gls-group.com/track/{number}",
 }
-# Base of the exponential backoff (seconds) when emails or refunds are retried.
-ORDERS_RETRY_BACKOFF_SECONDS = float(
-    os.environ.get("ORDERS_RETRY_BACKOFF_SECONDS", "2")
+
+# ------------------------------------------------------------------------------
+# The outbox (emails, staff alerts, refunds, voids, backorder filling)
+# ------------------------------------------------------------------------------
+# Base of the exponential backoff (seconds) between attempts of a delivery.
+OUTBOX_RETRY_BACKOFF_SECONDS = float(
+    os.environ.get("OUTBOX_RETRY_BACKOFF_SECONDS", "2")
 )
-# How long a worker may hold a notification while sending before another may take it.
-ORDERS_NOTIFICATION_LEASE_SECONDS = int(
-    os.environ.get("ORDERS_NOTIFICATION_LEASE_SECONDS", "300")
-)
+# How long a worker may hold a message while delivering it before another may.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+# A message queued at commit and still not picked up after this is re-sent by the sweeper.
+OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "60"))

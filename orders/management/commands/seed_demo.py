@@ -30,6 +30,7 @@ from orders.models import (
     Channel,
     Customer,
     CustomerGroup,
+    CustomerMessage,
     DiscountCode,
     Notification,
     Order,
@@ -44,8 +45,10 @@ from orders.models import (
 )
 from orders.money import discounts, payments, pricing, refunds
 from orders.money.providers import TestCardProvider
+from orders.notifications.emails import CUSTOMER_EMAIL, STAFF_ALERT
 from orders.permissions import Role
 from orders.verification import services as verification
+from ordersite.models import OutboxMessage
 
 DEMO_PASSWORD = "ordersite-demo"
 SEED = 20261126
@@ -228,11 +231,13 @@ class Command(BaseCommand):
             self._money_work(staff)
             self._conversations(staff)
             self._fulfilment_work(staff)
-            # The demo's history: these emails went out in the past, so the
-            # outbox marks them sent and no worker sends them again now.
-            Notification.objects.filter(status=Notification.Status.PENDING).update(
-                status=Notification.Status.SENT, sent_at=timezone.now()
-            )
+            # The demo's history: these emails and alerts went out in the past,
+            # so the outbox marks them sent and no worker sends them again now.
+            # Refunds and voids stay queued: the outbox carries them out.
+            OutboxMessage.objects.filter(
+                kind__in=[CUSTOMER_EMAIL, STAFF_ALERT],
+                status=OutboxMessage.Status.PENDING,
+            ).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now())
         with quiet, transaction.atomic():
             for order, age in ages:
                 self._backdate(order, age)
@@ -594,7 +599,11 @@ class Command(BaseCommand):
         Payment.objects.filter(order=order).update(**earlier)
         Shipment.objects.filter(order=order).update(**earlier)
         OrderNote.objects.filter(order=order).update(**earlier)
-        Notification.objects.filter(order=order).update(
-            created_at=F("created_at") - age, sent_at=F("sent_at") - age
+        Notification.objects.filter(order=order).update(**earlier)
+        OutboxMessage.objects.filter(notification__order=order).update(
+            created_at=F("created_at") - age,
+            next_attempt_at=F("next_attempt_at") - age,
+            sent_at=F("sent_at") - age,
         )
+        CustomerMessage.objects.filter(order=order).update(**earlier)
         StockMovement.objects.filter(reference=order.number).update(**earlier)
