@@ -141,8 +141,9 @@ def deliver(
     except GiveUp as exc:
         return _give_up(message, str(exc) or "refused"), None
     except Exception as exc:  # noqa: BLE001 - every other failure is retried, then failed
-        error = f"{type(exc).__name__}: {exc}"[:255]
-        if not isinstance(exc, (Retry, *kind.transient)):
+        expected = isinstance(exc, (Retry, *kind.transient))
+        error = (str(exc) if expected else f"{type(exc).__name__}: {exc}")[:255]
+        if not expected:
             logger.exception("Outbox message %s (%s) failed", message.pk, message.kind)
         if message.attempts >= kind.max_attempts:
             return _give_up(message, error), None

@@ -25,8 +25,6 @@ import ast
 from collections import defaultdict, deque
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("orders", "inventory", "returns", "ordersite")
 APPS = ("orders", "inventory", "returns")
@@ -271,20 +269,12 @@ def offending_imports(modules, forbidden, root=ROOT):
 # -- the rules ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 in progress: side effects still imported directly (tasks, notifications)",
-)
 def test_no_import_cycles_between_modules():
     graph = import_graph()
     components = cycles(graph)
     assert not components, describe(graph, components)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 in progress: side effects still imported directly (tasks, notifications)",
-)
 def test_inventory_imports_nothing_from_orders():
     inventory = [
         path

@@ -6,9 +6,10 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.cache import cache
 
-from orders.models import OrderEvent
+from orders.models import Notification, OrderEvent
 from orders.notifications.emails import Kind
 from ordersite.celery import app as celery_app
+from ordersite.models import OutboxMessage
 
 
 @pytest.fixture
@@ -40,14 +41,14 @@ def test_a_committed_placement_reaches_the_worker(place, real_worker):
     # when an order is placed (and committed)
     order = place()
 
-    # then the worker records the notification intent, through Redis
+    # then its email, written with the order, is delivered by the worker through Redis
+    notification = Notification.objects.get(order=order, kind=Kind.RECEIVED)
+    delivery = OutboxMessage.objects.filter(pk=notification.delivery_id)
     deadline = time.monotonic() + 20
-    queued = OrderEvent.objects.filter(
-        order=order, type=OrderEvent.Type.NOTIFICATION_QUEUED
-    )
-    while not queued.exists() and time.monotonic() < deadline:
+    while delivery.get().status != "sent" and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert list(queued.values_list("data__kind", flat=True)) == [Kind.RECEIVED]
+    assert delivery.get().status == "sent"
+    assert OrderEvent.objects.filter(order=order, type="email_queued").count() == 1
 
 
 @pytest.mark.redis

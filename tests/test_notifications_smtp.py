@@ -41,7 +41,7 @@ def smtp(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
     settings.EMAIL_USE_TLS = False
-    settings.ORDERS_RETRY_BACKOFF_SECONDS = 0.05
+    settings.OUTBOX_RETRY_BACKOFF_SECONDS = 0.05
     yield inbox
     controller.stop()
 
@@ -74,7 +74,9 @@ def wait_for(check, seconds=20):
 def test_a_committed_change_sends_exactly_one_email(order_in, smtp, worker):
     order = order_in("placed")
     assert wait_for(
-        lambda: Notification.objects.filter(order=order, status="sent").exists()
+        lambda: Notification.objects.filter(
+            order=order, delivery__status="sent"
+        ).exists()
     )
     time.sleep(0.5)  # and nothing more arrives
     assert len(smtp.messages) == 1
@@ -98,7 +100,10 @@ def test_smtp_failures_back_off_and_end_failed(order_in, smtp, worker):
     smtp.refuse = True
     order = order_in("placed")
     assert wait_for(
-        lambda: Notification.objects.filter(order=order, status="failed").exists(), 60
+        lambda: Notification.objects.filter(
+            order=order, delivery__status="failed"
+        ).exists(),
+        60,
     )
     notification = Notification.objects.get(order=order)
     assert notification.attempts == 7 and "451" in notification.last_error
@@ -112,26 +117,27 @@ def test_a_redelivered_task_after_a_dead_worker_sends_once(order_in, smtp, worke
 
     from django.utils import timezone
 
-    from orders.notifications import emails as notifications
+    from ordersite import outbox
+    from ordersite.models import OutboxMessage
 
     order = order_in("placed")
     assert wait_for(lambda: len(smtp.messages) == 1)
     sent = Notification.objects.get(order=order)
     # The broker redelivers the same task (acks_late): nothing more is sent.
-    from orders.tasks import send_notification
-
-    send_notification.delay(notification_id=sent.pk)
+    outbox.deliver_task.delay(message_id=sent.delivery_id)
     time.sleep(1)
     assert len(smtp.messages) == 1
     # A worker that died after claiming (lease expired) is covered by the sweeper.
-    Notification.objects.filter(pk=sent.pk).update(
+    OutboxMessage.objects.filter(pk=sent.delivery_id).update(
         status="sending",
         lease_until=timezone.now() - timedelta(seconds=1),
         sent_at=None,
     )
-    notifications.notifications_sweep()
+    outbox.sweep()
     assert wait_for(
-        lambda: Notification.objects.filter(pk=sent.pk, status="sent").exists()
+        lambda: OutboxMessage.objects.filter(
+            pk=sent.delivery_id, status="sent"
+        ).exists()
     )
 
 
@@ -203,7 +209,7 @@ def test_a_worker_killed_mid_send_still_results_in_exactly_one_email(place):
         "EMAIL_PORT": str(port),
         # short, so that the test does not wait two hours for the redelivery
         "CELERY_VISIBILITY_TIMEOUT": "3",
-        "ORDERS_NOTIFICATION_LEASE_SECONDS": "3",
+        "OUTBOX_LEASE_SECONDS": "3",
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     first = start_worker_process(env, "first@%h")
@@ -221,7 +227,10 @@ def test_a_worker_killed_mid_send_still_results_in_exactly_one_email(place):
         time.sleep(4)
         second = start_worker_process(env, "second@%h")
         assert wait_for(
-            lambda: Notification.objects.filter(order=order, status="sent").exists(), 60
+            lambda: Notification.objects.filter(
+                order=order, delivery__status="sent"
+            ).exists(),
+            60,
         )
         time.sleep(2)
         assert len(inbox.messages) == 1

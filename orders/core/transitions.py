@@ -20,18 +20,20 @@ from orders.exceptions import OrderChanged, TransitionForbidden, TransitionNotAl
 from ordersite.actors import Actor
 
 
-def lock_order(order: Order) -> Order:
+def lock_order(order: Order, *, same_state: bool = True) -> Order:
     """Lock the order's row and make sure it is still in the state the caller saw.
 
     Returns the locked, fresh order (with its customer); the instance passed in
     is not changed. Every service that changes an order calls this first.
+    ``same_state=False`` is for changes that do not depend on the lifecycle
+    state (a refund depends on the money held, read again under the lock).
     """
     fresh = (
         Order.objects.select_for_update(of=("self",))
         .select_related("customer")
         .get(pk=order.pk)
     )
-    if fresh.status != order.status:
+    if same_state and fresh.status != order.status:
         raise OrderChanged(
             number=fresh.number, expected=order.status, actual=fresh.status
         )

@@ -76,8 +76,9 @@ def payment_refund(
         )
     with transaction.atomic():
         # The order row serializes refunds of one order: a concurrent second
-        # submit waits here, then finds the first one's rows.
-        order = lock_order(order)
+        # submit waits here, then finds the first one's rows. What may be
+        # refunded is read under the lock, whatever the order's state.
+        order = lock_order(order, same_state=False)
         existing = list(
             order.refunds.filter(idempotency_key=idempotency_key).order_by("pk")
         )

@@ -153,7 +153,7 @@ def test_a_phone_order_from_entry_to_shipment(demo, live_server, page):
     assert page.locator('[aria-current="step"]').inner_text().strip() == "Shipped"
     assert page.get_by_role("link", name="00340434161234567890").is_visible()
     shot(page, "11-customer-status-page")
-    assert order.events.filter(type=OrderEvent.Type.PACK_CHECK).count() == 1
+    assert order.events.filter(type=OrderEvent.Type.PACK_CHECK_FAILED).count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

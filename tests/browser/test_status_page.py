@@ -45,8 +45,5 @@ def test_a_customer_confirms_receipt_with_a_rating(live_server, page, place, cre
         4,
         "Quick and well packed.",
     )
-    assert (
-        Order.objects.get(pk=order.pk)
-        .events.filter(message__contains="confirmed receipt (4/5)")
-        .exists()
-    )
+    completed = Order.objects.get(pk=order.pk).events.get(type="completed")
+    assert (completed.actor_kind, completed.data["rating"]) == ("customer", 4)

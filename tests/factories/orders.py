@@ -157,7 +157,7 @@ class OrderEventFactory(factory.django.DjangoModelFactory):
 
     order = factory.SubFactory(OrderFactory)
     type = OrderEvent.Type.NOTE_ADDED
-    message = "Something happened."
+    data = factory.LazyAttribute(lambda o: {"note_id": None})
 
 
 class CustomerGroupFactory(factory.django.DjangoModelFactory):

@@ -52,12 +52,15 @@ def test_a_receipt_fills_backorders_oldest_first(
     assert StockItem.objects.get(product=product).allocated == 4
     # the third still waits, and says how much it is missing
     assert third.lines.get().backordered_quantity == 1
-    moved = first.events.filter(
-        type=OrderEvent.Type.STATUS_CHANGED, to_status=S.ALLOCATED
-    ).get()
-    assert moved.actor is None and moved.customer_visible
+    moved = first.events.get(type=OrderEvent.Type.ALLOCATED)
+    assert (moved.from_status, moved.actor_kind, moved.customer_visible) == (
+        S.BACKORDERED,
+        "system",
+        True,
+    )
+    assert [a["quantity"] for a in moved.data["allocations"]] == [2]
     assert first.events.filter(
-        type=OrderEvent.Type.NOTIFICATION_QUEUED, data__kind=Kind.MOVING_AGAIN
+        type=OrderEvent.Type.EMAIL_QUEUED, data__kind=Kind.MOVING_AGAIN
     ).exists()
 
 
@@ -164,9 +167,12 @@ class TestSplit:
         ) == [(missing.sku, 2, 2)]
         assert child.subtotal == 10
         assert child.verified_by == order.verified_by
-        assert order.events.filter(
-            type=OrderEvent.Type.SPLIT, customer_visible=True
-        ).exists()
+        split = order.events.get(type=OrderEvent.Type.SPLIT_OFF)
+        assert split.customer_visible and split.data["child_id"] == child.pk
+        assert child.events.get(type=OrderEvent.Type.SPLIT_FROM).data == {
+            "parent_id": order.pk,
+            "parent": order.number,
+        }
 
     @pytest.mark.django_db
     def test_the_split_part_is_filled_when_stock_arrives(

@@ -138,8 +138,12 @@ def test_a_wrong_sku_is_refused_and_kept_on_the_timeline(client, staff, order_in
     assert "CF-9999 is not on this order (scanned 1)." in errors
     assert "CF-1001: 1 of 2 scanned." in errors
     assert Order.objects.get(pk=order.pk).status == S.PICKING
-    failed = order.events.get(type=OrderEvent.Type.PACK_CHECK)
+    failed = order.events.get(type=OrderEvent.Type.PACK_CHECK_FAILED)
     assert failed.data["scanned"] == {"CF-1001": 1, "CF-9999": 1}
+    assert sorted(failed.data["problems"], key=lambda p: p["sku"]) == [
+        {"sku": "CF-1001", "scanned": 1, "expected": 2},
+        {"sku": "CF-9999", "scanned": 1, "expected": 0},
+    ]
     assert failed.actor == staff[Role.WAREHOUSE] and not failed.customer_visible
 
     response = client.post(

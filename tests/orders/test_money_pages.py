@@ -1,4 +1,4 @@
-"""Money from the order's admin page, and invoices as printable HTML and PDF."""
+"""Money on the order's staff pages (payments, refunds, discounts, the balance), and invoices."""
 
 from decimal import Decimal
 
@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Invoice, Order, OrderStatus, Payment, Refund
+from orders.money import payments
 from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
 
@@ -19,9 +20,9 @@ def clerk_client(client, staff):
 
 
 @pytest.mark.django_db
-def test_taking_a_card_payment_from_the_admin(clerk_client, order_in):
+def test_taking_a_card_payment(clerk_client, order_in):
     order = order_in(S.ALLOCATED)
-    url = reverse("admin:orders_order_payment", args=[order.pk])
+    url = reverse("orders:payment", args=[order.number])
     assert clerk_client.get(url).status_code == 200
     response = clerk_client.post(
         url, {"method": "card", "amount": str(order.total), "card_number": Card.OK}
@@ -30,18 +31,15 @@ def test_taking_a_card_payment_from_the_admin(clerk_client, order_in):
     assert Order.objects.get(pk=order.pk).status == S.PAID
 
 
-@pytest.mark.django_db
-def test_a_declined_card_is_a_message_not_an_error(clerk_client, order_in):
-    order = order_in(S.ALLOCATED)
-    url = reverse("admin:orders_order_payment", args=[order.pk])
-    response = clerk_client.post(
-        url,
-        {"method": "card", "amount": str(order.total), "card_number": Card.DECLINED},
-        follow=True,
-    )
-    assert response.status_code == 200
-    assert "The card was declined." in response.content.decode()
-    assert order.payments.get().status == Payment.Status.FAILED
+def _refund_data(client, order, **overrides):
+    form = client.get(reverse("orders:refund", args=[order.number])).context["form"]
+    return {
+        "amount": "2.00",
+        "reason": "Scratched",
+        "outcome": "original_method",
+        "idempotency_key": form.initial["idempotency_key"],
+        **overrides,
+    }
 
 
 @pytest.mark.django_db
@@ -49,14 +47,8 @@ def test_a_double_submitted_refund_form_refunds_once(
     clerk_client, order_in, django_capture_on_commit_callbacks
 ):
     order = order_in(S.PAID)
-    url = reverse("admin:orders_order_refund", args=[order.pk])
-    form = clerk_client.get(url).context["form"]
-    data = {
-        "amount": "2.00",
-        "reason": "Scratched",
-        "outcome": "original_method",
-        "idempotency_key": form.initial["idempotency_key"],
-    }
+    url = reverse("orders:refund", args=[order.number])
+    data = _refund_data(clerk_client, order)
     with django_capture_on_commit_callbacks(execute=True):
         clerk_client.post(url, data)
         clerk_client.post(url, data)
@@ -65,38 +57,159 @@ def test_a_double_submitted_refund_form_refunds_once(
 
 
 @pytest.mark.django_db
-def test_warehouse_staff_cannot_refund(client, staff, order_in):
-    client.force_login(staff[Role.WAREHOUSE])
+def test_a_refund_above_what_was_paid_is_refused_on_the_form(clerk_client, order_in):
     order = order_in(S.PAID)
-    assert (
-        client.get(reverse("admin:orders_order_refund", args=[order.pk])).status_code
-        == 403
+    url = reverse("orders:refund", args=[order.number])
+    response = clerk_client.post(
+        url, _refund_data(clerk_client, order, amount=str(order.total + 1))
     )
+    assert response.status_code == 200
+    assert "can still be refunded" in response.content.decode()
+    assert not Refund.objects.filter(order=order).exists()
 
 
 @pytest.mark.django_db
-def test_a_staff_discount_needs_a_reason(clerk_client, order_in):
+def test_a_failed_refund_is_tried_again_from_the_order_page(
+    clerk_client, order_in, crew, django_capture_on_commit_callbacks
+):
+    order = order_in(S.ALLOCATED)
+    payments.payment_take_card(
+        order=order,
+        amount=order.total,
+        card_number=Card.REFUND_DECLINED,
+        actor=crew.clerk,
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(
+            reverse("orders:refund", args=[order.number]),
+            _refund_data(clerk_client, order),
+        )
+    refund = Refund.objects.get(order=order)
+    assert refund.status == Refund.Status.FAILED
+    page = clerk_client.get(reverse("orders:detail", args=[order.number]))
+    assert reverse("orders:refund_retry", args=[order.number, refund.pk]) in (
+        page.content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(
+            reverse("orders:refund_retry", args=[order.number, refund.pk]),
+            {"status": "paid"},
+        )
+    assert order.events.filter(type="refund_retried").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.ALL)
+def test_only_refunders_may_refund(client, staff, order_in, role):
+    client.force_login(staff[role])
+    order = order_in(S.PAID)
+    allowed = role in (Role.CLERK, Role.RETURNS, Role.MANAGER)
+    response = client.get(reverse("orders:refund", args=[order.number]))
+    assert response.status_code == (200 if allowed else 403)
+
+
+@pytest.mark.django_db
+def test_a_staff_discount_needs_a_reason_and_can_be_removed(clerk_client, order_in):
     order = order_in(S.PLACED)
-    url = reverse("admin:orders_order_discount", args=[order.pk])
+    url = reverse("orders:discount", args=[order.number])
     response = clerk_client.post(url, {"kind": "fixed", "value": "5.00"})
     assert "needs a value and a reason" in response.content.decode()
     clerk_client.post(
         url, {"kind": "fixed", "value": "5.00", "reason": "Late last time"}
     )
-    assert Order.objects.get(pk=order.pk).discount_total == Decimal("5.00")
+    order = Order.objects.get(pk=order.pk)
+    assert order.discount_total == Decimal("5.00")
+    discount = order.discounts.get()
+    clerk_client.post(
+        reverse("orders:discount_remove", args=[order.number, discount.pk]),
+        {"status": order.status},
+    )
+    assert Order.objects.get(pk=order.pk).discount_total == 0
+    assert list(
+        order.events.filter(type__startswith="discount").values_list("type", flat=True)
+    ) == [
+        "discount_granted",
+        "discount_removed",
+    ]
 
 
 @pytest.mark.django_db
-def test_the_order_page_shows_price_differences_and_balance(clerk_client, order_in):
+@pytest.mark.parametrize("role", Role.ALL)
+def test_only_discount_holders_may_apply_a_code(client, staff, order_in, role):
+    """Every role tries a discount code; only those with the permission succeed."""
+    from tests.factories.orders import DiscountCodeFactory
+
+    DiscountCodeFactory(code="TENOFF", kind="percent", value=Decimal("10"))
+    order = order_in(S.PLACED)
+    client.force_login(staff[role])
+    response = client.post(
+        reverse("orders:discount", args=[order.number]), {"code": "TENOFF"}
+    )
+    allowed = role in (Role.CLERK, Role.MANAGER)
+    assert response.status_code == (302 if allowed else 403)
+    assert Order.objects.get(pk=order.pk).discounts.exists() is allowed
+
+
+@pytest.mark.django_db
+def test_the_balance_actions_of_the_order_page(
+    clerk_client, order_in, crew, mailoutbox, django_capture_on_commit_callbacks
+):
+    # underpaid: the customer is asked for the rest
+    order = order_in(S.ALLOCATED)
+    payments.payment_record_manual(
+        order=order, method="bank_transfer", amount=Decimal("1.00"), actor=crew.clerk
+    )
+    page = clerk_client.get(reverse("orders:detail", args=[order.number]))
+    assert "still to be paid" in page.content.decode()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(
+            reverse("orders:request_balance", args=[order.number]),
+            {"status": order.status},
+        )
+    assert order.events.filter(type="balance_requested").exists()
+    [email] = mailoutbox
+    assert "still due" in email.body
+    # overpaid: the excess goes back
+    payments.payment_record_manual(
+        order=order, method="bank_transfer", amount=order.total, actor=crew.clerk
+    )
+    order = Order.objects.get(pk=order.pk)
+    assert order.balance_due() == Decimal("-1.00")
+    with django_capture_on_commit_callbacks(execute=True):
+        clerk_client.post(
+            reverse("orders:refund_excess", args=[order.number]),
+            {"status": order.status},
+        )
+    assert Order.objects.get(pk=order.pk).balance_due() == 0
+
+
+@pytest.mark.django_db
+def test_the_order_pages_show_price_differences(clerk_client, order_in):
     order = order_in(S.PLACED)
     line = order.lines.get()
     line.product.unit_price = line.unit_price + 1
     line.product.save()
+    for url in (
+        reverse("orders:detail", args=[order.number]),
+        reverse("admin:orders_order_change", args=[order.pk]),
+    ):
+        assert "Prices that differ from today" in clerk_client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_admin_inspects_an_order_and_sends_people_to_its_staff_page(
+    clerk_client, order_in
+):
+    order = order_in(S.ALLOCATED)
     page = clerk_client.get(
         reverse("admin:orders_order_change", args=[order.pk])
     ).content.decode()
-    assert "Prices that differ from today" in page
-    assert "The customer still owes" in page
+    assert reverse("orders:detail", args=[order.number]) in page
+    # no copies of the staff page's actions: no transition buttons, no money forms
+    assert "_fsmtransition" not in page
+    for gone in ("payment", "refund", "discount", "reply", "balance"):
+        assert f"/admin/orders/order/{order.pk}/{gone}/" not in page
 
 
 @pytest.mark.django_db
@@ -118,21 +231,6 @@ def test_invoices_are_for_staff_only(client, order_in):
     assert (
         client.get(reverse("orders:invoice", args=[invoice.number])).status_code == 302
     )
-
-
-@pytest.mark.django_db
-def test_staff_reply_from_the_admin_emails_the_customer(
-    clerk_client, order_in, mailoutbox, django_capture_on_commit_callbacks
-):
-    order = order_in(S.SHIPPED)
-    mailoutbox.clear()
-    url = reverse("admin:orders_order_reply", args=[order.pk])
-    assert clerk_client.get(url).status_code == 200
-    with django_capture_on_commit_callbacks(execute=True):
-        clerk_client.post(url, {"body": "It leaves today."})
-    assert order.messages.get().from_customer is False
-    [email] = mailoutbox
-    assert email.to == [order.customer.email] and "It leaves today." in email.body
 
 
 # ------------------------------------------------------------------------------
@@ -169,6 +267,7 @@ def test_a_declined_card_is_shown_on_the_form_and_nothing_is_captured(
     )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+    assert order.payments.get().status == Payment.Status.FAILED
     order.refresh_from_db()
     assert order.status == OrderStatus.ALLOCATED
     assert order.amount_captured() == 0

@@ -129,3 +129,26 @@ def test_the_first_checker_sees_why_an_order_was_sent_back(client, staff, order_
         "Sent back by verifier: Wrong quantity." in html
         and "Customer said 3, not 2" in html
     )
+
+
+@pytest.mark.django_db
+def test_cancel_asks_for_a_reason_and_records_it(client, staff, order_in):
+    order = order_in(S.ALLOCATED)
+    client.force_login(staff[Role.CLERK])
+    url = reverse("orders:transition", args=[order.number, "cancel"])
+    response = client.post(
+        url, {"status": order.status, "cancel-reason": ""}, follow=True
+    )
+    assert any("reason" in m.lower() for m in messages_of(response))
+    assert Order.objects.get(pk=order.pk).status == S.ALLOCATED
+    client.post(
+        url, {"status": order.status, "cancel-reason": "Customer called to cancel"}
+    )
+    event = Order.objects.get(pk=order.pk).events.get(type="cancelled")
+    assert event.data["reason"] == "Customer called to cancel"
+    # staff read the reason; the customer reads only that it was cancelled
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert "Cancelled: Customer called to cancel." in page
+    track = client.get(reverse("track:order", args=[order.tracking_token]))
+    assert "Customer called to cancel" not in track.content.decode()
+    assert "Your order was cancelled." in track.content.decode()

@@ -11,6 +11,8 @@ from orders.models import Invoice, Order, OrderStatus, Payment, Refund, StoreCre
 from orders.money import payments, refunds
 from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
+from ordersite import outbox
+from ordersite.models import OutboxMessage
 
 D = Decimal
 S = OrderStatus
@@ -70,9 +72,15 @@ class TestTestCard:
         assert order.status == S.PAID
         assert order.invoices.get(kind=Invoice.Kind.INVOICE).total == order.total
         steps = list(
-            order.events.filter(type="payment").values_list("data__status", flat=True)
+            order.events.filter(type__startswith="payment_").values_list(
+                "type", "data__payment_id"
+            )
         )
-        assert steps == [P.PENDING, P.AUTHORIZED, P.CAPTURED]
+        assert steps == [
+            ("payment_started", payment.pk),
+            ("payment_authorized", payment.pk),
+            ("payment_captured", payment.pk),
+        ]
 
     @pytest.mark.parametrize(
         ("number", "message"),
@@ -139,7 +147,7 @@ class TestManual:
         payments.payment_capture(payment=payment, actor=crew.clerk)
         assert Order.objects.get(pk=allocated.pk).status == S.PAID
 
-    def test_void_needs_a_reason_and_an_open_payment(self, allocated, crew):
+    def test_void_needs_a_reason_and_an_open_payment(self, allocated, crew, committed):
         payment = payments.payment_record_manual(
             order=allocated,
             method="invoice",
@@ -149,16 +157,23 @@ class TestManual:
         )
         with pytest.raises(InvalidOrder, match="reason"):
             payments.payment_void(payment=payment, actor=crew.clerk, reason="")
-        assert (
-            payments.payment_void(
+        # the provider is called after commit, through the outbox
+        with committed():
+            requested = payments.payment_void(
                 payment=payment, actor=crew.clerk, reason="Customer paid by card"
-            ).status
-            == P.VOIDED
-        )
-        with pytest.raises(InvalidOrder):
-            payments.payment_capture(
-                payment=Payment.objects.get(pk=payment.pk), actor=crew.clerk
             )
+            assert requested.status == P.AUTHORIZED
+        payment = Payment.objects.get(pk=payment.pk)
+        assert payment.status == P.VOIDED
+        assert list(
+            allocated.events.filter(type__startswith="payment_void").values_list(
+                "type", "actor_kind"
+            )
+        ) == [("payment_void_requested", "staff"), ("payment_voided", "system")]
+        with pytest.raises(InvalidOrder):
+            payments.payment_capture(payment=payment, actor=crew.clerk)
+        with pytest.raises(InvalidOrder, match="not yet captured"):
+            payments.payment_void(payment=payment, actor=crew.clerk, reason="again")
 
     def test_only_permitted_staff_take_payments(self, allocated, staff):
         with pytest.raises(TransitionForbidden):
@@ -237,19 +252,25 @@ class TestRefunds:
         assert refund.status == Refund.Status.FAILED
         assert "refused the refund" in refund.last_error
         assert allocated.events.filter(
-            type="refund", message__contains="Retry it"
+            type="refund_failed", data__refund_id=refund.pk
         ).exists()
         with committed():
             refunds.refund_retry(refund=refund, actor=crew.clerk)
         refund.refresh_from_db()
-        assert refund.status == Refund.Status.FAILED and refund.attempts == 2
+        # a second trip to the provider, refused again: both on record
+        assert refund.status == Refund.Status.FAILED
+        trips = OutboxMessage.objects.filter(
+            kind="refund", payload__refund_id=refund.pk
+        )
+        assert [t.status for t in trips] == ["failed", "failed"]
+        assert refund.delivery == trips.latest("pk")
 
     def test_temporary_failures_are_retried_by_the_task(
         self, allocated, crew, committed
     ):
         _card(allocated, crew, Card.FIRST_ATTEMPT_FAILS)
         [refund] = _refund(allocated, crew, committed, "1.00")
-        assert (refund.status, refund.attempts) == (Refund.Status.SUCCEEDED, 2)
+        assert (refund.status, refund.delivery.attempts) == (Refund.Status.SUCCEEDED, 2)
 
     def test_a_gateway_that_stays_down_ends_failed_not_lost(
         self, allocated, crew, committed
@@ -274,10 +295,14 @@ class TestRefunds:
                 idempotency_key="k",
                 actor=crew.clerk,
             )
-        refunds.refund_execute(refund_id=refund.pk)
+        # the outbox hands it out twice, and the service is called twice directly
+        refund.refresh_from_db()
+        outbox.deliver(refund.delivery_id)
+        outbox.deliver(refund.delivery_id)
         refunds.refund_execute(refund_id=refund.pk)
         assert order.payments.get().amount_refunded == D("1.00")
         assert Invoice.objects.filter(refund=refund).count() == 1
+        assert order.events.filter(type="refunded").count() == 1
 
 
 @pytest.mark.django_db
@@ -297,11 +322,16 @@ def test_refunds_left_behind_are_sent_again(
             idempotency_key="lost",
             actor=crew.clerk,
         )
-    assert refunds.refunds_redispatch() == 0  # too recent to be called lost
-    Refund.objects.filter(pk=refund.pk).update(
-        status=Refund.Status.PROCESSING, created_at=timezone.now() - timedelta(hours=1)
-    )  # and a worker died half-way
-    assert refunds.refunds_redispatch() == 1
+    refund.refresh_from_db()
+    assert outbox.sweep() == 0  # too recent to be called lost
+    # a worker claimed it and died half-way: the refund is processing, the lease ran out
+    Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.PROCESSING)
+    OutboxMessage.objects.filter(pk=refund.delivery_id).update(
+        status=OutboxMessage.Status.SENDING,
+        attempts=1,
+        lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    assert outbox.sweep() == 1
     refund.refresh_from_db()
     assert refund.status == Refund.Status.SUCCEEDED
     assert order.payments.get().amount_refunded == D("1.00")

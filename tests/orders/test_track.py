@@ -107,8 +107,13 @@ def test_confirming_receipt_completes_the_order(
     order.refresh_from_db()
     assert order.status == S.COMPLETED
     assert (order.feedback.rating, order.feedback.comment) == (4, "Great")
-    event = order.events.filter(type="status_changed").latest("pk")
-    assert event.actor is None and "confirmed receipt (4/5)" in event.message
+    event = order.events.get(type="completed")
+    assert (event.actor_kind, event.actor, event.data["how"], event.data["rating"]) == (
+        "customer",
+        None,
+        "customer",
+        4,
+    )
     assert "rating us 4 of 5" in page(client, order).content.decode()
 
 
@@ -158,12 +163,11 @@ def test_auto_completion_after_the_configured_days(order_in):
     assert customer.orders_auto_complete(after_days=14) == [old.number]
     assert Order.objects.get(pk=old.pk).status == S.COMPLETED
     assert Order.objects.get(pk=recent.pk).status == S.DELIVERED
-    assert (
-        "automatically"
-        in Order.objects.get(pk=old.pk)
-        .events.filter(type="status_changed")
-        .latest("pk")
-        .message
+    event = Order.objects.get(pk=old.pk).events.get(type="completed")
+    assert (event.actor_kind, event.data["how"], event.data["after_days"]) == (
+        "system",
+        "auto",
+        14,
     )
 
 

@@ -71,8 +71,8 @@ def test_the_first_check_needs_every_item_ticked(client, staff, place):
     post(client, order, "record_first_check", checked=keys)
     order.refresh_from_db()
     assert order.first_checked_by == staff[Role.CLERK]
-    event = order.events.filter(type=OrderEvent.Type.CHECKED).get()
-    assert len(event.data["checked"]) == len(keys)
+    event = order.events.filter(type=OrderEvent.Type.FIRST_CHECK_RECORDED).get()
+    assert event.data == {"items": len(keys), "price_differences": []}
 
 
 @pytest.mark.django_db
@@ -102,8 +102,19 @@ def test_a_price_that_differs_from_the_rules_is_flagged_and_recorded(
     client.force_login(staff[Role.CLERK])
     assert "The pricing rules say" in client.get(url(order)).content.decode()
     post(client, order, "record_first_check", checked=[i.key for i in items])
-    event = order.events.get(type=OrderEvent.Type.CHECKED)
-    assert event.data["price_warnings"] and "Agreed on the phone" in event.message
+    event = order.events.get(type=OrderEvent.Type.FIRST_CHECK_RECORDED)
+    line = order.lines.get()
+    assert event.data["price_differences"] == [
+        {
+            "line_id": line.pk,
+            "sku": line.sku,
+            "price": f"{line.unit_price:.2f}",
+            "rules_price": f"{line.product.unit_price:.2f}",
+            "source": "manual",
+        }
+    ]
+    # the reason for the manual price stays on the line, and the timeline shows it
+    assert "Agreed on the phone" not in str(event.data)
 
 
 @pytest.mark.django_db
@@ -215,7 +226,10 @@ def test_a_correction_reprices_recalculates_and_restarts_the_check(
     assert order.first_checked_by is None and order.status == S.PLACED
     event = order.events.get(type=OrderEvent.Type.CORRECTED)
     assert event.data["check_reset"] and event.actor == staff[Role.VERIFIER]
-    assert "3" in " ".join(event.data["changes"])
+    assert [(q["sku"], q["new"]) for q in event.data["quantities"]] == [(line.sku, 3)]
+    assert [a["sku"] for a in event.data["added"]] == ["CF-EXTRA"]
+    # the new address is on the order, never copied into the audit trail
+    assert event.data["address_changed"] and "Neue" not in str(event.data)
 
 
 @pytest.mark.django_db
