@@ -31,11 +31,33 @@ def has_lines(order) -> bool:
     return order.lines.exists()
 
 
-@condition(_("Every line needs a quantity of at least one and a price above zero."))
+def price_acceptable(unit_price, *, manual: bool, reason: str) -> bool:
+    """The one rule for a line's price: above zero, or zero as a manual price with a reason.
+
+    A free line is legitimate (a sample, a gift, compensation) when someone set
+    it on purpose and said why; a zero that comes from the catalogue or a price
+    list is a missing price. Placement, correction and verification all ask this.
+    """
+    if unit_price is None or unit_price < 0:
+        return False
+    return unit_price > 0 or (manual and bool((reason or "").strip()))
+
+
+@condition(
+    _(
+        "Every line needs a quantity of at least one and a price above zero "
+        "(a free line needs a manual price of 0 with a reason)."
+    )
+)
 def lines_are_priced(order) -> bool:
-    return (
-        not order.lines.filter(quantity__lt=1).exists()
-        and not order.lines.filter(unit_price__lte=0).exists()
+    return all(
+        line.quantity >= 1
+        and price_acceptable(
+            line.unit_price,
+            manual=line.price_source == "manual",
+            reason=line.price_reason,
+        )
+        for line in order.lines.all()
     )
 
 

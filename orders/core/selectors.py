@@ -6,6 +6,11 @@ from django.db.models import Count, F, Subquery
 from django.utils.translation import gettext_lazy as _q
 
 from orders.core.models import Order, OrderStatus
+from orders.customer.selectors import (
+    customer_queues,
+    open_problems,
+    unanswered_messages,
+)
 
 
 def order_status_counts() -> list[tuple[str, str, int]]:
@@ -30,12 +35,6 @@ ORDER_SORTS = {
     "ship_by": "ship_by",
 }
 ZERO_MONEY = Decimal("0.00")
-CLOSED = [
-    OrderStatus.SHIPPED,
-    OrderStatus.DELIVERED,
-    OrderStatus.COMPLETED,
-    OrderStatus.CANCELLED,
-]
 
 
 def _search(term: str):
@@ -72,6 +71,7 @@ def order_list(
     warehouse_id: int | None = None,
     overdue: bool = False,
     payment: str = "",
+    attention: str = "",
     sort: str = "-placed",
 ):
     """Orders for the staff list, filtered and sorted, one row per order, customer joined.
@@ -108,7 +108,13 @@ def order_list(
             )
         )
     if overdue:
-        qs = qs.filter(ship_by__lt=timezone.localdate()).exclude(status__in=CLOSED)
+        qs = qs.filter(
+            ship_by__lt=timezone.localdate(), status__in=OrderStatus.NOT_SHIPPED
+        )
+    if attention == "problem":
+        qs = qs.filter(Exists(open_problems().filter(order=OuterRef("pk"))))
+    elif attention == "reply":
+        qs = qs.filter(Exists(unanswered_messages().filter(order=OuterRef("pk"))))
     if payment in ("paid", "unpaid"):
         held = (
             Payment.objects.filter(order=OuterRef("pk"))
@@ -177,7 +183,7 @@ def work_queues() -> list[dict]:
         (
             "overdue",
             _q("Past ship-by date"),
-            Q(ship_by__lt=today) & ~Q(status__in=CLOSED),
+            Q(ship_by__lt=today, status__in=S.NOT_SHIPPED),
             {"overdue": "on"},
         ),
     ]
@@ -200,6 +206,8 @@ def work_queues() -> list[dict]:
         }
         for key, label, _condition, params in queues
     ]
+    # What customers wait for: problems to resolve, messages to answer.
+    rows += customer_queues()
     throughput = {
         k: data[k] for k in ("placed_today", "shipped_today", "completed_today")
     }

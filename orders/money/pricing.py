@@ -30,11 +30,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import Product
+from orders.conditions import price_acceptable
 from orders.core.models import ZERO, Order, OrderLine, PriceSource
 from orders.customer.models import Customer
-from orders.exceptions import InvalidOrder, TransitionForbidden
+from orders.exceptions import InvalidOrder
 from orders.money.models import DiscountKind, PriceList, PriceListEntry, TaxRate
-from orders.permissions import perm
+from orders.permissions import require
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -63,51 +64,86 @@ def _valid_lists(on: date) -> Q:
     )
 
 
-def price_resolve(
-    *, product, customer: Customer, quantity: int, on: date | None = None
-) -> ResolvedPrice:
-    """The price the rules give today, and where it comes from.
+def prices_resolve(
+    *, customer: Customer, items: list[tuple], on: date | None = None
+) -> list[ResolvedPrice]:
+    """The prices the rules give today for ``items`` (``(product, quantity)`` pairs), in one query.
 
     Precedence: the customer's own price lists, then their group's, then the
     catalogue. Within one level the entry with the largest quantity break not
-    above ``quantity`` counts per list; if several valid lists apply, the lowest
+    above the quantity counts per list; if several valid lists apply, the lowest
     price wins (agreed prices never make a customer pay more than another list
     they hold).
     """
     on = on or timezone.localdate()
-    entries = (
+    if not items:
+        return []
+    scope = Q(price_list__customer=customer)
+    if customer.group_id:
+        scope |= Q(price_list__group_id=customer.group_id)
+    entries: dict[int, list[PriceListEntry]] = {}
+    for entry in (
         PriceListEntry.objects.filter(
-            _valid_lists(on), product=product, min_quantity__lte=quantity
+            _valid_lists(on), scope, product__in={p.pk for p, _q in items}
         )
         .select_related("price_list")
         .order_by("price_list_id", "-min_quantity")
-    )
-    levels = [(PriceSource.CUSTOMER_LIST, Q(price_list__customer=customer))]
+    ):
+        entries.setdefault(entry.product_id, []).append(entry)
+    levels = [(PriceSource.CUSTOMER_LIST, lambda pl: pl.customer_id == customer.pk)]
     if customer.group_id:
         levels.append(
-            (PriceSource.GROUP_LIST, Q(price_list__group_id=customer.group_id))
+            (PriceSource.GROUP_LIST, lambda pl: pl.group_id == customer.group_id)
         )
-    for source, scope in levels:
-        best: dict[int, PriceListEntry] = {}
-        for entry in entries.filter(scope):
-            best.setdefault(entry.price_list_id, entry)  # largest break per list
-        if best:
-            entry = min(best.values(), key=lambda e: (e.unit_price, e.price_list_id))
-            return ResolvedPrice(entry.unit_price, source, entry.price_list)
-    return ResolvedPrice(product.unit_price, PriceSource.CATALOGUE)
+    resolved = []
+    for product, quantity in items:
+        found = ResolvedPrice(product.unit_price, PriceSource.CATALOGUE)
+        candidates = [
+            e for e in entries.get(product.pk, []) if e.min_quantity <= quantity
+        ]
+        for source, belongs in levels:
+            best: dict[int, PriceListEntry] = {}
+            for entry in candidates:
+                if belongs(entry.price_list):
+                    best.setdefault(
+                        entry.price_list_id, entry
+                    )  # largest break per list
+            if best:
+                entry = min(
+                    best.values(), key=lambda e: (e.unit_price, e.price_list_id)
+                )
+                found = ResolvedPrice(entry.unit_price, source, entry.price_list)
+                break
+        resolved.append(found)
+    return resolved
+
+
+def price_resolve(
+    *, product, customer: Customer, quantity: int, on: date | None = None
+) -> ResolvedPrice:
+    """The price the rules give today for one product and quantity (see ``prices_resolve``)."""
+    [resolved] = prices_resolve(customer=customer, items=[(product, quantity)], on=on)
+    return resolved
 
 
 def price_mismatches(*, order: Order) -> list[dict]:
     """Lines whose captured price differs from what the rules say today.
 
     Manual prices are listed too when they differ, with the reason given, so
-    the second checker sees every price that is not the rules' price.
+    the second checker sees every price that is not the rules' price. The
+    rules are read once for all lines, whatever their number.
     """
+    lines = [line for line in order.lines.all()]
+    products = {
+        p.pk: p
+        for p in Product.objects.filter(pk__in={line.product_id for line in lines})
+    }
+    rules = prices_resolve(
+        customer=order.customer,
+        items=[(products[line.product_id], line.quantity) for line in lines],
+    )
     found = []
-    for line in order.lines.select_related("product"):
-        rule = price_resolve(
-            product=line.product, customer=order.customer, quantity=line.quantity
-        )
+    for line, rule in zip(lines, rules, strict=True):
         if rule.unit_price != line.unit_price:
             found.append(
                 {
@@ -266,8 +302,7 @@ def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
             raise InvalidOrder(
                 _("%(sku)s: a manual price needs a reason.") % sku_of(line)
             )
-        if actor is not None and not actor.has_perm(perm("set_manual_price")):
-            raise TransitionForbidden(_("You may not set manual prices."))
+        require(actor, "set_manual_price", _("set manual prices"))
         return OrderLine(
             **fields,
             quantity=line.quantity,
@@ -278,6 +313,14 @@ def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
     rule = price_resolve(
         product=line.product, customer=customer, quantity=line.quantity
     )
+    if not price_acceptable(rule.unit_price, manual=False, reason=""):
+        raise InvalidOrder(
+            _(
+                "%(sku)s has no price in the catalogue or the customer's price "
+                "lists; set a manual price with a reason (0 for a free line)."
+            )
+            % sku_of(line)
+        )
     return OrderLine(
         **fields,
         quantity=line.quantity,

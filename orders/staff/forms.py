@@ -230,6 +230,15 @@ class OrderFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), ("paid", _("Covered")), ("unpaid", _("Not covered"))],
     )
+    attention = forms.ChoiceField(
+        label=_("Waiting for us"),
+        required=False,
+        choices=[
+            ("", _("Any")),
+            ("problem", _("A problem the customer reported")),
+            ("reply", _("A message to answer")),
+        ],
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -249,6 +258,7 @@ class OrderFilterForm(forms.Form):
             "warehouse_id": d["warehouse"].pk if d.get("warehouse") else None,
             "overdue": bool(d.get("overdue")),
             "payment": d.get("payment") or "",
+            "attention": d.get("attention") or "",
             "sort": d.get("sort") or "-placed",
         }
 
