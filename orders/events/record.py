@@ -256,7 +256,7 @@ def discount_code_applied(*, order: Order, actor, discount) -> OrderEvent:
 
 
 def discount_granted(*, order: Order, actor, discount) -> OrderEvent:
-    """A staff discount; its reason stays on the discount row."""
+    """A staff discount, with the business reason given (it outlives a removed discount)."""
     return _record(
         order=order,
         type=T.DISCOUNT_GRANTED,
@@ -266,6 +266,7 @@ def discount_granted(*, order: Order, actor, discount) -> OrderEvent:
             "kind": discount.kind,
             "value": _money(discount.value),
             "amount": _money(discount.amount),
+            "reason": discount.reason,
         },
     )
 

@@ -224,7 +224,9 @@ def _granted(e, r):
     text = _("Discount of %(amount)s given") % {"amount": _amount(e)}
     if _d(e).get("kind") == DiscountKind.PERCENT:
         text += f" ({Decimal(_d(e)['value']):g} %)"
-    reason = _text(r.get("discount", _d(e).get("discount_id")), "reason")
+    reason = _d(e).get("reason") or _text(
+        r.get("discount", _d(e).get("discount_id")), "reason"
+    )
     return text + (f": {reason}" if reason else ".")
 
 

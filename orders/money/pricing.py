@@ -97,7 +97,7 @@ def prices_resolve(
         )
     resolved = []
     for product, quantity in items:
-        found = ResolvedPrice(product.unit_price, PriceSource.CATALOGUE)
+        found = ResolvedPrice(Decimal(product.unit_price), PriceSource.CATALOGUE)
         candidates = [
             e for e in entries.get(product.pk, []) if e.min_quantity <= quantity
         ]

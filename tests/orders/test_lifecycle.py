@@ -1,5 +1,7 @@
 """Every allowed and every forbidden transition of the order lifecycle, through the services."""
 
+from decimal import Decimal
+
 import pytest
 
 from orders import moves
@@ -13,6 +15,7 @@ from orders.stock import services as stock_services
 from orders.verification import services as verification
 from orders.verification.checklist import checklist_keys
 from tests.conftest import covered
+from tests.factories.inventory import ProductFactory
 from tests.orders.inputs import inputs_for
 
 S = OrderStatus
@@ -161,13 +164,61 @@ def test_verify_needs_lines(staff):
 
 
 @pytest.mark.django_db
-def test_verify_refuses_a_zero_price(place, staff):
+def test_a_free_line_set_on_purpose_goes_all_the_way(place, staff, crew):
+    """One rule for a zero price (a manual 0 with a reason): placement, correction
+    and verification agree, and the free order is paid by nothing at all."""
     from tests.factories.inventory import ProductFactory
 
+    # a free sample: a manual price of 0, with a reason
     order = place([(ProductFactory(), 1)], unit_price=0)
+    line = order.lines.get()
+    assert (line.unit_price, line.price_source) == (0, "manual")
+    order = verification.order_record_first_check(
+        order=order, actor=staff[Role.CLERK], checked=checklist_keys(order)
+    )
+    order = verification.order_verify(order=order, actor=staff[Role.VERIFIER])
+    order = stock_services.order_check_inventory(order=order, actor=crew.warehouse)
+    # nothing to pay: covered at once
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+
+
+@pytest.mark.django_db
+def test_a_zero_price_without_a_reason_is_refused_everywhere(place, staff, crew):
+    from orders.core.services import order_place
+    from orders.money.pricing import LineInput
+    from tests.factories.orders import CustomerFactory
+
+    free = ProductFactory(unit_price="0.00")
+    # from the catalogue: a missing price, refused at placement
+    with pytest.raises(InvalidOrder, match="no price"):
+        order_place(
+            customer=CustomerFactory(), channel="phone", lines=[LineInput(free, 1)]
+        )
+    # a manual 0 without a reason: refused at placement
+    with pytest.raises(InvalidOrder, match="needs a reason"):
+        order_place(
+            customer=CustomerFactory(),
+            channel="phone",
+            lines=[LineInput(free, 1, Decimal("0"), "")],
+        )
+    # a correction adding it by the rules is refused too, and changes nothing
+    order = place()
+    with pytest.raises(InvalidOrder, match="no price"):
+        verification.order_correct(
+            order=order,
+            actor=staff[Role.CLERK],
+            reason="Add the sample",
+            add=[LineInput(free, 1)],
+            seen=checklist_keys(order),
+        )
+    assert order.lines.count() == 1
+    # and a line that somehow has one (written before the rule) blocks verification
+    type(order.lines.get()).objects.filter(order=order).update(unit_price=0)
     with pytest.raises(TransitionNotAllowed, match="price above zero"):
         verification.order_record_first_check(
-            order=order, actor=staff[Role.CLERK], checked=checklist_keys(order)
+            order=Order.objects.get(pk=order.pk),
+            actor=staff[Role.CLERK],
+            checked=checklist_keys(Order.objects.get(pk=order.pk)),
         )
 
 
