@@ -19,10 +19,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from inventory import services as inventory
+from orders.core import facts
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderNote
 from orders.core.transitions import fire, lock_order, run_transition, transition_check
 from orders.customer.models import Customer
-from orders.events import record as events
 from orders.exceptions import InvalidOrder
 from orders.money import pricing, refunds
 from orders.money.models import Payment
@@ -75,7 +75,7 @@ def order_place(
         OrderLine.objects.bulk_create(priced)
         pricing.order_recalculate(order=order)
         order.save()
-        events.order_placed(order=order, actor=actor)
+        facts.order_placed(order=order, actor=actor)
     return order
 
 
@@ -91,14 +91,14 @@ def order_hold(*, order: Order, actor, reason: str) -> Order:
     """Stop work on the order until someone releases it; the reason stays internal."""
     reason = require_reason(reason, _("hold"))
     return run_transition(
-        order, "hold", actor=actor, record=events.order_held, reason=reason
+        order, "hold", actor=actor, record=facts.order_held, reason=reason
     )
 
 
 def order_release_hold(*, order: Order, actor) -> Order:
     """Resume work where the order was held."""
     return run_transition(
-        order, "release_hold", actor=actor, record=events.hold_released
+        order, "release_hold", actor=actor, record=facts.hold_released
     )
 
 
@@ -125,7 +125,7 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                 )
                 OrderLineAllocation.objects.filter(line__order=order).delete()
         source = fire(order, "cancel", actor=actor)
-        events.order_cancelled(
+        facts.order_cancelled(
             order=order,
             actor=actor,
             from_status=source,
@@ -159,5 +159,5 @@ def order_add_note(*, order: Order, actor, body: str) -> OrderNote:
         note = OrderNote.objects.create(
             order=order, author=staff_user(actor), body=body
         )
-        events.note_added(order=order, actor=actor, note=note)
+        facts.note_added(order=order, actor=actor, note=note)
     return note

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from orders.core.models import Channel, Order, OrderStatus
 from orders.core.transitions import lock_order
+from orders.customer import facts
 from orders.customer.models import Customer, CustomerMessage, OrderFeedback, OrderIssue
-from orders.events import record as events
 from orders.events.models import EventType
 from orders.exceptions import InvalidOrder, OrderError
 from orders.fulfilment.services import order_complete
@@ -79,7 +79,7 @@ def order_report_problem(*, order: Order, reason: str, details: str = "") -> Ord
         issue = OrderIssue.objects.create(
             order=order, reason=reason, details=(details or "").strip()
         )
-        events.problem_reported(order=order, actor=CUSTOMER, issue=issue)
+        facts.problem_reported(order=order, actor=CUSTOMER, issue=issue)
     return issue
 
 
@@ -104,7 +104,7 @@ def order_resolve_problem(
         message = CustomerMessage.objects.create(
             order=order, body=reply, from_customer=False, staff_author=staff_user(actor)
         )
-        events.problem_resolved(order=order, actor=actor, issue=issue, reply=message)
+        facts.problem_resolved(order=order, actor=actor, issue=issue, reply=message)
     return message
 
 
@@ -113,7 +113,7 @@ def message_from_customer(*, order: Order, body: str) -> CustomerMessage:
     body = _text(body, missing=_("Write a message first."))
     with transaction.atomic():
         message = CustomerMessage.objects.create(order=order, body=body)
-        events.customer_message(order=order, actor=CUSTOMER, message=message)
+        facts.customer_message(order=order, actor=CUSTOMER, message=message)
     return message
 
 
@@ -125,7 +125,7 @@ def message_from_staff(*, order: Order, body: str, actor) -> CustomerMessage:
         message = CustomerMessage.objects.create(
             order=order, body=body, from_customer=False, staff_author=staff_user(actor)
         )
-        events.staff_replied(order=order, actor=actor, message=message)
+        facts.staff_replied(order=order, actor=actor, message=message)
     return message
 
 
@@ -137,7 +137,7 @@ def order_send_read_back(*, order: Order, actor) -> None:
     if order.is_finished:
         raise InvalidOrder(_("This order is closed."))
     with transaction.atomic():
-        events.read_back_sent(order=order, actor=actor)
+        facts.read_back_sent(order=order, actor=actor)
 
 
 READ_BACK_ANSWERS = (EventType.READ_BACK_CONFIRMED, EventType.READ_BACK_DISPUTED)
@@ -161,13 +161,13 @@ def order_answer_read_back(*, order: Order, correct: bool, details: str = "") ->
         if not read_back_awaits_answer(order):
             raise InvalidOrder(_("There is nothing to check on this order now."))
         if correct:
-            events.read_back_confirmed(order=order, actor=CUSTOMER)
+            facts.read_back_confirmed(order=order, actor=CUSTOMER)
             return
         details = _text(details, missing=_("Tell us what is wrong."))
         message = CustomerMessage.objects.create(
             order=order, body=_("Read-back: %(d)s") % {"d": details}
         )
-        events.read_back_disputed(order=order, actor=CUSTOMER, message=message)
+        facts.read_back_disputed(order=order, actor=CUSTOMER, message=message)
 
 
 def customer_set_optional_emails(*, order: Order, wanted: bool) -> None:
@@ -176,7 +176,7 @@ def customer_set_optional_emails(*, order: Order, wanted: bool) -> None:
         Customer.objects.filter(pk=order.customer_id).update(
             notifications_opt_out=not wanted
         )
-        events.email_preferences_changed(order=order, actor=CUSTOMER, optional=wanted)
+        facts.email_preferences_changed(order=order, actor=CUSTOMER, optional=wanted)
 
 
 def orders_auto_complete(*, after_days: int | None = None) -> list[str]:

@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 from inventory import services as inventory
 from orders.core.models import Order, OrderLineAllocation
 from orders.core.transitions import fire, lock_order, run_transition, transition_check
-from orders.events import record as events
 from orders.exceptions import InvalidOrder, PackMismatch
+from orders.fulfilment import facts
 from orders.fulfilment.models import Shipment, ShipmentLine
 from orders.fulfilment.selectors import units_to_ship
 from ordersite.actors import staff_user
@@ -19,7 +19,7 @@ from ordersite.actors import staff_user
 def order_start_picking(*, order: Order, actor) -> Order:
     """The warehouse starts picking the order."""
     return run_transition(
-        order, "start_picking", actor=actor, record=events.picking_started
+        order, "start_picking", actor=actor, record=facts.picking_started
     )
 
 
@@ -94,12 +94,12 @@ def order_pack(*, order: Order, actor, scanned: str | Iterable[str]) -> Order:
         problems = pack_discrepancies(order, counts)
         if not problems:
             source = fire(order, "pack", actor=actor)
-            events.order_packed(
+            facts.order_packed(
                 order=order, actor=actor, from_status=source, scanned=counts
             )
             return order
     with transaction.atomic():
-        events.pack_check_failed(
+        facts.pack_check_failed(
             order=order, actor=actor, scanned=counts, problems=problems
         )
     raise PackMismatch(
@@ -205,12 +205,12 @@ def order_ship(
         complete = not any(
             remaining[line_id] - parcel.get(line_id, 0) for line_id in remaining
         )
-        events.parcel_shipped(
+        facts.parcel_shipped(
             order=order, actor=actor, shipment=shipment, complete=complete
         )
         if complete:
             source = fire(order, "ship", actor=actor)
-            events.order_shipped(
+            facts.order_shipped(
                 order=order, actor=actor, from_status=source, shipment=shipment
             )
     return order
@@ -219,7 +219,7 @@ def order_ship(
 def order_mark_delivered(*, order: Order, actor) -> Order:
     """The carrier delivered the order."""
     return run_transition(
-        order, "mark_delivered", actor=actor, record=events.order_delivered
+        order, "mark_delivered", actor=actor, record=facts.order_delivered
     )
 
 
@@ -239,7 +239,7 @@ def order_complete(
     with transaction.atomic():
         order = lock_order(order)
         source = fire(order, "complete", actor=actor, authorised=authorised)
-        events.order_completed(
+        facts.order_completed(
             order=order,
             actor=actor,
             from_status=source,

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from orders.core.models import Order, OrderStatus
 from orders.core.transitions import lock_order
 from orders.customer.models import Customer
-from orders.events import record as events
 from orders.exceptions import InvalidOrder
-from orders.money import pricing
+from orders.money import facts, pricing
 from orders.money.models import DiscountCode, DiscountKind, OrderDiscount
 from orders.permissions import require
 from ordersite.actors import staff_user
@@ -85,7 +84,7 @@ def discount_code_apply(*, order: Order, code: str, actor=None) -> OrderDiscount
         )
         _recalculate(order)
         discount.refresh_from_db()
-        events.discount_code_applied(order=order, actor=actor, discount=discount)
+        facts.discount_code_applied(order=order, actor=actor, discount=discount)
     return discount
 
 
@@ -109,7 +108,7 @@ def discount_staff_grant(
         )
         _recalculate(order)
         discount.refresh_from_db()
-        events.discount_granted(order=order, actor=actor, discount=discount)
+        facts.discount_granted(order=order, actor=actor, discount=discount)
     return discount
 
 
@@ -122,7 +121,7 @@ def discount_remove(*, discount: OrderDiscount, actor) -> Order:
             DiscountCode.objects.filter(pk=discount.code_id, times_used__gt=0).update(
                 times_used=F("times_used") - 1
             )
-        events.discount_removed(order=order, actor=actor, discount=discount)
+        facts.discount_removed(order=order, actor=actor, discount=discount)
         discount.delete()
         _recalculate(order)
     return order

@@ -22,9 +22,8 @@ from django.utils.translation import gettext as _
 from orders.core.models import ZERO, Order, OrderStatus
 from orders.core.transitions import fire, lock_order
 from orders.customer.models import Customer
-from orders.events import record as events
 from orders.exceptions import InvalidOrder, OrderError
-from orders.money import invoices
+from orders.money import facts, invoices
 from orders.money.models import Payment, StoreCreditEntry
 from orders.money.pricing import to_money
 from orders.money.providers import (
@@ -94,7 +93,7 @@ def _failed(payment: Payment, *, actor, message: str, code: str) -> None:
     _save(
         payment,
         lambda p: p.fail(message=message),
-        record=lambda p: events.payment_failed(
+        record=lambda p: facts.payment_failed(
             order=p.order, actor=actor, payment=p, code=code
         ),
     )
@@ -119,7 +118,7 @@ def _open_payment(
             created_by=staff_user(actor),
             **fields,
         )
-        events.payment_started(order=order, actor=actor, payment=payment)
+        facts.payment_started(order=order, actor=actor, payment=payment)
     return payment
 
 
@@ -146,7 +145,7 @@ def _authorize(payment: Payment, *, actor, card_number: str = "") -> Payment:
     return _save(
         payment,
         step,
-        record=lambda p: events.payment_authorized(
+        record=lambda p: facts.payment_authorized(
             order=p.order, actor=actor, payment=p
         ),
     )
@@ -191,7 +190,7 @@ def payment_capture(
     payment = _save(
         payment,
         step,
-        record=lambda p: events.payment_captured(order=p.order, actor=actor, payment=p),
+        record=lambda p: facts.payment_captured(order=p.order, actor=actor, payment=p),
     )
     advance_if_paid(order=payment.order, actor=actor)
     return payment
@@ -310,7 +309,7 @@ def payment_void(*, payment: Payment, actor, reason: str) -> Payment:
         payment = _lock_payment(payment)
         if payment.status not in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
             raise InvalidOrder(_("Only a payment not yet captured can be voided."))
-        events.payment_void_requested(
+        facts.payment_void_requested(
             order=payment.order, actor=actor, payment=payment, reason=reason
         )
     return payment
@@ -327,7 +326,7 @@ def payment_void_execute(*, payment_id: int) -> Payment:
         if payment.status in (Payment.Status.PENDING, Payment.Status.AUTHORIZED):
             payment.void()
             payment.save()
-            events.payment_voided(order=payment.order, payment=payment)
+            facts.payment_voided(order=payment.order, payment=payment)
     return payment
 
 
@@ -365,7 +364,7 @@ def order_mark_paid(*, order: Order, actor) -> Order:
     with transaction.atomic():
         order = lock_order(order)
         source = fire(order, "mark_paid", actor=actor)
-        events.order_paid(order=order, actor=actor, from_status=source)
+        facts.order_paid(order=order, actor=actor, from_status=source)
         invoice = invoices.invoice_issue(order=order)
-        events.document_issued(order=order, document=invoice)
+        facts.document_issued(order=order, document=invoice)
     return order

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 
 from orders.core.models import ZERO, Order
 from orders.core.transitions import lock_order
-from orders.events import record as events
 from orders.exceptions import InvalidOrder
-from orders.money import invoices
+from orders.money import facts, invoices
 from orders.money.models import Payment, Refund, StoreCreditEntry
 from orders.money.payments import money_above_zero
 from orders.money.pricing import cents
@@ -128,7 +127,7 @@ def payment_refund(
                 if left == 0:
                     break
         for refund in refunds:
-            events.refund_requested(order=order, actor=actor, refund=refund)
+            facts.refund_requested(order=order, actor=actor, refund=refund)
     return refunds
 
 
@@ -185,9 +184,9 @@ def refund_execute(*, refund_id: int, attempt: int = 1) -> Refund:
         refund.status, refund.provider_reference = Refund.Status.SUCCEEDED, reference
         refund.last_error, refund.completed_at = "", timezone.now()
         refund.save()
-        events.refunded(order=refund.order, refund=refund)
+        facts.refunded(order=refund.order, refund=refund)
         note = invoices.credit_note_issue(refund=refund)
-        events.document_issued(order=refund.order, document=note)
+        facts.document_issued(order=refund.order, document=note)
     return refund
 
 
@@ -203,7 +202,7 @@ def refund_give_up(*, refund_id: int, error: str) -> Refund:
             return refund
         refund.status, refund.last_error = Refund.Status.FAILED, error[:255]
         refund.save(update_fields=["status", "last_error"])
-        events.refund_failed(order=refund.order, refund=refund)
+        facts.refund_failed(order=refund.order, refund=refund)
     return refund
 
 
@@ -217,7 +216,7 @@ def refund_retry(*, refund: Refund, actor) -> Refund:
         if not updated:
             raise InvalidOrder(_("Only a failed refund can be retried."))
         refund.refresh_from_db()
-        events.refund_retried(order=refund.order, actor=actor, refund=refund)
+        facts.refund_retried(order=refund.order, actor=actor, refund=refund)
     return refund
 
 
@@ -246,5 +245,5 @@ def order_request_balance(*, order: Order, actor) -> Decimal:
     if due <= 0:
         raise InvalidOrder(_("Nothing is owed on this order."))
     with transaction.atomic():
-        events.balance_requested(order=order, actor=actor, amount=cents(due))
+        facts.balance_requested(order=order, actor=actor, amount=cents(due))
     return due

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from orders.core.models import Order
 from orders.customer.models import CustomerMessage, OrderIssue
-from orders.events import record as events
+from orders.notifications import facts
 from orders.notifications.models import Notification, NotificationKind
 from ordersite import outbox
 from ordersite.models import OutboxMessage
@@ -114,7 +114,7 @@ def email_customer(
             CUSTOMER_EMAIL, notification_id=notification.pk
         )
         notification.save(update_fields=["delivery"])
-    events.email_queued(order=order, notification=notification)
+    facts.email_queued(order=order, notification=notification)
     return notification
 
 

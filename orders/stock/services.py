@@ -8,10 +8,10 @@ from inventory.exceptions import InsufficientStock
 from inventory.models import StockItem
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderStatus
 from orders.core.transitions import fire, lock_order, transition_check
-from orders.events import record as events
 from orders.exceptions import InvalidOrder, OrderChanged, TransitionNotAllowed
 from orders.money import pricing
 from orders.money.payments import advance_if_paid
+from orders.stock import facts
 from ordersite.actors import staff_user
 
 
@@ -88,7 +88,7 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 still_short = shortage
             else:
                 source = fire(order, "backorder", actor=actor)
-                events.order_backordered(
+                facts.order_backordered(
                     order=order, actor=actor, from_status=source, missing=report
                 )
                 return order
@@ -105,7 +105,7 @@ def order_check_inventory(*, order: Order, actor) -> Order:
             )
             OrderLine.objects.filter(order=order).update(backordered_quantity=0)
             source = fire(order, "allocate", actor=actor)
-            events.order_allocated(
+            facts.order_allocated(
                 order=order,
                 actor=actor,
                 from_status=source,
@@ -202,8 +202,8 @@ def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
         for o in (order, child):
             pricing.order_recalculate(order=o)
             o.save()
-        events.split_off(order=order, actor=actor, child=child, moved=moved)
-        events.split_from(order=child, actor=actor, parent=order)
+        facts.split_off(order=order, actor=actor, child=child, moved=moved)
+        facts.split_from(order=child, actor=actor, parent=order)
     try:
         order_check_inventory(order=order, actor=actor)
     except TransitionNotAllowed:

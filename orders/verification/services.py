@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 from orders.core.models import ZERO, Order, OrderStatus, PriceSource
 from orders.core.services import require_reason
 from orders.core.transitions import fire, lock_order, transition_check
-from orders.events import record as events
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.money import pricing
 from orders.money.pricing import LineInput, price_line
 from orders.permissions import require
+from orders.verification import facts
 from orders.verification.checklist import checklist
 from orders.verification.models import VerificationIssue
 from ordersite.actors import staff_user
@@ -125,7 +125,7 @@ def order_correct(
         check_reset = order.first_checked_by_id is not None
         order.first_checked_by, order.first_checked_at = None, None
         order.save()
-        events.order_corrected(
+        facts.order_corrected(
             order=order,
             actor=actor,
             reason=reason,
@@ -169,7 +169,7 @@ def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -
                 % {"items": "; ".join(missing)}
             )
         fire(order, "record_first_check", actor=actor, by=staff_user(actor))
-        events.first_check_recorded(
+        facts.first_check_recorded(
             order=order,
             actor=actor,
             items=len(items),
@@ -187,7 +187,7 @@ def order_verify(*, order: Order, actor) -> Order:
         # Read under the lock: the audit must say whether a second check happened.
         waived = order.first_checked_by_id is None
         source = fire(order, "verify", actor=actor, by=staff_user(actor))
-        events.order_verified(
+        facts.order_verified(
             order=order, actor=actor, from_status=source, second_check_waived=waived
         )
     return order
@@ -208,5 +208,5 @@ def order_send_back(*, order: Order, actor, reason: str, note: str = "") -> Orde
             first_checker=first_checker,
             found_by=staff_user(actor),
         )
-        events.sent_back(order=order, actor=actor, finding=finding)
+        facts.sent_back(order=order, actor=actor, finding=finding)
     return order

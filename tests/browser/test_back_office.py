@@ -180,7 +180,7 @@ def test_a_forbidden_move_is_not_offered_and_refused_if_posted(demo, live_server
             [f"/staff/orders/{order.number}/move/cancel/", order.status],
         )
     assert page.get_by_text(
-        f"You may not “cancel” on order {order.number}."
+        f"You may not “cancel order” on order {order.number}."
     ).is_visible()
     shot(page, "12-forbidden-move-refused")
     assert Order.objects.get(pk=order.pk).status == OrderStatus.ALLOCATED

@@ -1,0 +1,50 @@
+"""Notifications' fact: an email to the customer was queued; recorded and put in words.
+
+One function per fact writes it (``orders.events.record``) with its data; the
+wording below renders it for staff and, where the fact concerns them, for the
+customer, when the timeline is shown.
+"""
+
+from django.utils.translation import gettext as _
+
+from orders.core.models import Order
+from orders.events.models import EventType as T
+from orders.events.models import OrderEvent
+from orders.events.record import record
+from orders.events.words import (
+    Wording,
+    data_of,
+    label,
+    say_all,
+)
+from orders.notifications.models import NotificationKind
+
+
+def email_queued(*, order: Order, notification) -> OrderEvent:
+    """An email to the customer was written to the outbox (or skipped: they opted out)."""
+    return record(
+        order=order,
+        type=T.EMAIL_QUEUED,
+        data={
+            "notification_id": notification.pk,
+            "kind": notification.kind,
+            "skipped": notification.skipped,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------
+# In words
+# ------------------------------------------------------------------------------
+def _email(e, r):
+    what = label(NotificationKind, data_of(e).get("kind"))
+    if data_of(e).get("skipped"):
+        return _("Email “%(what)s” not sent: the customer opted out.") % {"what": what}
+    return _("Email “%(what)s” queued.") % {"what": what}
+
+
+say_all(
+    {
+        T.EMAIL_QUEUED: Wording(_email),
+    }
+)
