@@ -24,16 +24,18 @@ from orders.customer.models import (
 from orders.events.models import OrderEvent
 from orders.fulfilment.models import Shipment, ShipmentLine
 from orders.money.models import (
-    DiscountCode,
-    DiscountKind,
     DocumentSequence,
     Invoice,
-    OrderDiscount,
     Payment,
-    PriceList,
-    PriceListEntry,
     Refund,
     StoreCreditEntry,
+)
+from orders.money.pricing_models import (
+    DiscountCode,
+    DiscountKind,
+    OrderDiscount,
+    PriceList,
+    PriceListEntry,
     TaxRate,
 )
 from orders.notifications.models import Notification

@@ -19,7 +19,7 @@ from orders.core.transitions import lock_order
 from orders.customer.models import Customer
 from orders.exceptions import InvalidOrder
 from orders.money import facts, pricing
-from orders.money.models import DiscountCode, DiscountKind, OrderDiscount
+from orders.money.pricing_models import DiscountCode, DiscountKind, OrderDiscount
 from orders.permissions import require
 from ordersite.actors import staff_user
 

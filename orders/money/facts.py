@@ -23,7 +23,8 @@ from orders.events.words import (
     say_all,
     text_of,
 )
-from orders.money.models import DiscountKind, Payment, Refund
+from orders.money.models import Payment, Refund
+from orders.money.pricing_models import DiscountKind
 
 
 def discount_code_applied(*, order: Order, actor, discount) -> OrderEvent:

@@ -34,7 +34,12 @@ from orders.conditions import price_acceptable
 from orders.core.models import ZERO, Order, OrderLine, PriceSource
 from orders.customer.models import Customer
 from orders.exceptions import InvalidOrder
-from orders.money.models import DiscountKind, PriceList, PriceListEntry, TaxRate
+from orders.money.pricing_models import (
+    DiscountKind,
+    PriceList,
+    PriceListEntry,
+    TaxRate,
+)
 from orders.permissions import require
 
 CENT = Decimal("0.01")

@@ -18,8 +18,9 @@ from orders.core.selectors import order_detail as order_detail_selector
 from orders.exceptions import OrderError
 from orders.money import discounts, payments, refunds
 from orders.money.invoice_pdf import render_pdf
-from orders.money.models import Invoice, OrderDiscount, Refund
+from orders.money.models import Invoice, Refund
 from orders.money.pricing import cents
+from orders.money.pricing_models import OrderDiscount
 from orders.staff.common import stale_page
 from orders.staff.forms import DiscountForm, PaymentForm, RefundForm
 from ordersite.staff import staff_required
