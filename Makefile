@@ -46,9 +46,10 @@ worker: venv
 beat: venv
 	$(VENV)/bin/celery -A ordersite beat --loglevel=INFO
 
-# Regenerates docs/order-lifecycle.md from the state machine.
+# Regenerates the diagrams in docs/ from the code: the lifecycle and who imports whom.
 diagram: venv
 	$(PY) manage.py lifecycle_diagram
+	$(PY) tests/test_architecture.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

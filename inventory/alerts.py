@@ -1,6 +1,7 @@
 """Low-stock alerts: raised at the reorder point, closed on recovery, emailed once a day."""
 
 import logging
+import smtplib
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -11,6 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import AlertDigest, LowStockAlert, StockItem
+from ordersite import outbox
+from ordersite.models import OutboxMessage
+
+LOW_STOCK_DIGEST = "low_stock_digest"
 
 logger = logging.getLogger(__name__)
 
@@ -43,46 +48,63 @@ def low_stock_refresh() -> tuple[int, int]:
 
 
 def low_stock_email(*, today=None) -> AlertDigest | None:
-    """Send the day's one email listing open alerts to purchasing; None if not due.
+    """Queue the day's one email listing open alerts to purchasing; None if not due.
 
-    The digest row for the day is written in the same transaction as the send:
-    if sending fails the row is rolled back and the next run tries again, and
-    once it is committed no other run sends that day.
+    The digest row for the day (unique per day) and its outbox message are
+    written in one transaction: once committed, no other run queues that day's
+    email, and the outbox sends it after commit, retrying a mail server that is
+    down, failing it visibly when it stays down.
     """
     recipients = list(settings.INVENTORY_PURCHASING_EMAILS)
     today = today or timezone.localdate()
+    count = LowStockAlert.objects.filter(closed_at__isnull=True).count()
+    if not recipients or not count or AlertDigest.objects.filter(day=today).exists():
+        return None
+    try:
+        with transaction.atomic():
+            digest = AlertDigest.objects.create(
+                day=today, recipients=", ".join(recipients), alert_count=count
+            )
+            outbox.enqueue(LOW_STOCK_DIGEST, digest_id=digest.pk)
+    except IntegrityError:
+        return None  # another run queued today's email
+    return digest
+
+
+def send_low_stock_digest(message: OutboxMessage) -> None:
+    """Outbox sender: the day's low-stock email, listing the alerts open when it is sent."""
+    digest = AlertDigest.objects.get(pk=message.payload["digest_id"])
     alerts = list(
         LowStockAlert.objects.filter(closed_at__isnull=True)
         .select_related("stock_item__product", "stock_item__warehouse")
         .order_by("stock_item__product__sku", "stock_item__warehouse__code")
     )
-    if not recipients or not alerts or AlertDigest.objects.filter(day=today).exists():
-        return None
-    try:
-        with transaction.atomic():
-            digest = AlertDigest.objects.create(
-                day=today, recipients=", ".join(recipients), alert_count=len(alerts)
-            )
-            new = [a for a in alerts if a.emailed_at is None]
-            context = {
-                "alerts": alerts,
-                "new": new,
-                "day": today,
-                "site_url": settings.SITE_URL,
-            }
-            send_mail(
-                subject=_("Low stock: %(n)d item(s) at or under their reorder point")
-                % {"n": len(alerts)},
-                message=render_to_string("emails/inventory/low_stock.txt", context),
-                html_message=render_to_string(
-                    "emails/inventory/low_stock.html", context
-                ),
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients,
-            )
-            LowStockAlert.objects.filter(pk__in=[a.pk for a in new]).update(
-                emailed_at=timezone.now()
-            )
-    except IntegrityError:
-        return None  # another run sent today's email
-    return digest
+    if not alerts:
+        return  # everything recovered before it went out: nothing to tell
+    new = [a for a in alerts if a.emailed_at is None]
+    context = {
+        "alerts": alerts,
+        "new": new,
+        "day": digest.day,
+        "site_url": settings.SITE_URL,
+    }
+    send_mail(
+        subject=_("Low stock: %(n)d item(s) at or under their reorder point")
+        % {"n": len(alerts)},
+        message=render_to_string("emails/inventory/low_stock.txt", context),
+        html_message=render_to_string("emails/inventory/low_stock.html", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[r.strip() for r in digest.recipients.split(",") if r.strip()],
+    )
+    LowStockAlert.objects.filter(pk__in=[a.pk for a in new]).update(
+        emailed_at=timezone.now()
+    )
+
+
+def register_kinds() -> None:
+    """Tell the outbox how the low-stock email is sent (from ``InventoryConfig.ready``)."""
+    outbox.register(
+        LOW_STOCK_DIGEST,
+        send=send_low_stock_digest,
+        transient=(smtplib.SMTPException, OSError, TimeoutError),
+    )

@@ -266,6 +266,84 @@ def offending_imports(modules, forbidden, root=ROOT):
     return found
 
 
+# -- the diagram of who imports whom in docs/architecture.md --------------------------
+
+LAYERS = {
+    "pages": "orders pages<br>staff/, admin/, customer.views",
+    "wiring": "orders wiring<br>apps, tasks, demo, commands",
+    "subscribers": "orders subscribers<br>*.subscribers, notifications.emails",
+    "services": "orders services<br>*.services, transitions, moves,<br>payments, refunds, discounts, pricing",
+    "selectors": "orders selectors<br>*.selectors, events.timeline",
+    "facts": "orders facts<br>*.facts, events.record, events.words",
+    "models": "orders models<br>*.models, permissions, conditions, exceptions",
+    "inventory": "inventory",
+    "returns": "returns",
+    "seam": "ordersite seam and outbox<br>facts, outbox, actors, models",
+    "project": "ordersite project<br>settings, urls, staff pages, admin",
+}
+
+
+def layer(module):
+    """The layer of a module in the diagram (pages, services, facts, models, …)."""
+    parts = module.split(".")
+    last = parts[-1]
+    if parts[0] == "ordersite":
+        seam = {"facts", "outbox", "actors", "models", "tasks", "apps"}
+        return "seam" if len(parts) > 1 and parts[1] in seam else "project"
+    if parts[0] in ("inventory", "returns"):
+        return parts[0]
+    if "staff" in parts or "admin" in parts or last in ("views", "urls", "forms"):
+        return "pages"
+    if "management" in parts or last in ("apps", "tasks", "demo", "reference_data"):
+        return "wiring"
+    if last in ("subscribers", "emails"):
+        return "subscribers"
+    if last in ("selectors", "timeline", "lifecycle"):
+        return "selectors"
+    if last in ("facts", "record", "words"):
+        return "facts"
+    if last in ("models", "pricing_models", "conditions", "permissions", "exceptions"):
+        return "models"
+    return "services"
+
+
+def import_diagram(graph):
+    """The layers and who imports whom, as a Mermaid flowchart (the block in the docs)."""
+    edges = sorted(
+        {
+            (layer(source), layer(target))
+            for source, targets in graph.items()
+            for target in targets
+            if layer(source) != layer(target)
+        }
+    )
+    lines = ["```mermaid", "flowchart TD"]
+    used = sorted({node for edge in edges for node in edge}, key=list(LAYERS).index)
+    lines += [f'    {node}["{LAYERS[node]}"]' for node in used]
+    lines += [f"    {source} --> {target}" for source, target in edges]
+    return "\n".join([*lines, "```"])
+
+
+DOC = ROOT / "docs" / "architecture.md"
+START, END = "<!-- imports:start -->", "<!-- imports:end -->"
+
+
+def documented_diagram():
+    text = DOC.read_text(encoding="utf-8")
+    return text.split(START, 1)[1].split(END, 1)[0].strip()
+
+
+def write_diagram():
+    """Rewrite the diagram in docs/architecture.md from the code (``make diagram``)."""
+    text = DOC.read_text(encoding="utf-8")
+    head, rest = text.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    DOC.write_text(
+        f"{head}{START}\n{import_diagram(import_graph())}\n{END}{tail}",
+        encoding="utf-8",
+    )
+
+
 # -- the rules ----------------------------------------------------------------------
 
 
@@ -364,3 +442,15 @@ def test_the_checker_resolves_relative_imports_and_skips_type_checking(tmp_path)
         "pkg/sub/x.py:3 imports pkg.other",
         "pkg/sub/x.py:5 imports pkg.hidden",
     ]
+
+
+def test_the_import_diagram_in_the_docs_matches_the_code():
+    expected = import_diagram(import_graph())
+    assert documented_diagram() == expected, (
+        "docs/architecture.md shows another import diagram; run `make diagram`:\n"
+        + expected
+    )
+
+
+if __name__ == "__main__":
+    write_diagram()

@@ -204,7 +204,7 @@ class Order(ConcurrentTransitionMixin, models.Model):
         self.status_changed_at = timezone.now()
 
     # --------------------------------------------------------------------------
-    # Lifecycle. Call these only through orders.services.
+    # Lifecycle. Call these only through the order services (orders.<subject>.services).
     # --------------------------------------------------------------------------
     @transition(
         field=status,

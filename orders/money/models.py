@@ -16,7 +16,8 @@ from orders.customer.models import Customer
 class Payment(ConcurrentTransitionMixin, models.Model):
     """Money received, or to be received, for an order, through one payment provider.
 
-    The status is a state machine changed only by ``orders.payments``.
+    The status is a state machine changed only by ``orders.money.payments`` and
+    ``orders.money.refunds``.
     """
 
     class Method(models.TextChoices):
@@ -101,7 +102,7 @@ class Payment(ConcurrentTransitionMixin, models.Model):
         """What this payment holds now: captured less refunded."""
         return self.amount_captured - self.amount_refunded
 
-    # Lifecycle: only orders.payments calls these.
+    # Lifecycle: only orders.money.payments and .refunds call these.
     @transition(field=status, source=P.PENDING, target=P.AUTHORIZED)
     def authorize(self, *, reference: str) -> None:
         self.reference = reference or self.reference

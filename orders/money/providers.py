@@ -1,7 +1,7 @@
 """Payment providers: one class per way of taking money, behind one interface.
 
 A provider talks to the outside world (a card gateway, a bank) and nothing
-else: it never touches the database. ``orders.payments`` calls it and records
+else: it never touches the database. ``orders.money.payments`` calls it and records
 what happened. To add a real gateway, subclass ``PaymentProvider``, implement
 the four operations against its API (raise ``PaymentDeclined`` for a final
 "no", ``PaymentTemporarilyUnavailable`` for anything worth retrying, and pass

@@ -153,7 +153,7 @@ def _refuse_if_changed(order: Order, items, seen: set[str]) -> None:
 def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -> Order:
     """The first staff member ticked every item of the checklist: details, quantities, prices.
 
-    ``checked`` holds the keys of the ticked items (``orders.verification``); a
+    ``checked`` holds the keys of the ticked items (``verification.checklist``); a
     key for an item that has changed since the page was drawn does not count.
     """
     with transaction.atomic():

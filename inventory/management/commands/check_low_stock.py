@@ -12,5 +12,5 @@ class Command(BaseCommand):
         result = check_low_stock()
         self.stdout.write(
             f"Alerts opened: {result['opened']}, closed: {result['closed']}, "
-            f"email sent: {'yes' if result['emailed'] else 'no'}."
+            f"email queued: {'yes' if result['emailed'] else 'no'}."
         )

@@ -1,6 +1,6 @@
 """Load the demo data: a catalogue with stock, customers, staff and ~300 orders in every state.
 
-Every order is driven through ``orders.services`` exactly as staff would drive
+Every order is driven through the order services exactly as staff would drive
 it, so the stock ledger, payments and timelines are consistent. Runs once:
 when the demo admin exists it does nothing. Refused under production settings.
 """
