@@ -26,6 +26,16 @@ class ReadOnlyInline(ReadOnlyAdminMixin, admin.TabularInline):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields]
 
+    def get_queryset(self, request):
+        # Each row shows its foreign keys: join them, not one query per row.
+        shown = set(self.fields or ()) or {f.name for f in self.model._meta.fields}
+        related = [
+            f.name
+            for f in self.model._meta.fields
+            if f.is_relation and f.many_to_one and f.name in shown
+        ]
+        return super().get_queryset(request).select_related(*related)
+
 
 class ActionOnlyAdminMixin(ReadOnlyAdminMixin):
     """Read-only rows that admin actions may act on (through services) with a permission."""

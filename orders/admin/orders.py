@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from orders import moves
 from orders.customer import services as customer
 from orders.events import timeline
+from orders.events.words import Related
 from orders.exceptions import OrderError
 from orders.models import (
     CustomerMessage,
@@ -80,7 +81,11 @@ class OrderEventInline(ReadOnlyInline):
 
     @admin.display(description=_("what happened"))
     def wording(self, event: OrderEvent) -> str:
-        return timeline.render(event, audience="staff")
+        # One lookup of related rows for the whole timeline (inlines are made per
+        # request), not one per event.
+        if getattr(self, "_related", None) is None:
+            self._related = Related(event.order)
+        return timeline.render(event, audience="staff", related=self._related)
 
 
 class PaymentsInline(ReadOnlyInline):

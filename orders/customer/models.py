@@ -104,6 +104,13 @@ class OrderIssue(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("customer-reported problem")
         verbose_name_plural = _("customer-reported problems")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="issue_open",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order}: {self.get_reason_display()}"
@@ -123,11 +130,22 @@ class CustomerMessage(models.Model):
     )
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(auto_now_add=True)
+    # For a customer's message: when staff answered it (a reply, or a resolved
+    # problem); empty while it waits. Kept so the queue of messages to answer
+    # reads only the waiting ones, however long the history.
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True)
 
     class Meta:
         ordering = ["order", "created_at", "pk"]
         verbose_name = _("customer message")
         verbose_name_plural = _("customer messages")
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(from_customer=True, answered_at__isnull=True),
+                name="message_waiting_for_answer",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.body[:60]

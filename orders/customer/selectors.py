@@ -1,6 +1,6 @@
 """Read-only queries over what customers told us: open problems, messages waiting for an answer."""
 
-from django.db.models import Count, Exists, Min, OuterRef
+from django.db.models import Count, Min
 from django.utils.translation import gettext_lazy as _
 
 from orders.customer.models import CustomerMessage, OrderIssue
@@ -12,13 +12,8 @@ def open_problems():
 
 
 def unanswered_messages():
-    """Messages from customers with no reply from staff after them."""
-    answered = CustomerMessage.objects.filter(
-        order=OuterRef("order"),
-        from_customer=False,
-        created_at__gt=OuterRef("created_at"),
-    )
-    return CustomerMessage.objects.filter(from_customer=True).exclude(Exists(answered))
+    """Messages from customers that staff have not answered yet."""
+    return CustomerMessage.objects.filter(from_customer=True, answered_at__isnull=True)
 
 
 def customer_queues() -> list[dict]:

@@ -101,9 +101,7 @@ def order_resolve_problem(
         if not resolved:
             raise InvalidOrder(_("That problem is already resolved."))
         issue.refresh_from_db()
-        message = CustomerMessage.objects.create(
-            order=order, body=reply, from_customer=False, staff_author=staff_user(actor)
-        )
+        message = _answer(order, body=reply, actor=actor)
         facts.problem_resolved(order=order, actor=actor, issue=issue, reply=message)
     return message
 
@@ -122,10 +120,19 @@ def message_from_staff(*, order: Order, body: str, actor) -> CustomerMessage:
     require(actor, "answer_customer", _("answer customers"))
     body = _text(body, missing=_("Write a message first."))
     with transaction.atomic():
-        message = CustomerMessage.objects.create(
-            order=order, body=body, from_customer=False, staff_author=staff_user(actor)
-        )
+        message = _answer(order, body=body, actor=actor)
         facts.staff_replied(order=order, actor=actor, message=message)
+    return message
+
+
+def _answer(order: Order, *, body: str, actor) -> CustomerMessage:
+    """Staff's message to the customer; what the customer wrote before it is answered."""
+    message = CustomerMessage.objects.create(
+        order=order, body=body, from_customer=False, staff_author=staff_user(actor)
+    )
+    CustomerMessage.objects.filter(
+        order=order, from_customer=True, answered_at__isnull=True
+    ).update(answered_at=message.created_at)
     return message
 
 

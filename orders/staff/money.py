@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from orders.core.models import Order
 from orders.core.selectors import order_detail as order_detail_selector
-from orders.exceptions import OrderError
+from orders.exceptions import InvalidOrder, OrderError
 from orders.money import discounts, payments, refunds
 from orders.money.invoice_pdf import render_pdf
 from orders.money.models import Invoice, Refund
@@ -150,14 +150,14 @@ def _order_action(request, number, action, done: str):
 @require_POST
 @staff_required("orders.grant_discount")
 def order_discount_remove(request, number, discount_id):
+    def remove(order):
+        discount = OrderDiscount.objects.filter(pk=discount_id, order=order).first()
+        if discount is None:  # a second click, or a second tab
+            raise InvalidOrder(_("That discount is no longer on the order."))
+        return discounts.discount_remove(discount=discount, actor=request.user)
+
     return _order_action(
-        request,
-        number,
-        lambda order: discounts.discount_remove(
-            discount=get_object_or_404(OrderDiscount, pk=discount_id, order=order),
-            actor=request.user,
-        ),
-        _("Discount removed; totals recalculated."),
+        request, number, remove, _("Discount removed; totals recalculated.")
     )
 
 

@@ -113,3 +113,25 @@ def test_events_and_ledger_are_read_only(client, superuser, order_in):
         == 403
     )
     assert client.get(reverse("admin:inventory_stockmovement_add")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_admin_timeline_costs_the_same_queries_however_long_it_is(
+    client, superuser, order_in, crew
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders.core import services
+
+    order = order_in(S.PLACED)
+    client.force_login(superuser)
+    client.get(_change_url(order))
+    with CaptureQueriesContext(connection) as short:
+        client.get(_change_url(order))
+    for n in range(5):
+        services.order_add_note(order=order, actor=crew.clerk, body=f"Note {n}")
+    with CaptureQueriesContext(connection) as long:
+        page = client.get(_change_url(order)).content.decode()
+    assert "Internal note: Note 4" in page
+    assert len(long) <= len(short) + 1  # the notes inline's own rows at most

@@ -125,6 +125,14 @@ def test_a_staff_discount_needs_a_reason_and_can_be_removed(clerk_client, order_
         {"status": order.status},
     )
     assert Order.objects.get(pk=order.pk).discount_total == 0
+    # a second click on the same button is a message, not an error page
+    again = clerk_client.post(
+        reverse("orders:discount_remove", args=[order.number, discount.pk]),
+        {"status": order.status},
+        follow=True,
+    )
+    assert again.status_code == 200
+    assert "no longer on the order" in again.content.decode()
     assert list(
         order.events.filter(type__startswith="discount").values_list("type", flat=True)
     ) == [

@@ -152,3 +152,32 @@ def test_cancel_asks_for_a_reason_and_records_it(client, staff, order_in):
     track = client.get(reverse("track:order", args=[order.tracking_token]))
     assert "Customer called to cancel" not in track.content.decode()
     assert "Your order was cancelled." in track.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda o: reverse("orders:detail", args=[o.number]),
+        lambda o: reverse("orders:verification", args=[o.number]),
+        lambda o: reverse("admin:orders_order_change", args=[o.pk]),
+    ],
+    ids=["order page", "checklist", "admin order page"],
+)
+def test_pages_cost_the_same_queries_for_one_line_or_many(client, staff, place, page):
+    """Prices are checked against the rules for all lines at once, not line by line."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories.inventory import ProductFactory
+
+    one = place([(ProductFactory(), 1)])
+    six = place([(ProductFactory(), n) for n in range(1, 7)])
+    client.force_login(staff[Role.MANAGER])
+    counts = []
+    for order in (one, six):
+        client.get(page(order))  # warm caches (permissions, content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(page(order)).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

@@ -167,3 +167,39 @@ class TestFourEyes:
         )
         with pytest.raises(TransitionForbidden):
             verification.order_verify(order=order, actor=staff[Role.VERIFIER])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.ALL)
+def test_discounts_need_the_discount_permission_for_every_role(order_in, staff, role):
+    """Codes, staff discounts and their removal: only roles granted ``grant_discount``."""
+    from decimal import Decimal
+
+    from orders.exceptions import TransitionForbidden
+    from orders.money import discounts
+    from tests.factories.orders import DiscountCodeFactory
+
+    DiscountCodeFactory(code="ROLE10", kind="percent", value=Decimal("10"))
+    order = order_in(S.PLACED)
+    actor = staff[role]
+    allowed = role in (Role.CLERK, Role.MANAGER)
+    if allowed:
+        applied = discounts.discount_code_apply(order=order, code="ROLE10", actor=actor)
+        discounts.discount_remove(discount=applied, actor=actor)
+        discounts.discount_staff_grant(
+            order=order, kind="fixed", value=Decimal("1.00"), reason="Late", actor=actor
+        )
+        assert order.discounts.count() == 1
+    else:
+        with pytest.raises(TransitionForbidden):
+            discounts.discount_code_apply(order=order, code="ROLE10", actor=actor)
+        with pytest.raises(TransitionForbidden):
+            discounts.discount_staff_grant(
+                order=order,
+                kind="fixed",
+                value=Decimal("1.00"),
+                reason="Late",
+                actor=actor,
+            )
+        assert not order.discounts.exists()
+        assert Order.objects.get(pk=order.pk).discount_total == 0
