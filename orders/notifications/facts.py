@@ -1,8 +1,6 @@
 """Notifications' fact: an email to the customer was queued; recorded and put in words.
 
-One function per fact writes it (``orders.events.record``) with its data; the
-wording below renders it for staff and, where the fact concerns them, for the
-customer, when the timeline is shown.
+See ``orders.events.record`` for what a fact holds and ``events.words`` for the wording.
 """
 
 from django.utils.translation import gettext as _
