@@ -25,7 +25,7 @@ class OutboxMessageAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
 
-    @admin.action(description=_("Send failed messages again"))
+    @admin.action(description=_("Send failed messages again"), permissions=["change"])
     def send_again(self, request, queryset):
         count = sum(
             outbox.send_again(m)

@@ -43,7 +43,8 @@ class ActionOnlyAdminMixin(ReadOnlyAdminMixin):
     action_permission = ""
 
     def has_change_permission(self, request, obj=None) -> bool:
-        # Django shows actions only to those who may change; fields stay read-only.
+        # Actions declared with permissions=["change"] are offered (and run) only
+        # for those who hold ``action_permission``; the fields stay read-only.
         return request.user.has_perm(self.action_permission)
 
     def get_readonly_fields(self, request, obj=None):

@@ -226,3 +226,29 @@ def test_every_registered_kind_has_a_sender():
         "payment_void",
         "backorder_fill",
     } <= set(outbox.kinds())
+
+
+@pytest.mark.django_db
+def test_a_manager_sends_a_failed_message_again_from_the_admin(
+    client, staff, kind, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from orders.permissions import Role
+
+    with django_capture_on_commit_callbacks(execute=False):
+        message = outbox.enqueue("test_kind")
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        status=Status.FAILED, last_error="SMTP down", attempts=7
+    )
+    url = reverse("admin:ordersite_outboxmessage_changelist")
+    # every role may look (ids and errors only), only a manager may send again
+    client.force_login(staff[Role.CLERK])
+    assert 'value="send_again"' not in client.get(url).content.decode()
+    client.force_login(staff[Role.MANAGER])
+    page = client.get(url).content.decode()
+    assert "SMTP down" in page and 'value="send_again"' in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"action": "send_again", "_selected_action": [message.pk]})
+    message.refresh_from_db()
+    assert message.status == Status.SENT and kind.sent == [message.pk]

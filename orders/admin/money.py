@@ -45,7 +45,9 @@ class PaymentAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     actions = ["capture_selected"]
 
-    @admin.action(description=_("Confirm the money arrived (capture)"))
+    @admin.action(
+        description=_("Confirm the money arrived (capture)"), permissions=["change"]
+    )
     def capture_selected(self, request, queryset):
         run_each(
             self,
@@ -73,7 +75,7 @@ class RefundAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["order"]
     actions = ["retry_selected"]
 
-    @admin.action(description=_("Retry failed refunds"))
+    @admin.action(description=_("Retry failed refunds"), permissions=["change"])
     def retry_selected(self, request, queryset):
         run_each(
             self,

@@ -56,7 +56,9 @@ class NotificationAdmin(ActionOnlyAdminMixin, admin.ModelAdmin):
     def delivery_status(self, notification: Notification) -> str:
         return notification.get_status_display()
 
-    @admin.action(description=_("Send failed notifications again"))
+    @admin.action(
+        description=_("Send failed notifications again"), permissions=["change"]
+    )
     def resend_selected(self, request, queryset):
         failed = queryset.filter(delivery__status=OutboxMessage.Status.FAILED)
         count = sum(

@@ -120,7 +120,11 @@ def email_customer(
 
 def send_customer_email(message: OutboxMessage) -> None:
     """Outbox sender: one customer email through Django's email backend."""
-    notification = Notification.objects.get(pk=message.payload["notification_id"])
+    notification = Notification.objects.filter(
+        pk=message.payload["notification_id"]
+    ).first()
+    if notification is None:
+        return  # erased (privacy) before it went out: nothing to send
     email = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
