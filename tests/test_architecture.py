@@ -294,7 +294,8 @@ def layer(module):
         return parts[0]
     if "staff" in parts or "admin" in parts or last in ("views", "urls", "forms"):
         return "pages"
-    if "management" in parts or last in ("apps", "tasks", "demo", "reference_data"):
+    wiring = ("apps", "tasks", "demo", "demo_data", "reference_data")
+    if "management" in parts or last in wiring:
         return "wiring"
     if last in ("subscribers", "emails"):
         return "subscribers"
