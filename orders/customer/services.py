@@ -18,6 +18,7 @@ from orders.core.models import Channel, Order, OrderStatus
 from orders.core.transitions import lock_order
 from orders.customer import facts
 from orders.customer.models import Customer, CustomerMessage, OrderFeedback, OrderIssue
+from orders.customer.selectors import open_problems
 from orders.events.models import EventType
 from orders.exceptions import InvalidOrder, OrderError
 from orders.fulfilment.services import order_complete
@@ -37,11 +38,6 @@ def _text(value: str, *, missing: str) -> str:
     return value
 
 
-def open_problems(order: Order):
-    """The problems the customer reported on ``order`` that nobody has resolved yet."""
-    return order.issues.filter(resolved_at__isnull=True)
-
-
 def order_confirm_receipt(*, order: Order, rating: int, comment: str = "") -> Order:
     """The customer got everything and is satisfied: feedback, then the order completes."""
     if rating not in range(1, 6):
@@ -53,7 +49,7 @@ def order_confirm_receipt(*, order: Order, rating: int, comment: str = "") -> Or
         if (
             order.status != OrderStatus.DELIVERED
             or hasattr(order, "feedback")
-            or open_problems(order).exists()
+            or open_problems().filter(order=order).exists()
         ):
             raise InvalidOrder(_("This order cannot be confirmed now."))
         OrderFeedback.objects.create(
@@ -190,9 +186,7 @@ def orders_auto_complete(*, after_days: int | None = None) -> list[str]:
     """Complete orders delivered long enough ago with no problem left open."""
     days = settings.ORDERS_AUTO_COMPLETE_DAYS if after_days is None else after_days
     cutoff = timezone.now() - timedelta(days=days)
-    open_problem = OrderIssue.objects.filter(
-        order=OuterRef("pk"), resolved_at__isnull=True
-    )
+    open_problem = open_problems().filter(order=OuterRef("pk"))
     due = (
         Order.objects.filter(status=OrderStatus.DELIVERED, delivered_at__lt=cutoff)
         .exclude(Exists(open_problem))

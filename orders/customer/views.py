@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from orders.core.models import Order, OrderStatus
 from orders.customer import services as customer_services
 from orders.customer.models import OrderIssue
+from orders.customer.selectors import open_problems
 from orders.events.timeline import timeline
 from orders.exceptions import OrderError
 
@@ -155,7 +156,7 @@ def order_page(request, token):
     can_confirm = (
         order.status == S.DELIVERED
         and not hasattr(order, "feedback")
-        and not customer_services.open_problems(order).exists()
+        and not open_problems().filter(order=order).exists()
     )
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     shipments = [

@@ -42,8 +42,6 @@ class Notification(models.Model):
         FAILED = "failed", _("Failed")
         SKIPPED = "skipped", _("Not sent (customer opted out)")
 
-    Kind = NotificationKind
-
     order = models.ForeignKey(
         Order, on_delete=models.CASCADE, related_name="notifications"
     )
