@@ -4,8 +4,6 @@ Views validate input with forms and call the services; every failure the
 services raise comes back as a message on the page, never a server error.
 """
 
-import csv
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -34,6 +32,7 @@ from inventory.selectors import (
     product_ledger,
     stock_levels,
 )
+from ordersite.exports import csv_response
 from ordersite.staff import staff_required
 
 PAGE_SIZE = 50
@@ -289,10 +288,8 @@ def health(request):
     problem = problem if problem in {"stockout", "low", "overstock"} else ""
     rows = inventory_health(sort=sort, problem=problem)
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="inventory-health.csv"'
-        writer = csv.writer(response)
-        writer.writerow(
+        return csv_response(
+            "inventory-health.csv",
             [
                 "sku",
                 "product",
@@ -305,10 +302,8 @@ def health(request):
                 "reorder_quantity",
                 "shipped_30d",
                 "days_of_cover",
-            ]
-        )
-        for r in rows:
-            writer.writerow(
+            ],
+            (
                 [
                     r.item.product.sku,
                     r.item.product.name,
@@ -322,8 +317,9 @@ def health(request):
                     r.sold_30d,
                     "" if r.days_of_cover is None else f"{r.days_of_cover:.1f}",
                 ]
-            )
-        return response
+                for r in rows
+            ),
+        )
     return render(
         request,
         "staff/inventory/health.html",

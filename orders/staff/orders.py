@@ -1,13 +1,12 @@
 """The staff order list and order page: filters, CSV, bulk actions, moves, notes, replies."""
 
-import csv
 from urllib.parse import urlencode
 
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -41,6 +40,7 @@ from orders.staff.forms import (
     SendBackForm,
     ShipForm,
 )
+from ordersite.exports import csv_response
 from ordersite.staff import staff_required
 
 Form = django_forms.Form
@@ -91,34 +91,25 @@ def order_list(request):
 
 
 def _orders_csv(orders):
-    """Stream the filtered list, so a large export never sits in memory."""
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-
-    def rows():
-        yield writer.writerow(CSV_COLUMNS)
-        for o in orders.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    o.number,
-                    o.placed_at.isoformat(),
-                    o.channel,
-                    o.status,
-                    o.customer.name,
-                    o.customer.email,
-                    o.ship_by or "",
-                    o.currency,
-                    o.total,
-                ]
-            )
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="orders.csv"'
-    return response
+    """The filtered list as a CSV, streamed."""
+    return csv_response(
+        "orders.csv",
+        CSV_COLUMNS,
+        (
+            [
+                o.number,
+                o.placed_at.isoformat(),
+                o.channel,
+                o.status,
+                o.customer.name,
+                o.customer.email,
+                o.ship_by or "",
+                o.currency,
+                o.total,
+            ]
+            for o in orders.iterator(chunk_size=2000)
+        ),
+    )
 
 
 # Verification happens on the checklist page, not with a bare button.
@@ -259,12 +250,14 @@ def orders_bulk(request):
 
 
 def _back_to_list(request):
-    """Back where the person came from (a staff page only), else the order list."""
+    """Back where the person came from (a page of this site only), else the order list."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
+    # A path on this site; anything else (another host, or text such as "abc",
+    # which redirect() would take for a view name) goes back to the list.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect("orders:list")
 
 

@@ -240,7 +240,7 @@ class TestHealth:
             reverse("inventory:health"), {"format": "csv", "problem": "overstock"}
         )
         assert response["Content-Type"].startswith("text/csv")
-        lines = response.content.decode().strip().splitlines()
+        lines = b"".join(response.streaming_content).decode().strip().splitlines()
         assert lines[0].startswith("sku,product,warehouse,problem")
         assert len(lines) == 2 and lines[1].startswith("IDLE-1,")
 
