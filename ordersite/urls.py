@@ -32,3 +32,8 @@ urlpatterns = [
     path("staff/", include("orders.staff.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "ordersite.views.bad_request"
+handler403 = "ordersite.views.forbidden"
+handler404 = "ordersite.views.not_found"
+handler500 = "ordersite.views.server_error"

@@ -1,8 +1,9 @@
-"""Pages that belong to no single audience: the landing page and the health probe."""
+"""Pages that belong to no single audience: the landing page, the health probe, error pages."""
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 
 from orders.core.selectors import order_status_counts
@@ -23,3 +24,45 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _audience(request) -> str:
+    """Who an error page speaks to: staff (back office, admin) or a customer."""
+    staff_paths = ("/staff/", "/admin/")
+    return "staff" if request.path.startswith(staff_paths) else "customer"
+
+
+def _error(request, template: str, status: int) -> HttpResponse:
+    context = {
+        "audience": _audience(request),
+        "request_id": getattr(request, "request_id", ""),
+    }
+    return HttpResponse(
+        render_to_string(template, context, request=request), status=status
+    )
+
+
+def not_found(request, exception=None):
+    """404: the page does not exist (or is not yours to see); a way back."""
+    return _error(request, "errors/404.html", 404)
+
+
+def forbidden(request, exception=None):
+    """403: signed in, but this role may not."""
+    return _error(request, "errors/403.html", 403)
+
+
+def bad_request(request, exception=None):
+    return _error(request, "errors/400.html", 400)
+
+
+def server_error(request):
+    """500: something broke on our side; the request id lets support find it.
+
+    Rendered without a request context: the database may be what failed.
+    """
+    context = {
+        "audience": _audience(request),
+        "request_id": getattr(request, "request_id", ""),
+    }
+    return HttpResponse(render_to_string("errors/500.html", context), status=500)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ordersite.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -78,7 +79,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "ordersite.middleware.CustomerErrorPagesMiddleware",
 ]
+# A request id sent by a trusted proxy (as a META key), kept on our side too.
+REQUEST_ID_HEADER = os.environ.get("REQUEST_ID_HEADER", "HTTP_X_REQUEST_ID")
 
 TEMPLATES = [
     {

@@ -71,10 +71,12 @@ X_FRAME_OPTIONS = "DENY"
 # ------------------------------------------------------------------------------
 # Static files: collected, compressed, fingerprinted and served by WhiteNoise
 # ------------------------------------------------------------------------------
+# WhiteNoise right after SecurityMiddleware, as its documentation asks.
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # noqa: F405 - SecurityMiddleware stays first
+    *MIDDLEWARE[: _security + 1],  # noqa: F405
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
+    *MIDDLEWARE[_security + 1 :],  # noqa: F405
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

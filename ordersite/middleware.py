@@ -1,0 +1,59 @@
+"""Request ids for support, and friendly error pages on the customer's side even under DEBUG."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+logger = logging.getLogger("ordersite.errors")
+
+# The customer's pages: never a technical error page, whatever DEBUG says.
+CUSTOMER_PATHS = ("/track/",)
+
+
+class RequestIdMiddleware:
+    """Give every request a short id: in the ``X-Request-ID`` header, the logs and error pages.
+
+    An id sent by a trusted proxy (``REQUEST_ID_HEADER``) is kept, so one request
+    can be followed from the proxy's log to ours.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.META.get(settings.REQUEST_ID_HEADER, "")[:64]
+        request.request_id = (
+            incoming if incoming.replace("-", "").isalnum() else uuid.uuid4().hex[:16]
+        )
+        response = self.get_response(request)
+        response["X-Request-ID"] = request.request_id
+        return response
+
+
+class CustomerErrorPagesMiddleware:
+    """On the customer's pages, answer every failure with the friendly page, DEBUG or not."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith(CUSTOMER_PATHS):
+            return None
+        from ordersite import views
+
+        if isinstance(exception, Http404):
+            return views.not_found(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return views.forbidden(request, exception)
+        logger.error(
+            "Error on a customer page (request %s)",
+            getattr(request, "request_id", "-"),
+            exc_info=exception,
+        )
+        return views.server_error(request)

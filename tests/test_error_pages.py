@@ -1,0 +1,88 @@
+"""Friendly 404, 403 and 500 pages with a request id; never a technical page for customers."""
+
+import pytest
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from orders.models import OrderStatus
+from orders.permissions import Role
+
+
+@pytest.mark.django_db
+def test_an_unknown_product_is_a_friendly_staff_404(client, staff):
+    client.force_login(staff[Role.WAREHOUSE])
+    response = client.get(reverse("inventory:product", args=["NO-SUCH-SKU"]))
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "We could not find that page" in html and "Back to the dashboard" in html
+    request_id = response["X-Request-ID"]
+    assert request_id and request_id in html
+    assert "Traceback" not in html and "urlpatterns" not in html
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_a_bad_tracking_link_is_a_friendly_404_even_under_debug(client):
+    response = client.get("/track/not-a-real-token/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Find your order" in html and "Using the URLconf" not in html
+    assert "Back to the dashboard" not in html  # a customer, not staff
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=True)
+def test_a_crash_on_the_customer_page_is_a_friendly_500_even_under_debug(
+    order_in, monkeypatch, caplog
+):
+    from orders.customer import views
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    order = order_in(OrderStatus.SHIPPED)
+    monkeypatch.setattr(views, "timeline", broken)
+    client = Client(raise_request_exception=False)
+    response = client.get(reverse("track:order", args=[order.tracking_token]))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in html
+    assert "secret internals" not in html and "Traceback" not in html
+    assert response["X-Request-ID"] in html
+    assert response["X-Request-ID"] in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_crash_on_a_staff_page_is_a_friendly_500(staff, order_in, monkeypatch):
+    from orders.staff import orders as staff_orders
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    order = order_in(OrderStatus.PLACED)
+    monkeypatch.setattr(staff_orders, "timeline", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(staff[Role.CLERK])
+    response = client.get(reverse("orders:detail", args=[order.number]))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "reload the order and check whether your change is there" in html
+    assert "secret internals" not in html
+
+
+@pytest.mark.django_db
+def test_a_forbidden_staff_page_says_so_and_offers_a_way_back(client, staff):
+    client.force_login(staff[Role.WAREHOUSE])
+    response = client.get(reverse("orders:new"))
+    html = response.content.decode()
+    assert response.status_code == 403
+    assert "Your role does not include this page" in html
+    assert "Back to the dashboard" in html
+
+
+@pytest.mark.django_db
+def test_a_request_id_from_a_trusted_proxy_is_kept(client):
+    response = client.get("/healthz", HTTP_X_REQUEST_ID="edge-1234abcd")
+    assert response["X-Request-ID"] == "edge-1234abcd"
+    hostile = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
+    assert hostile["X-Request-ID"] != "<script>" and hostile["X-Request-ID"].isalnum()
