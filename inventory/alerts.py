@@ -4,7 +4,7 @@ import logging
 import smtplib
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
@@ -88,14 +88,18 @@ def send_low_stock_digest(message: OutboxMessage) -> None:
         "day": digest.day,
         "site_url": settings.SITE_URL,
     }
-    send_mail(
+    email = EmailMultiAlternatives(
         subject=_("Low stock: %(n)d item(s) at or under their reorder point")
         % {"n": len(alerts)},
-        message=render_to_string("emails/inventory/low_stock.txt", context),
-        html_message=render_to_string("emails/inventory/low_stock.html", context),
+        body=render_to_string("emails/inventory/low_stock.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[r.strip() for r in digest.recipients.split(",") if r.strip()],
+        to=[r.strip() for r in digest.recipients.split(",") if r.strip()],
+        headers={"Message-ID": outbox.message_id("low-stock", digest.day.isoformat())},
     )
+    email.attach_alternative(
+        render_to_string("emails/inventory/low_stock.html", context), "text/html"
+    )
+    email.send()
     LowStockAlert.objects.filter(pk__in=[a.pk for a in new]).update(
         emailed_at=timezone.now()
     )

@@ -28,6 +28,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
@@ -105,6 +106,18 @@ def dispatch(message_id: int, *, countdown: float = 0) -> None:
             message_id,
             exc_info=True,
         )
+
+
+def message_id(kind: str, key) -> str:
+    """A stable ``Message-ID`` for an email sent through the outbox.
+
+    Delivery is at least once: a worker that dies after the mail server took a
+    message and before it was marked sent sends it again when its lease runs
+    out. The same id on both copies lets mail clients and servers see they are
+    one message.
+    """
+    domain = urlsplit(settings.SITE_URL).hostname or "ordersite.local"
+    return f"<{kind}-{key}@{domain}>"
 
 
 def backoff_seconds(attempts: int) -> float:

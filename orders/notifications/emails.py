@@ -16,7 +16,7 @@ import smtplib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -130,7 +130,10 @@ def send_customer_email(message: OutboxMessage) -> None:
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[notification.to_email],
-        headers={"X-Ordersite-Notification": str(notification.pk)},
+        headers={
+            "X-Ordersite-Notification": str(notification.pk),
+            "Message-ID": outbox.message_id("notification", notification.pk),
+        },
     )
     email.attach_alternative(notification.body_html, "text/html")
     email.send()
@@ -176,13 +179,13 @@ def send_staff_alert(message: OutboxMessage) -> None:
     subject, body = _alert_words(
         order, message.payload["alert"], message.payload["ref_id"]
     )
-    send_mail(
+    EmailMessage(
         subject=f"[{order.number}] {subject}",
-        message=f"{body}\n\n{staff_url(order)}",
+        body=f"{body}\n\n{staff_url(order)}",
         from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-        fail_silently=False,
-    )
+        to=recipients,
+        headers={"Message-ID": outbox.message_id("alert", message.pk)},
+    ).send()
 
 
 def register_kinds() -> None:

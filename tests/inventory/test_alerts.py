@@ -82,7 +82,9 @@ def test_a_failed_send_is_retried_through_the_outbox(
     def broken(*args, **kwargs):
         raise OSError("SMTP down")
 
-    monkeypatch.setattr(alerts, "send_mail", broken)
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", broken
+    )
     # the mail server is down: nothing raises, the day's email waits, then fails visibly
     with django_capture_on_commit_callbacks(execute=True):
         digest = alerts.low_stock_email()

@@ -125,3 +125,19 @@ def test_the_timeline_shows_each_email(order_in):
     assert not event.customer_visible
     # the address it went to stays on the notification, never in the audit trail
     assert order.customer.email not in str(event.data)
+
+
+@pytest.mark.django_db
+def test_a_resent_email_carries_the_same_message_id(queued):
+    """Delivery is at least once; a second copy is recognisable as the same message."""
+    outbox.deliver(queued.delivery_id)
+    # a worker died after the mail server took it and before it was marked sent
+    OutboxMessage.objects.filter(pk=queued.delivery_id).update(
+        status=OutboxMessage.Status.SENDING,
+        lease_until=timezone.now() - timedelta(seconds=1),
+    )
+    outbox.deliver(queued.delivery_id)
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert first.extra_headers["Message-ID"].startswith(f"<notification-{queued.pk}@")
+    assert first.message()["Message-ID"] == first.extra_headers["Message-ID"]
