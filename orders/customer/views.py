@@ -5,7 +5,6 @@ from functools import wraps
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +18,7 @@ from orders.customer.models import OrderIssue
 from orders.customer.selectors import open_problems
 from orders.events.timeline import timeline
 from orders.exceptions import OrderError
+from ordersite import ratelimit
 
 S = OrderStatus
 STEPS = [
@@ -110,24 +110,18 @@ class MessageForm(forms.Form):
     )
 
 
-def _ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 @private_page
 def lookup(request):
     """Find an order by number and email; a wrong pair is told nothing about which part is wrong."""
     form = LookupForm(request.POST or None)
     if request.method == "POST":
-        key = f"track-lookup:{_ip(request)}"
-        tries = cache.get_or_set(key, 0, 3600)
-        if tries >= settings.TRACK_LOOKUPS_PER_HOUR:
+        if not ratelimit.allow(
+            "track-lookup",
+            ratelimit.client_address(request),
+            limit=settings.TRACK_LOOKUPS_PER_HOUR,
+        ):
             form.add_error(None, _("Too many attempts. Please try again in an hour."))
             return render(request, "track/lookup.html", {"form": form}, status=429)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, 3600)
         if form.is_valid():
             order = Order.objects.filter(
                 number__iexact=form.cleaned_data["number"].strip(),
@@ -241,6 +235,29 @@ def problem(request, token):
 @require_POST
 @private_page
 def message(request, token):
+    # Per order and per address: a burst of messages is stopped, each of which
+    # would alert staff.
+    order = _order(token)
+    if not (
+        ratelimit.allow(
+            "track-message",
+            order.tracking_token,
+            limit=settings.TRACK_MESSAGES_PER_HOUR,
+        )
+        and ratelimit.allow(
+            "track-message-from",
+            ratelimit.client_address(request),
+            limit=settings.TRACK_MESSAGES_PER_HOUR,
+        )
+    ):
+        messages.error(
+            request,
+            _(
+                "You have sent us several messages in a short time; we will answer them. "
+                "Please write again later."
+            ),
+        )
+        return redirect("track:order", token=order.tracking_token)
     return _act(
         request,
         token,

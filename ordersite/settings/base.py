@@ -269,6 +269,11 @@ ORDERS_STAFF_ALERT_EMAILS = env_list(
 ORDERS_AUTO_COMPLETE_DAYS = int(os.environ.get("ORDERS_AUTO_COMPLETE_DAYS", "14"))
 # Status-page lookups allowed per IP address per hour.
 TRACK_LOOKUPS_PER_HOUR = int(os.environ.get("TRACK_LOOKUPS_PER_HOUR", "20"))
+# Messages a customer may send from one order's page (and one address) per hour.
+TRACK_MESSAGES_PER_HOUR = int(os.environ.get("TRACK_MESSAGES_PER_HOUR", "10"))
+# Reverse proxies in front of the site that append to X-Forwarded-For (0: none,
+# the client is REMOTE_ADDR). The client address is the entry this far from the end.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Carriers staff ship with, and their tracking links ({number} is replaced by the
 # tracking number; an empty link means the carrier has no tracking page). Override
 # with ORDERS_CARRIERS as JSON: '{"DHL": "https://…{number}", "Own van": ""}'.
