@@ -79,7 +79,37 @@ def can_verify(order: "Order", user) -> bool:
     return user.pk != order.first_checked_by_id
 
 
-class Order(ConcurrentTransitionMixin, models.Model):
+class SafeRefreshMixin:
+    """``refresh_from_db`` that never switches a protected FSM field's protection off.
+
+    django-fsm's own refresh turns the field's ``protected`` flag off for the
+    whole process and back on, which is not thread-safe: under a threaded
+    server another request's refresh could meet the flag switched back on and
+    fail with "Direct status modification is not allowed" after its change was
+    saved. Here the instance forgets its own value instead, so the descriptor
+    lets the reload set it, and the flag is never touched.
+    """
+
+    def refresh_from_db(self, using=None, fields=None, from_queryset=None):
+        # The reload may set a protected field even when ``fields`` leaves it out
+        # (the concurrency mixin loads it): forget every one, keep the old value
+        # for any the reload does not set.
+        kept = {
+            attname: self.__dict__.pop(attname)
+            for attname in self._get_protected_fsm_fields()
+            if attname in self.__dict__
+        }
+        models.Model.refresh_from_db(
+            self, using=using, fields=fields, from_queryset=from_queryset
+        )
+        for attname, value in kept.items():
+            self.__dict__.setdefault(attname, value)
+        self._update_initial_state()
+
+    refresh_from_db.alters_data = True
+
+
+class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """One customer order, from placement to completion."""
 
     # Assigned from the primary key right after insert (ORD-000123); NULL only

@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from orders.core.models import ZERO, Order
+from orders.core.models import ZERO, Order, SafeRefreshMixin
 from orders.customer.models import Customer
 
 
-class Payment(ConcurrentTransitionMixin, models.Model):
+class Payment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     """Money received, or to be received, for an order, through one payment provider.
 
     The status is a state machine changed only by ``orders.money.payments`` and
