@@ -25,6 +25,7 @@ waits for the sweeper, and the change the person made stays saved.
 
 import logging
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -94,13 +95,26 @@ def enqueue(kind: str, **payload) -> OutboxMessage:
     return message
 
 
+# After the broker failed, this process stops trying for a while: the pages
+# staff and customers wait for answer at once, and the sweeper sends what
+# waited once the broker is back.
+BROKER_PAUSE_SECONDS = 30.0
+_broker_down_until = 0.0
+
+
 def dispatch(message_id: int, *, countdown: float = 0) -> None:
     """Queue the delivery task; a failure to queue is logged and left to the sweeper."""
+    global _broker_down_until
+    if time.monotonic() < _broker_down_until:
+        return  # the broker was down a moment ago; the sweeper will send it
     try:
+        # No retries against a broker that is down: the person waiting for the
+        # page gets it at once, and the sweeper sends the message later.
         deliver_task.apply_async(
-            kwargs={"message_id": message_id}, countdown=countdown or None
+            kwargs={"message_id": message_id}, countdown=countdown or None, retry=False
         )
     except Exception:
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning(
             "Could not queue outbox message %s; the sweeper will send it.",
             message_id,
@@ -210,6 +224,8 @@ def sweep(*, limit: int = 500) -> int:
     A freshly written message is dispatched on commit, so only one that has
     waited past the grace period counts as lost. Returns how many were queued.
     """
+    global _broker_down_until
+    _broker_down_until = 0.0  # the sweep is the moment to try the broker again
     now = timezone.now()
     grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
     lost = OutboxMessage.objects.filter(

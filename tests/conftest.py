@@ -29,6 +29,14 @@ def pytest_runtest_setup(item):
 
 
 @pytest.fixture(autouse=True)
+def _broker_not_paused():
+    """The outbox pauses dispatching after a broker failure; each test starts afresh."""
+    from ordersite import outbox
+
+    outbox._broker_down_until = 0.0
+
+
+@pytest.fixture(autouse=True)
 def _reference_data(request):
     """Transactional tests flush every table, so put back what migrations create."""
     marker = request.node.get_closest_marker("django_db")

@@ -252,3 +252,25 @@ def test_a_manager_sends_a_failed_message_again_from_the_admin(
         client.post(url, {"action": "send_again", "_selected_action": [message.pk]})
     message.refresh_from_db()
     assert message.status == Status.SENT and kind.sent == [message.pk]
+
+
+@pytest.mark.django_db
+def test_after_a_broker_failure_dispatching_pauses_until_the_next_sweep(
+    kind, monkeypatch, django_capture_on_commit_callbacks
+):
+    calls = []
+
+    def broker_down(*args, **kwargs):
+        calls.append(kwargs)
+        raise ConnectionError("Connection refused")
+
+    monkeypatch.setattr(outbox.deliver_task, "apply_async", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        for _n in range(5):
+            outbox.enqueue("test_kind")
+    # one try against the broker, then the others wait without trying (no hang)
+    assert len(calls) == 1 and calls[0]["retry"] is False
+    monkeypatch.undo()
+    OutboxMessage.objects.update(next_attempt_at=timezone.now() - timedelta(minutes=5))
+    assert outbox.sweep() == 5
+    assert len(kind.sent) == 5

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -123,6 +125,13 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            # A Redis that does not answer fails fast, without redis-py's retries
+            # with backoff; callers degrade (rate limits count per process).
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                "retry": Retry(NoBackoff(), 1),
+            },
         }
     }
     CELERY_BROKER_URL = REDIS_URL
@@ -151,7 +160,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": int(
         os.environ.get("CELERY_VISIBILITY_TIMEOUT", str(2 * 3600))
-    )
+    ),
+    # Queuing after a commit gives up quickly when Redis is down (the outbox's
+    # sweeper sends the message later) instead of holding the request.
+    "socket_connect_timeout": 3,
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.auto_complete", "schedule": 3600},
