@@ -1,7 +1,9 @@
 """Admin for the catalogue and stock. Quantities change only through inventory.services."""
 
+from django import forms
 from django.contrib import admin
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from inventory import services
 from inventory.models import (
@@ -16,7 +18,9 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
+from ordersite import limits
 from ordersite.admin_utils import ReadOnlyAdminMixin, ReadOnlyInline
+from ordersite.limits import BoundedIntegerField
 
 
 class StockItemInline(ReadOnlyInline):
@@ -39,9 +43,26 @@ class WarehouseAdmin(admin.ModelAdmin):
     search_fields = ["code", "name"]
 
 
+class StockItemSettingsForm(forms.ModelForm):
+    """Reorder levels within the same bounds the service holds (a form error, never a 500)."""
+
+    reorder_point = BoundedIntegerField(
+        label=_("reorder point"), min_value=0, limit=limits.max_stock_quantity
+    )
+    reorder_quantity = BoundedIntegerField(
+        label=_("reorder quantity"), min_value=0, limit=limits.max_stock_quantity
+    )
+
+    class Meta:
+        model = StockItem
+        fields = ["reorder_point", "reorder_quantity", "location"]
+
+
 @admin.register(StockItem)
 class StockItemAdmin(admin.ModelAdmin):
     """Reorder settings are edited here; quantities only ever move through the services."""
+
+    form = StockItemSettingsForm
 
     fields = [
         "product",
@@ -82,6 +103,9 @@ class StockItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_changelist_form(self, request, **kwargs):
+        return StockItemSettingsForm
 
     def save_model(self, request, obj, form, change) -> None:
         # Never a full save: on_hand and allocated as loaded may be stale by now.

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from inventory.exceptions import (
     CountClosed,
-    InvalidQuantity,
     InventoryError,
     NotAllowed,
 )
@@ -24,7 +23,7 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
-from inventory.services import _move, _require_perm
+from inventory.services import _move, _require_perm, units
 
 Status = StockCount.Status
 
@@ -71,8 +70,8 @@ def count_open(
 def count_record(*, count: StockCount, quantities: dict[int, int], actor) -> StockCount:
     """Enter counted quantities by line id; the system's on-hand is noted beside each."""
     _require_perm(actor, "inventory.change_stockcount", _("enter stock counts"))
-    if any(q is None or q < 0 for q in quantities.values()):
-        raise InvalidQuantity(_("A counted quantity cannot be negative."))
+    for quantity in quantities.values():
+        units(quantity, least=0, what=_("A counted quantity"))
     with transaction.atomic():
         count = _lock_count(count, expect=Status.OPEN)
         lines = {line.pk: line for line in count.lines.select_related("stock_item")}

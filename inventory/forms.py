@@ -6,6 +6,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product, StockCount, Warehouse
+from ordersite import limits
+from ordersite.limits import BoundedIntegerField
 
 
 def _active_warehouses():
@@ -80,9 +82,10 @@ class ReceiptLineForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"class": "form-control", "autocomplete": "off"}),
     )
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label=_("Quantity"),
         min_value=1,
+        limit=limits.max_stock_quantity,
         required=False,
         widget=forms.NumberInput(
             attrs={"class": "form-control", "inputmode": "numeric"}
@@ -137,6 +140,12 @@ class AdjustForm(forms.Form):
         if delta == 0:
             raise forms.ValidationError(
                 _("An adjustment must change the quantity."), code="zero"
+            )
+        if abs(delta) > limits.max_stock_quantity():
+            raise forms.ValidationError(
+                _("At most %(limit)s either way; is this a barcode?"),
+                code="too_big",
+                params={"limit": f"{limits.max_stock_quantity():,}"},
             )
         return delta
 
@@ -195,9 +204,10 @@ class CountEntryForm(forms.Form):
             )
         )
         for line in self.lines:
-            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+            self.fields[f"line_{line.pk}"] = BoundedIntegerField(
                 label=f"{line.stock_item.product.sku} · {line.stock_item.product.name}",
                 min_value=0,
+                limit=limits.max_stock_quantity,
                 required=False,
                 initial=line.counted,
                 widget=forms.NumberInput(

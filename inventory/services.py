@@ -30,6 +30,7 @@ from inventory.models import (
     StockMovement,
     Warehouse,
 )
+from ordersite import limits
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,23 @@ class Allocation:
     key: int
     stock_item_id: int
     quantity: int
+
+
+def units(quantity, *, least: int = 1, what=None) -> int:
+    """A quantity of units from ``least`` to the configured ceiling, else refused."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidQuantity(_("A quantity must be a whole number."))
+    ceiling = limits.max_stock_quantity()
+    if not least <= quantity <= ceiling:
+        raise InvalidQuantity(
+            _("%(what)s must be from %(least)s to %(ceiling)s.")
+            % {
+                "what": what or _("A quantity"),
+                "least": least,
+                "ceiling": f"{ceiling:,}",
+            }
+        )
+    return quantity
 
 
 def _move(
@@ -116,8 +134,11 @@ def stock_allocate(
 
     A line may be served from more than one warehouse when no single one holds enough.
     """
-    if any(r.quantity < 1 for r in requests):
-        raise InvalidQuantity(_("Quantities to allocate must be at least one."))
+    for r in requests:
+        if isinstance(r.quantity, bool) or not isinstance(r.quantity, int):
+            raise InvalidQuantity(_("A quantity must be a whole number."))
+        if not 1 <= r.quantity <= limits.QUANTITY_CEILING:
+            raise InvalidQuantity(_("Quantities to allocate must be at least one."))
     with transaction.atomic():
         items = lock_stock_items(product_ids={r.product_id for r in requests})
         wanted: dict[int, int] = defaultdict(int)
@@ -221,8 +242,7 @@ def _add_stock(
     announce: bool = True,
 ) -> StockItem:
     """Add on-hand units (creating the stock row if needed) and announce the arrival."""
-    if quantity < 1:
-        raise InvalidQuantity(_("A quantity to add must be at least one."))
+    units(quantity, what=_("A quantity to add"))
     item, _created = StockItem.objects.get_or_create(
         product=product, warehouse=warehouse
     )
@@ -297,8 +317,8 @@ def receipt_create(
     _require_perm(actor, "inventory.add_goodsreceipt", _("record goods receipts"))
     if not lines:
         raise InvalidQuantity(_("A receipt needs at least one line."))
-    if any(line.quantity < 1 for line in lines):
-        raise InvalidQuantity(_("Every received quantity must be at least one."))
+    for line in lines:
+        units(line.quantity, what=_("A received quantity"))
     if not (supplier or "").strip():
         raise InventoryError(_("Name the supplier."))
     with transaction.atomic():
@@ -345,6 +365,7 @@ def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> St
         raise InventoryError(_("Give a reason for the adjustment."))
     if delta == 0:
         raise InvalidQuantity(_("An adjustment must change the quantity."))
+    units(abs(delta) if isinstance(delta, int) else delta, what=_("An adjustment"))
     with transaction.atomic():
         item = lock_stock_items(ids=[stock_item.pk])[stock_item.pk]
         if item.on_hand + delta < item.allocated:
@@ -387,8 +408,8 @@ def stock_item_configure(
     location: str | None = None,
 ) -> None:
     """Change the reorder levels (when an alert is raised, how much to reorder) and the bin."""
-    if reorder_point < 0 or reorder_quantity < 0:
-        raise InvalidQuantity(_("Reorder levels cannot be negative."))
+    units(reorder_point, least=0, what=_("A reorder point"))
+    units(reorder_quantity, least=0, what=_("A reorder quantity"))
     fields = {"reorder_point": reorder_point, "reorder_quantity": reorder_quantity}
     if location is not None:
         fields["location"] = location.strip().upper()

@@ -278,7 +278,7 @@ LAYERS = {
     "models": "orders models<br>*.models, permissions, conditions, exceptions",
     "inventory": "inventory",
     "returns": "returns",
-    "seam": "ordersite seam and outbox<br>facts, outbox, actors, models",
+    "seam": "ordersite seam, outbox, shared rules<br>facts, outbox, actors, limits,<br>exports, ratelimit",
     "project": "ordersite project<br>settings, urls, staff pages, admin",
 }
 
@@ -288,7 +288,17 @@ def layer(module):
     parts = module.split(".")
     last = parts[-1]
     if parts[0] == "ordersite":
-        seam = {"facts", "outbox", "actors", "models", "tasks", "apps"}
+        seam = {
+            "facts",
+            "outbox",
+            "actors",
+            "models",
+            "tasks",
+            "apps",
+            "limits",
+            "exports",
+            "ratelimit",
+        }
         return "seam" if len(parts) > 1 and parts[1] in seam else "project"
     if parts[0] in ("inventory", "returns"):
         return parts[0]

@@ -29,6 +29,7 @@ from orders.money.models import Payment
 from orders.money.payments import payment_void
 from orders.money.pricing import LineInput, price_line, to_money
 from orders.stock.services import allocation_facts, allocations_of
+from ordersite import limits
 from ordersite.actors import staff_user
 
 
@@ -63,7 +64,7 @@ def order_place(
             ).upper(),
             billing_address=customer.billing_address or customer.shipping_address,
             currency=settings.ORDERS_CURRENCY,
-            shipping_total=to_money(shipping_total, what=_("Shipping")),
+            shipping_total=_shipping(shipping_total),
             ship_by=ship_by,
             estimated_delivery=estimated_delivery,
         )
@@ -77,6 +78,17 @@ def order_place(
         order.save()
         facts.order_placed(order=order, actor=actor)
     return order
+
+
+def _shipping(amount) -> Decimal:
+    """The shipping charge: an amount from 0 to the configured ceiling."""
+    value = to_money(amount, what=_("Shipping"))
+    if not 0 <= value <= limits.max_unit_price():
+        raise InvalidOrder(
+            _("Shipping must be from 0 to %(limit)s.")
+            % {"limit": f"{limits.max_unit_price():,.2f}"}
+        )
+    return value
 
 
 def require_reason(reason: str, what: str) -> str:

@@ -21,6 +21,7 @@ from orders.exceptions import InvalidOrder
 from orders.money import facts, pricing
 from orders.money.pricing_models import DiscountCode, DiscountKind, OrderDiscount
 from orders.permissions import require
+from ordersite import limits
 from ordersite.actors import staff_user
 
 
@@ -40,6 +41,11 @@ def _validate(kind: str, value: Decimal) -> Decimal:
         raise InvalidOrder(_("A discount must be above zero."))
     if kind == DiscountKind.PERCENT and value > 100:
         raise InvalidOrder(_("A percentage discount cannot exceed 100."))
+    if value > limits.max_order_total():
+        raise InvalidOrder(
+            _("A discount may be at most %(limit)s.")
+            % {"limit": f"{limits.max_order_total():,.2f}"}
+        )
     if kind not in DiscountKind.values:
         raise InvalidOrder(_("Unknown discount kind."))
     return value

@@ -32,6 +32,7 @@ from orders.money.providers import (
     get_provider,
 )
 from orders.permissions import require
+from ordersite import limits
 from ordersite.actors import staff_user
 
 # Waits before each attempt of a provider call made while someone waits.
@@ -47,9 +48,15 @@ class PaymentUnavailable(OrderError):
 
 
 def money_above_zero(amount, what: str) -> Decimal:
+    """An amount of money to take or give back: above zero, at most an order's ceiling."""
     value = to_money(amount, what=what)
     if value <= 0:
         raise InvalidOrder(_("%(what)s must be above zero.") % {"what": what})
+    if value > limits.max_order_total():
+        raise InvalidOrder(
+            _("%(what)s may be at most %(limit)s.")
+            % {"what": what, "limit": f"{limits.max_order_total():,.2f}"}
+        )
     return value
 
 

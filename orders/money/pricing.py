@@ -41,6 +41,7 @@ from orders.money.pricing_models import (
     TaxRate,
 )
 from orders.permissions import require
+from ordersite import limits
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal("100")
@@ -246,6 +247,16 @@ def order_recalculate(*, order: Order) -> None:
     )
     if discounts:
         type(discounts[0]).objects.bulk_update(discounts, ["amount"])
+    too_big = max(
+        [subtotal, order.shipping_total, *(line.line_total for line in lines)]
+    )
+    if too_big > limits.max_order_total():
+        raise InvalidOrder(
+            _(
+                "That would make the order %(amount)s; an order may be at most %(limit)s."
+            )
+            % {"amount": f"{too_big:,.2f}", "limit": f"{limits.max_order_total():,.2f}"}
+        )
     order.subtotal = subtotal
     order.discount_total = discount
     order.tax_total = sum((line.tax_amount for line in lines), ZERO) + shipping_tax
@@ -286,12 +297,23 @@ def to_money(value, *, what: str) -> Decimal:
         ) from None
 
 
+def quantity_in_range(quantity, *, sku: str) -> int:
+    """A line's quantity: a whole number from 1 to the configured ceiling, else refused."""
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise InvalidOrder(
+            _("%(sku)s: the quantity must be a whole number.") % {"sku": sku}
+        )
+    if not 1 <= quantity <= limits.max_line_quantity():
+        raise InvalidOrder(
+            _("%(sku)s: the quantity must be from 1 to %(limit)s.")
+            % {"sku": sku, "limit": f"{limits.max_line_quantity():,}"}
+        )
+    return quantity
+
+
 def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
     """Price one line: a manual price (with its reason) or what the pricing rules say."""
-    if line.quantity < 1:
-        raise InvalidOrder(
-            _("%(sku)s: the quantity must be at least 1.") % sku_of(line)
-        )
+    quantity_in_range(line.quantity, sku=line.product.sku)
     if not line.product.active:
         raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
     fields = {
@@ -303,6 +325,11 @@ def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
         price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
         if price < 0:
             raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
+        if price > limits.max_unit_price():
+            raise InvalidOrder(
+                _("%(sku)s: a unit price may be at most %(limit)s.")
+                % {**sku_of(line), "limit": f"{limits.max_unit_price():,.2f}"}
+            )
         if not line.price_reason.strip():
             raise InvalidOrder(
                 _("%(sku)s: a manual price needs a reason.") % sku_of(line)

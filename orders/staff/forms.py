@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from orders.core.models import Channel, OrderStatus
 from orders.verification.checklist import checklist_keys
+from ordersite import limits
+from ordersite.limits import BoundedDecimalField, BoundedIntegerField
 
 
 class ReasonForm(forms.Form):
@@ -117,8 +119,8 @@ class PaymentForm(forms.Form):
             ("store_credit", _("Store credit")),
         ],
     )
-    amount = forms.DecimalField(
-        label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    amount = BoundedDecimalField(
+        label=_("Amount"), min_value=Decimal("0.01"), limit=limits.max_order_total
     )
     card_number = forms.CharField(
         label=_("Card number"),
@@ -142,8 +144,8 @@ class PaymentForm(forms.Form):
 
 
 class RefundForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
+    amount = BoundedDecimalField(
+        label=_("Amount"), min_value=Decimal("0.01"), limit=limits.max_order_total
     )
     reason = forms.CharField(label=_("Reason"), max_length=255)
     outcome = forms.ChoiceField(
@@ -164,12 +166,11 @@ class DiscountForm(forms.Form):
         required=False,
         choices=[("", "—"), ("percent", _("Percent")), ("fixed", _("Fixed amount"))],
     )
-    value = forms.DecimalField(
+    value = BoundedDecimalField(
         label=_("Value"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
         min_value=Decimal("0.01"),
+        limit=limits.max_order_total,
     )
     reason = forms.CharField(
         label=_("Reason (for a staff discount)"), required=False, max_length=255
@@ -303,12 +304,11 @@ class NewOrderForm(forms.Form):
     country = forms.CharField(
         label=_("Country (2 letters)"), required=False, max_length=2, initial="DE"
     )
-    shipping = forms.DecimalField(
+    shipping = BoundedDecimalField(
         label=_("Shipping"),
-        max_digits=12,
-        decimal_places=2,
         min_value=Decimal("0"),
         initial=Decimal("4.90"),
+        limit=limits.max_unit_price,
     )
 
     def clean(self):
@@ -334,18 +334,18 @@ class NewOrderLineForm(forms.Form):
             attrs={"class": "form-control", "list": "skus", "autocomplete": "off"}
         ),
     )
-    quantity = forms.IntegerField(
+    quantity = BoundedIntegerField(
         label=_("Quantity"),
         required=False,
         min_value=1,
+        limit=limits.max_line_quantity,
         widget=forms.NumberInput(attrs={"class": "form-control"}),
     )
-    unit_price = forms.DecimalField(
+    unit_price = BoundedDecimalField(
         label=_("Manual price"),
         required=False,
-        max_digits=12,
-        decimal_places=2,
         min_value=Decimal("0"),
+        limit=limits.max_unit_price,
         widget=forms.NumberInput(attrs={"class": "form-control", "step": "0.01"}),
     )
     price_reason = forms.CharField(
@@ -425,9 +425,10 @@ class CorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.lines = list(order.lines.all())
         for line in self.lines:
-            self.fields[f"qty_{line.pk}"] = forms.IntegerField(
+            self.fields[f"qty_{line.pk}"] = BoundedIntegerField(
                 label=f"{line.sku} · {line.name}",
                 min_value=0,
+                limit=limits.max_line_quantity,
                 initial=line.quantity,
                 help_text=_("0 removes the line"),
             )

@@ -15,7 +15,7 @@ from orders.core.services import require_reason
 from orders.core.transitions import fire, lock_order, transition_check
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.money import pricing
-from orders.money.pricing import LineInput, price_line
+from orders.money.pricing import LineInput, price_line, quantity_in_range
 from orders.permissions import require
 from orders.verification import facts
 from orders.verification.checklist import checklist
@@ -62,10 +62,8 @@ def order_correct(
                 raise InvalidOrder(_("A line to correct is not on this order."))
             if quantity == line.quantity:
                 continue
-            if quantity < 0:
-                raise InvalidOrder(
-                    _("%(sku)s: the quantity cannot be negative.") % {"sku": line.sku}
-                )
+            if quantity != 0:
+                quantity_in_range(quantity, sku=line.sku)
             if quantity == 0:
                 removed.append(
                     {"line_id": line.pk, "sku": line.sku, "quantity": line.quantity}

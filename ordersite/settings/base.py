@@ -259,6 +259,20 @@ INVENTORY_PURCHASING_EMAILS = env_list(
 )
 # Stock lasting longer than this many days at the last 30 days' sales rate is overstock.
 INVENTORY_OVERSTOCK_DAYS = int(os.environ.get("INVENTORY_OVERSTOCK_DAYS", "90"))
+# Ceilings of what staff may enter (never above what the database holds:
+# ordersite.limits). Above the "confirm" thresholds the page asks to confirm.
+ORDERS_MAX_LINE_QUANTITY = int(os.environ.get("ORDERS_MAX_LINE_QUANTITY", "10000"))
+ORDERS_CONFIRM_QUANTITY_ABOVE = int(
+    os.environ.get("ORDERS_CONFIRM_QUANTITY_ABOVE", "500")
+)
+ORDERS_MAX_UNIT_PRICE = Decimal(os.environ.get("ORDERS_MAX_UNIT_PRICE", "100000.00"))
+ORDERS_MAX_ORDER_TOTAL = Decimal(
+    os.environ.get("ORDERS_MAX_ORDER_TOTAL", "10000000.00")
+)
+INVENTORY_MAX_QUANTITY = int(os.environ.get("INVENTORY_MAX_QUANTITY", "1000000"))
+INVENTORY_CONFIRM_QUANTITY_ABOVE = int(
+    os.environ.get("INVENTORY_CONFIRM_QUANTITY_ABOVE", "1000")
+)
 # Catalogue and list prices include tax (gross) or not (net, the default).
 ORDERS_PRICES_INCLUDE_TAX = env_bool("ORDERS_PRICES_INCLUDE_TAX", default=False)
 # Whether a refund may be taken as store credit instead of money back.

@@ -71,7 +71,7 @@ class TestPlacement:
         ("lines", "message"),
         [
             ([], "at least one line"),
-            ([("p", 0)], "at least 1"),
+            ([("p", 0)], "from 1 to"),
             ([("p", 1, 1.5)], "not 1.5"),
         ],
     )
