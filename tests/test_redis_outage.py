@@ -15,6 +15,7 @@ import pytest
 from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools as kombu_pools
 
 from orders.models import Notification, Order
 from orders.permissions import Role
@@ -64,11 +65,17 @@ class PrivateRedis:
 
 
 def _new_broker_connections():
-    """Drop the pooled broker connections (the next publish connects afresh)."""
+    """Drop the pooled broker connections (the next publish connects afresh).
+
+    kombu keeps producer pools in a process-wide registry keyed by connection:
+    closing only the app's pool would leave a closed pool there for the next
+    test with the same broker URL ("Acquire on closed pool").
+    """
     if celery_app._pool is not None:
         celery_app._pool.force_close_all()
         celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    kombu_pools.reset()
 
 
 @pytest.fixture
