@@ -45,3 +45,14 @@ class CountClosed(InventoryError):
 
 class NotAllowed(InventoryError):
     """The person acting lacks the permission this needs."""
+
+
+class AlreadyRecorded(InventoryError):
+    """The same page was submitted again; ``record`` is what the first submit recorded."""
+
+    def __init__(self, record):
+        self.record = record
+        super().__init__(
+            _("This was already recorded (%(what)s); nothing was booked twice.")
+            % {"what": record}
+        )

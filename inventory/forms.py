@@ -2,11 +2,13 @@
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Product, StockCount, Warehouse
 from ordersite import limits
+from ordersite.forms import ConfirmLargeMixin, OnceMixin
 from ordersite.limits import BoundedIntegerField
 
 
@@ -56,7 +58,7 @@ class StockFilterForm(forms.Form):
         self.helper.disable_csrf = True
 
 
-class ReceiptForm(forms.Form):
+class ReceiptForm(OnceMixin, ConfirmLargeMixin, forms.Form):
     warehouse = forms.ModelChoiceField(
         label=_("Warehouse"), queryset=Warehouse.objects.none()
     )
@@ -119,7 +121,7 @@ ReceiptLineFormSet = forms.formset_factory(
 )
 
 
-class AdjustForm(forms.Form):
+class AdjustForm(OnceMixin, ConfirmLargeMixin, forms.Form):
     warehouse = forms.ModelChoiceField(
         label=_("Warehouse"), queryset=Warehouse.objects.none()
     )
@@ -134,6 +136,15 @@ class AdjustForm(forms.Form):
         self.fields["warehouse"].queryset = _active_warehouses()
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors and data.get("delta"):
+            self.confirm_large_quantities(
+                [(_("units either way"), abs(data["delta"]))],
+                threshold=settings.INVENTORY_CONFIRM_QUANTITY_ABOVE,
+            )
+        return data
 
     def clean_delta(self):
         delta = self.cleaned_data["delta"]
@@ -193,7 +204,7 @@ class CountOpenForm(forms.Form):
         return [found[s.lower()].pk for s in wanted]
 
 
-class CountEntryForm(forms.Form):
+class CountEntryForm(ConfirmLargeMixin, forms.Form):
     """One field per line of an open count; empty fields are left as they are."""
 
     def __init__(self, *args, count: StockCount, **kwargs):
@@ -220,6 +231,18 @@ class CountEntryForm(forms.Form):
                     "min_value": _("A counted quantity cannot be negative.")
                 },
             )
+
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            self.confirm_large_quantities(
+                [
+                    (line.stock_item.product.sku, data.get(f"line_{line.pk}"))
+                    for line in self.lines
+                ],
+                threshold=settings.INVENTORY_CONFIRM_QUANTITY_ABOVE,
+            )
+        return data
 
     def rows(self):
         return [(line, self[f"line_{line.pk}"]) for line in self.lines]

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from ordersite.limits import QUANTITY_CEILING
+
 
 class TaxClass(models.Model):
     """How a product is taxed (standard, reduced, zero); rates per country live in orders."""
@@ -130,6 +132,12 @@ class StockItem(models.Model):
                 condition=Q(on_hand__gte=0), name="stockitem_on_hand_gte_0"
             ),
             models.CheckConstraint(
+                condition=Q(on_hand__lte=QUANTITY_CEILING)
+                & Q(reorder_point__lte=QUANTITY_CEILING)
+                & Q(reorder_quantity__lte=QUANTITY_CEILING),
+                name="stockitem_quantities_ceiling",
+            ),
+            models.CheckConstraint(
                 condition=Q(allocated__gte=0), name="stockitem_allocated_gte_0"
             ),
             models.CheckConstraint(
@@ -163,6 +171,7 @@ class StockMovement(models.Model):
         RETURN_RESTOCK = "return_restock", _("Return restocked")
         ADJUSTMENT = "adjustment", _("Adjustment")
         COUNT_CORRECTION = "count_correction", _("Stock count correction")
+        REVERSAL = "reversal", _("Reversal of an earlier movement")
 
     stock_item = models.ForeignKey(
         StockItem, on_delete=models.PROTECT, related_name="movements"
@@ -184,6 +193,16 @@ class StockMovement(models.Model):
         help_text=_("Empty when the system made the change."),
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # A reversal points at the movement it undoes; a movement is undone once.
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+    )
+    # The key of the page an adjustment was made from: a second submit records nothing.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -194,6 +213,16 @@ class StockMovement(models.Model):
             models.CheckConstraint(
                 condition=~Q(on_hand_delta=0, allocated_delta=0),
                 name="stockmovement_changes_something",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="stockmovement_submitted_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="reversal", reverses__isnull=False)
+                | (~Q(kind="reversal") & Q(reverses__isnull=True)),
+                name="stockmovement_reversal_names_its_movement",
             ),
         ]
 
@@ -225,11 +254,29 @@ class GoodsReceipt(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The key of the page it was booked from: a second submit books nothing.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reversal_reason = models.CharField(_("why reversed"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-pk"]
         verbose_name = _("goods receipt")
         verbose_name_plural = _("goods receipts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="goodsreceipt_submitted_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or f"Receipt #{self.pk}"
@@ -251,6 +298,10 @@ class GoodsReceiptLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="goodsreceiptline_quantity_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__lte=QUANTITY_CEILING),
+                name="goodsreceiptline_quantity_ceiling",
             ),
         ]
 
@@ -386,6 +437,10 @@ class StockCountLine(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["count", "stock_item"], name="stockcountline_one_per_item"
+            ),
+            models.CheckConstraint(
+                condition=Q(counted__lte=QUANTITY_CEILING),
+                name="stockcountline_counted_ceiling",
             ),
         ]
 

@@ -49,7 +49,7 @@ def product_ledger(*, product_id: int) -> QuerySet[StockMovement]:
     """Every movement of a product's stock, newest first, with running context."""
     return (
         StockMovement.objects.filter(stock_item__product_id=product_id)
-        .select_related("stock_item__warehouse", "actor")
+        .select_related("stock_item__warehouse", "actor", "reversed_by")
         .order_by("-created_at", "-pk")
     )
 

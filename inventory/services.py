@@ -9,11 +9,13 @@ updates; the database CHECK constraints are the last line of defence.
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.exceptions import (
+    AlreadyRecorded,
     InsufficientStock,
     InvalidQuantity,
     InventoryError,
@@ -21,7 +23,7 @@ from inventory.exceptions import (
     Shortage,
 )
 from inventory.facts import stock_increased
-from inventory.locks import lock_stock_items
+from inventory.locks import lock_stock_items, lock_stock_rows_of
 from inventory.models import (
     GoodsReceipt,
     GoodsReceiptLine,
@@ -31,6 +33,7 @@ from inventory.models import (
     Warehouse,
 )
 from ordersite import limits
+from ordersite.submissions import submission
 
 
 @dataclass(frozen=True)
@@ -77,20 +80,30 @@ def _move(
     actor,
     reference: str,
     reason: str = "",
+    **record,
 ) -> StockMovement:
     """Change one stock row with a conditional update and write its ledger row."""
-    guard = {}
+    # Never fewer units on hand than promised to orders, never below zero.
+    guard = Q(on_hand__gte=F("allocated") + allocated - on_hand)
     if on_hand < 0:
-        guard["on_hand__gte"] = -on_hand
-    if allocated > 0:
-        # Never promise more than is on hand and not yet promised.
-        guard["on_hand__gte"] = F("allocated") + allocated - on_hand
-    elif allocated < 0:
-        guard["allocated__gte"] = -allocated
-    updated = StockItem.objects.filter(pk=item.pk, **guard).update(
+        guard &= Q(on_hand__gte=-on_hand)
+    elif on_hand > 0:
+        guard &= Q(on_hand__lte=limits.QUANTITY_CEILING - on_hand)
+    if allocated < 0:
+        guard &= Q(allocated__gte=-allocated)
+    updated = StockItem.objects.filter(guard, pk=item.pk).update(
         on_hand=F("on_hand") + on_hand, allocated=F("allocated") + allocated
     )
     if updated != 1:
+        if on_hand > 0 and item.on_hand + on_hand > limits.QUANTITY_CEILING:
+            raise InvalidQuantity(
+                _("%(sku)s in %(warehouse)s cannot hold more than %(ceiling)s units.")
+                % {
+                    "sku": item.product.sku,
+                    "warehouse": item.warehouse.code,
+                    "ceiling": f"{limits.QUANTITY_CEILING:,}",
+                }
+            )
         raise InventoryError(
             _(
                 "Stock of %(sku)s in %(warehouse)s changed underneath this operation; "
@@ -108,6 +121,7 @@ def _move(
         actor=actor,
         reference=reference,
         reason=reason,
+        **record,
     )
 
 
@@ -239,14 +253,10 @@ def _add_stock(
     actor,
     reference: str,
     reason: str,
-    announce: bool = True,
 ) -> StockItem:
     """Add on-hand units (creating the stock row if needed) and announce the arrival."""
     units(quantity, what=_("A quantity to add"))
-    item, _created = StockItem.objects.get_or_create(
-        product=product, warehouse=warehouse
-    )
-    item = lock_stock_items(ids=[item.pk])[item.pk]
+    item = lock_stock_rows_of(warehouse=warehouse, product_ids=[product.pk])[product.pk]
     _move(
         item=item,
         kind=kind,
@@ -255,8 +265,7 @@ def _add_stock(
         reference=reference,
         reason=reason,
     )
-    if announce:
-        stock_increased(product_ids=[product.pk], reference=reference)
+    stock_increased(product_ids=[product.pk], reference=reference)
     return item
 
 
@@ -312,8 +321,13 @@ def receipt_create(
     actor,
     supplier_reference: str = "",
     note: str = "",
+    submission_key: str = "",
 ) -> GoodsReceipt:
-    """Book a supplier's delivery: a numbered receipt and a ledger row per line."""
+    """Book a supplier's delivery: a numbered receipt and a ledger row per line.
+
+    With a ``submission_key`` (drawn with the page), the same page sent twice books
+    once: the second call raises ``AlreadyRecorded`` naming the first receipt.
+    """
     _require_perm(actor, "inventory.add_goodsreceipt", _("record goods receipts"))
     if not lines:
         raise InvalidQuantity(_("A receipt needs at least one line."))
@@ -321,75 +335,210 @@ def receipt_create(
         units(line.quantity, what=_("A received quantity"))
     if not (supplier or "").strip():
         raise InventoryError(_("Name the supplier."))
-    with transaction.atomic():
-        receipt = GoodsReceipt.objects.create(
-            warehouse=warehouse,
-            supplier=supplier.strip(),
-            supplier_reference=supplier_reference.strip(),
-            note=note,
-            received_by=actor,
-        )
-        receipt.number = f"RCPT-{receipt.pk:06d}"
-        receipt.save(update_fields=["number"])
-        GoodsReceiptLine.objects.bulk_create(
-            [
-                GoodsReceiptLine(
-                    receipt=receipt, product=line.product, quantity=line.quantity
-                )
-                for line in lines
-            ]
-        )
-        for line in sorted(lines, key=lambda line: line.product.pk):
-            _add_stock(
-                product=line.product,
+    key = submission(submission_key)
+    if key and (earlier := GoodsReceipt.objects.filter(submission_key=key).first()):
+        raise AlreadyRecorded(earlier)
+    try:
+        with transaction.atomic():
+            receipt = GoodsReceipt.objects.create(
                 warehouse=warehouse,
-                quantity=line.quantity,
-                kind=StockMovement.Kind.RECEIPT,
-                actor=actor,
-                reference=receipt.number,
-                reason=_("Delivery from %(supplier)s") % {"supplier": receipt.supplier},
-                announce=False,
+                supplier=supplier.strip(),
+                supplier_reference=supplier_reference.strip(),
+                note=note,
+                received_by=actor,
+                submission_key=key,
             )
-        # One announcement for the whole delivery.
-        stock_increased(
-            product_ids=[line.product.pk for line in lines], reference=receipt.number
-        )
+            receipt.number = f"RCPT-{receipt.pk:06d}"
+            receipt.save(update_fields=["number"])
+            GoodsReceiptLine.objects.bulk_create(
+                [
+                    GoodsReceiptLine(
+                        receipt=receipt, product=line.product, quantity=line.quantity
+                    )
+                    for line in lines
+                ]
+            )
+            items = lock_stock_rows_of(
+                warehouse=warehouse, product_ids=[line.product.pk for line in lines]
+            )
+            for line in lines:
+                _move(
+                    item=items[line.product.pk],
+                    kind=StockMovement.Kind.RECEIPT,
+                    on_hand=line.quantity,
+                    actor=actor,
+                    reference=receipt.number,
+                    reason=_("Delivery from %(supplier)s")
+                    % {"supplier": receipt.supplier},
+                )
+            # One announcement for the whole delivery.
+            stock_increased(
+                product_ids=[line.product.pk for line in lines],
+                reference=receipt.number,
+            )
+    except IntegrityError:
+        # A second tab sent the same page at the same moment and won.
+        if key and (earlier := GoodsReceipt.objects.filter(submission_key=key).first()):
+            raise AlreadyRecorded(earlier) from None
+        raise
     return receipt
 
 
-def stock_adjust(*, stock_item: StockItem, delta: int, actor, reason: str) -> StockItem:
-    """Correct on-hand stock by hand (damage, found goods); needs a reason."""
-    _require_perm(actor, "inventory.adjust_stock", _("adjust stock"))
+REASON_LENGTH = StockMovement._meta.get_field("reason").max_length
+
+
+def _reason(reason: str, what: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise InventoryError(_("Give a reason for the adjustment."))
+        raise InventoryError(_("Give a reason %(what)s.") % {"what": what})
+    if len(reason) > REASON_LENGTH:
+        raise InventoryError(
+            _("Keep the reason to %(n)s characters.") % {"n": REASON_LENGTH}
+        )
+    return reason
+
+
+def _short_of(item: StockItem, remove: int) -> InsufficientStock:
+    return InsufficientStock(
+        [
+            Shortage(
+                product_id=item.product_id,
+                sku=item.product.sku,
+                requested=remove,
+                available=item.available,
+            )
+        ]
+    )
+
+
+def stock_adjust(
+    *, stock_item: StockItem, delta: int, actor, reason: str, submission_key: str = ""
+) -> StockItem:
+    """Correct on-hand stock by hand (damage, found goods); needs a reason.
+
+    With a ``submission_key``, the same page sent twice adjusts once
+    (``AlreadyRecorded`` names the first movement).
+    """
+    _require_perm(actor, "inventory.adjust_stock", _("adjust stock"))
+    reason = _reason(reason, _("for the adjustment"))
     if delta == 0:
         raise InvalidQuantity(_("An adjustment must change the quantity."))
     units(abs(delta) if isinstance(delta, int) else delta, what=_("An adjustment"))
-    with transaction.atomic():
-        item = lock_stock_items(ids=[stock_item.pk])[stock_item.pk]
-        if item.on_hand + delta < item.allocated:
-            raise InsufficientStock(
-                [
-                    Shortage(
-                        product_id=item.product_id,
-                        sku=item.product.sku,
-                        requested=-delta,
-                        available=item.available,
-                    )
-                ]
+    key = submission(submission_key)
+    if key and (earlier := StockMovement.objects.filter(submission_key=key).first()):
+        raise AlreadyRecorded(earlier)
+    try:
+        with transaction.atomic():
+            item = lock_stock_items(ids=[stock_item.pk])[stock_item.pk]
+            if item.on_hand + delta < item.allocated:
+                raise _short_of(item, -delta)
+            _move(
+                item=item,
+                kind=StockMovement.Kind.ADJUSTMENT,
+                on_hand=delta,
+                actor=actor,
+                reference="",
+                reason=reason,
+                submission_key=key,
             )
-        _move(
-            item=item,
-            kind=StockMovement.Kind.ADJUSTMENT,
-            on_hand=delta,
-            actor=actor,
-            reference="",
-            reason=reason,
-        )
-        if delta > 0:
-            stock_increased(product_ids=[item.product_id])
+            if delta > 0:
+                stock_increased(product_ids=[item.product_id])
+    except IntegrityError:
+        if key and (
+            earlier := StockMovement.objects.filter(submission_key=key).first()
+        ):
+            raise AlreadyRecorded(earlier) from None
+        raise
     return item
+
+
+def _reverse_movements(
+    movements: list[StockMovement], *, actor, reason: str, reference: str
+) -> None:
+    """Undo ledger rows by writing their opposites (the ledger is never edited).
+
+    Refused as a whole when a removal would leave fewer units on hand than are
+    promised to orders (those units were allocated or shipped meanwhile).
+    """
+    items = lock_stock_items(ids={m.stock_item_id for m in movements})
+    if earlier := StockMovement.objects.filter(reverses__in=movements).first():
+        raise AlreadyRecorded(earlier)
+    removing: dict[int, int] = defaultdict(int)
+    for m in movements:
+        removing[m.stock_item_id] += m.on_hand_delta
+    shortages = [
+        _short_of(items[pk], remove).shortages[0]
+        for pk, remove in removing.items()
+        if items[pk].on_hand - remove < items[pk].allocated
+    ]
+    if shortages:
+        raise InsufficientStock(shortages)
+    for m in sorted(movements, key=lambda m: (m.stock_item_id, m.pk)):
+        _move(
+            item=items[m.stock_item_id],
+            kind=StockMovement.Kind.REVERSAL,
+            on_hand=-m.on_hand_delta,
+            actor=actor,
+            reference=reference,
+            reason=reason,
+            reverses=m,
+        )
+    added = [
+        items[m.stock_item_id].product_id for m in movements if m.on_hand_delta < 0
+    ]
+    if added:
+        stock_increased(product_ids=added, reference=reference)
+
+
+def receipt_reverse(*, receipt: GoodsReceipt, actor, reason: str) -> GoodsReceipt:
+    """Take a wrongly booked delivery back out of stock, with a reason.
+
+    Needs the permission to book receipts. Every line is reversed or none: if
+    some of its units are already promised to orders or shipped, nothing changes
+    and the error names them.
+    """
+    _require_perm(actor, "inventory.add_goodsreceipt", _("reverse goods receipts"))
+    reason = _reason(reason, _("for reversing the receipt"))
+    with transaction.atomic():
+        receipt = GoodsReceipt.objects.select_for_update().get(pk=receipt.pk)
+        if receipt.reversed_at:
+            raise AlreadyRecorded(receipt)
+        movements = list(
+            StockMovement.objects.filter(
+                kind=StockMovement.Kind.RECEIPT,
+                reference=receipt.number,
+                stock_item__warehouse_id=receipt.warehouse_id,
+            ).select_related("stock_item__product")
+        )
+        _reverse_movements(
+            movements,
+            actor=actor,
+            reason=reason,
+            reference=receipt.number,
+        )
+        receipt.reversed_at = timezone.now()
+        receipt.reversed_by = actor
+        receipt.reversal_reason = reason
+        receipt.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+    return receipt
+
+
+def adjustment_reverse(*, movement: StockMovement, actor, reason: str) -> StockMovement:
+    """Undo a manual adjustment with a correcting movement and a reason.
+
+    Needs the permission to adjust stock; an adjustment is reversed once.
+    """
+    _require_perm(actor, "inventory.adjust_stock", _("reverse adjustments"))
+    reason = _reason(reason, _("for reversing the adjustment"))
+    if movement.kind != StockMovement.Kind.ADJUSTMENT:
+        raise InventoryError(
+            _("Only manual adjustments can be reversed here; receipts from their page.")
+        )
+    with transaction.atomic():
+        _reverse_movements(
+            [movement], actor=actor, reason=reason, reference=f"ADJ-{movement.pk}"
+        )
+    return StockMovement.objects.get(reverses=movement)
 
 
 def stock_item_ensure(*, product: Product, warehouse: Warehouse) -> StockItem:

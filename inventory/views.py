@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from inventory import counts, services
-from inventory.exceptions import InventoryError
+from inventory.exceptions import AlreadyRecorded, InventoryError
 from inventory.forms import (
     AdjustForm,
     CountEntryForm,
@@ -25,7 +25,7 @@ from inventory.forms import (
     ReceiptLineFormSet,
     StockFilterForm,
 )
-from inventory.models import GoodsReceipt, Product, StockCount
+from inventory.models import GoodsReceipt, Product, StockCount, StockMovement
 from inventory.selectors import (
     HEALTH_SORTS,
     inventory_health,
@@ -78,7 +78,16 @@ def product_detail(request, sku):
                     delta=form.cleaned_data["delta"],
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
+                    submission_key=form.cleaned_data["submission"],
                 )
+            except AlreadyRecorded:
+                messages.info(
+                    request,
+                    _(
+                        "This adjustment was already recorded; nothing was changed twice."
+                    ),
+                )
+                return redirect("inventory:product", sku=product.sku)
             except InventoryError as exc:
                 form.add_error(None, str(exc))
             else:
@@ -94,6 +103,7 @@ def product_detail(request, sku):
             ),
             "page": _page(request, product_ledger(product_id=product.pk)),
             "form": form,
+            "reverse_form": ReasonForm() if can_adjust else None,
         },
     )
 
@@ -120,21 +130,40 @@ def receipt_new(request):
             for f in formset.forms
             if f.cleaned_data.get("sku")
         ]
-        try:
-            receipt = services.receipt_create(
-                actor=request.user, lines=lines, **form.cleaned_data
-            )
-        except InventoryError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
-                _(
-                    "Receipt %(number)s booked: stock added, waiting orders will be allocated."
+        if form.confirm_large_quantities(
+            [(line.product.sku, line.quantity) for line in lines],
+            threshold=settings.INVENTORY_CONFIRM_QUANTITY_ABOVE,
+        ):
+            try:
+                receipt = services.receipt_create(
+                    actor=request.user,
+                    lines=lines,
+                    warehouse=form.cleaned_data["warehouse"],
+                    supplier=form.cleaned_data["supplier"],
+                    supplier_reference=form.cleaned_data["supplier_reference"],
+                    note=form.cleaned_data["note"],
+                    submission_key=form.cleaned_data["submission"],
                 )
-                % {"number": receipt.number},
-            )
-            return redirect("inventory:receipt", number=receipt.number)
+            except AlreadyRecorded as exc:
+                messages.info(
+                    request,
+                    _(
+                        "This delivery was already booked as %(number)s; nothing was booked twice."
+                    )
+                    % {"number": exc.record.number},
+                )
+                return redirect("inventory:receipt", number=exc.record.number)
+            except InventoryError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Receipt %(number)s booked: stock added, waiting orders will be allocated."
+                    )
+                    % {"number": receipt.number},
+                )
+                return redirect("inventory:receipt", number=receipt.number)
     return render(
         request, "staff/inventory/receipt_form.html", {"form": form, "formset": formset}
     )
@@ -148,8 +177,70 @@ def receipt_detail(request, number):
     return render(
         request,
         "staff/inventory/receipt_detail.html",
-        {"receipt": receipt, "lines": receipt.lines.select_related("product")},
+        {
+            "receipt": receipt,
+            "lines": receipt.lines.select_related("product"),
+            "reverse_form": ReasonForm()
+            if request.user.has_perm("inventory.add_goodsreceipt")
+            and not receipt.reversed_at
+            else None,
+        },
     )
+
+
+@require_POST
+@staff_required("inventory.add_goodsreceipt")
+def receipt_reverse(request, number):
+    receipt = get_object_or_404(GoodsReceipt, number=number)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to reverse the receipt."))
+        return redirect("inventory:receipt", number=number)
+    try:
+        services.receipt_reverse(
+            receipt=receipt, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except AlreadyRecorded:
+        messages.info(request, _("This receipt was already reversed."))
+    except InventoryError as exc:
+        messages.error(
+            request,
+            _("The receipt was not reversed: %(error)s") % {"error": exc},
+        )
+    else:
+        messages.success(
+            request,
+            _("Receipt %(number)s reversed: its units left stock.")
+            % {"number": number},
+        )
+    return redirect("inventory:receipt", number=number)
+
+
+@require_POST
+@staff_required("inventory.adjust_stock")
+def adjustment_reverse(request, pk):
+    movement = get_object_or_404(
+        StockMovement.objects.select_related("stock_item__product"), pk=pk
+    )
+    sku = movement.stock_item.product.sku
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason to reverse the adjustment."))
+        return redirect("inventory:product", sku=sku)
+    try:
+        services.adjustment_reverse(
+            movement=movement, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+    except AlreadyRecorded:
+        messages.info(request, _("This adjustment was already reversed."))
+    except InventoryError as exc:
+        messages.error(
+            request,
+            _("The adjustment was not reversed: %(error)s") % {"error": exc},
+        )
+    else:
+        messages.success(request, _("Adjustment reversed."))
+    return redirect("inventory:product", sku=sku)
 
 
 @staff_required("inventory.view_stockcount")

@@ -39,3 +39,25 @@ class InvalidOrder(OrderError):
 
 class PackMismatch(TransitionNotAllowed):
     """What was scanned into the parcel does not match the order; ``reasons`` says how."""
+
+
+class AlreadyRecorded(OrderError):
+    """The same page was sent again (a double click, a second tab): ``record`` is what
+    the first submit recorded, and nothing was recorded twice. Pages answer it as
+    information, not as an error."""
+
+    def __init__(self, message: str, record):
+        self.record = record
+        super().__init__(message)
+
+
+class OrderAlreadyPlaced(AlreadyRecorded):
+    """The same entry page was sent again; ``order`` is the one it placed."""
+
+    def __init__(self, order):
+        self.order = order
+        super().__init__(
+            _("This order was already saved as %(number)s; nothing was saved twice.")
+            % {"number": order.number},
+            order,
+        )

@@ -7,6 +7,7 @@ the page asks the person to confirm it (an EAN scanned into a quantity box is
 13 digits: refused; 1,500 bags of coffee might be right: asked).
 """
 
+import re
 from decimal import Decimal
 
 from django import forms
@@ -84,6 +85,28 @@ class BoundedDecimalField(forms.DecimalField):
                 code="too_big",
                 params={"limit": f"{self.limit():,.2f}"},
             )
+
+
+# A row id from a URL or a form: ASCII digits a 64-bit key can hold; anything else
+# (a huge number, "²", "-1") names no row.
+ROW_ID = r"[0-9]{1,18}"
+
+
+def row_ids(values) -> list[int]:
+    """The row ids among ``values`` (strings from a request); the rest are dropped."""
+    return [int(v) for v in values if isinstance(v, str) and re.fullmatch(ROW_ID, v)]
+
+
+class RowIdConverter:
+    """``<id:pk>`` in URLs: a row id, or no match (a 404, never an overflow)."""
+
+    regex = ROW_ID
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value) -> str:
+        return str(value)
 
 
 def needs_confirmation(quantity: int | None, threshold: int) -> bool:

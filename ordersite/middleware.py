@@ -5,6 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 from django.http import Http404
 
 logger = logging.getLogger("ordersite.errors")
@@ -57,3 +58,32 @@ class CustomerErrorPagesMiddleware:
             exc_info=exception,
         )
         return views.server_error(request)
+
+
+class DatabaseBusyMiddleware:
+    """A database error that escaped a service (a deadlock, a lock or statement
+    timeout, a lost connection) is answered with "try again", never a 500.
+
+    The services run each change in one transaction, so what failed was rolled
+    back; the page says so and offers the way back. The error is still logged.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, DatabaseError):
+            return None
+        from ordersite import views
+
+        logger.warning(
+            "Database error on %s %s (request %s); answered with try again",
+            request.method,
+            request.path,
+            getattr(request, "request_id", "-"),
+            exc_info=exception,
+        )
+        return views.try_again(request)

@@ -2,9 +2,12 @@
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
 from ordersite import staff, views
+from ordersite.limits import RowIdConverter
+
+register_converter(RowIdConverter, "id")
 
 admin.site.site_header = "ordersite administration"
 admin.site.site_title = "ordersite"

@@ -4,6 +4,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 
 from orders.core.selectors import order_status_counts
@@ -66,3 +67,24 @@ def server_error(request):
         "request_id": getattr(request, "request_id", ""),
     }
     return HttpResponse(render_to_string("errors/500.html", context), status=500)
+
+
+def try_again(request):
+    """503: the database refused this time (a deadlock, a timeout); nothing was saved.
+
+    Rendered without a request context, like the 500 page: the database is what
+    failed. Staff get a link back to the page they came from (on this site only).
+    """
+    back = request.META.get("HTTP_REFERER", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = ""
+    context = {
+        "audience": _audience(request),
+        "request_id": getattr(request, "request_id", ""),
+        "back": back,
+    }
+    response = HttpResponse(render_to_string("errors/busy.html", context), status=503)
+    response["Retry-After"] = "5"
+    return response

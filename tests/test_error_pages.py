@@ -86,3 +86,55 @@ def test_a_request_id_from_a_trusted_proxy_is_kept(client):
     assert response["X-Request-ID"] == "edge-1234abcd"
     hostile = client.get("/healthz", HTTP_X_REQUEST_ID="<script>")
     assert hostile["X-Request-ID"] != "<script>" and hostile["X-Request-ID"].isalnum()
+
+
+@pytest.mark.django_db
+def test_a_deadlock_that_escapes_a_service_is_try_again_not_500(
+    client, staff, warehouse, monkeypatch, caplog
+):
+    from django.db import OperationalError
+
+    from inventory import services
+    from tests.factories.inventory import ProductFactory
+
+    def deadlocked(**kwargs):
+        raise OperationalError("deadlock detected")
+
+    ProductFactory(sku="BEANS-1")
+    monkeypatch.setattr(services, "receipt_create", deadlocked)
+    client.force_login(staff[Role.WAREHOUSE])
+    url = reverse("inventory:receipt_new")
+    response = client.post(
+        url,
+        {
+            "warehouse": warehouse.pk,
+            "supplier": "Roastery",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-sku": "BEANS-1",
+            "lines-0-quantity": "3",
+        },
+        HTTP_REFERER="http://testserver" + url,
+    )
+    html = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Please try again" in html and "was not saved" in html
+    assert f'href="http://testserver{url}"' in html
+    assert response["X-Request-ID"] in html and "deadlock" not in html
+    assert "answered with try again" in caplog.text
+
+
+@pytest.mark.django_db
+def test_the_way_back_never_leads_off_the_site(client, staff, monkeypatch):
+    from django.db import OperationalError
+
+    from orders.staff import orders as views
+
+    def busy(*args, **kwargs):
+        raise OperationalError("canceling statement due to lock timeout")
+
+    client.force_login(staff[Role.CLERK])
+    monkeypatch.setattr(views, "render", busy)
+    response = client.get(reverse("orders:list"), HTTP_REFERER="https://evil.example/")
+    assert response.status_code == 503
+    assert "evil.example" not in response.content.decode()

@@ -31,6 +31,7 @@ from orders.models import (
     Shipment,
 )
 from orders.money import pricing
+from orders.money.position import money_position
 from orders.verification.selectors import verification_summary
 from ordersite.admin_utils import ReadOnlyInline, run_each
 
@@ -305,7 +306,7 @@ class OrderAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "staff_url": reverse("orders:detail", args=[order.number]) if order else "",
             "price_mismatches": pricing.price_mismatches(order=order) if order else [],
-            "balance": order.balance_due() if order else 0,
+            "position": money_position(order) if order else None,
             "show_save": False,
             "show_save_and_continue": False,
             "show_save_and_add_another": False,

@@ -11,13 +11,14 @@ from enum import nonmember
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from orders import conditions
 from orders.permissions import ORDER_PERMISSIONS, perm
+from ordersite.limits import QUANTITY_CEILING
 
 ZERO = Decimal("0.00")
 
@@ -201,6 +202,8 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
         _("placed at"), default=timezone.now, db_index=True
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The key of the entry page it was placed from: the same page sent twice places once.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["-placed_at", "-pk"]
@@ -213,22 +216,16 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=Q(total__gte=0), name="order_total_not_negative"
             ),
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="order_submitted_once",
+            ),
         ]
         indexes = [models.Index(fields=["status", "placed_at"])]
 
     def __str__(self) -> str:
         return self.number or f"Order #{self.pk}"
-
-    def amount_captured(self) -> Decimal:
-        """What payments hold against this order now: captured less refunded."""
-        totals = self.payments.aggregate(
-            captured=Sum("amount_captured"), refunded=Sum("amount_refunded")
-        )
-        return (totals["captured"] or ZERO) - (totals["refunded"] or ZERO)
-
-    def balance_due(self) -> Decimal:
-        """Positive: the customer still owes this; negative: we hold too much."""
-        return self.total - self.amount_captured()
 
     def _mark(self) -> None:
         self.status_changed_at = timezone.now()
@@ -497,6 +494,10 @@ class OrderLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(quantity__gte=1), name="orderline_quantity_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__lte=QUANTITY_CEILING),
+                name="orderline_quantity_ceiling",
             ),
             models.CheckConstraint(
                 condition=Q(unit_price__gte=0), name="orderline_unit_price_not_negative"

@@ -15,7 +15,7 @@ Each function returns the updated order; the instance passed in is not changed.
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from inventory import services as inventory
@@ -23,14 +23,16 @@ from orders.core import facts
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderNote
 from orders.core.transitions import fire, lock_order, run_transition, transition_check
 from orders.customer.models import Customer
-from orders.exceptions import InvalidOrder
+from orders.exceptions import InvalidOrder, OrderAlreadyPlaced
 from orders.money import pricing, refunds
 from orders.money.models import Payment
 from orders.money.payments import payment_void
+from orders.money.position import money_position
 from orders.money.pricing import LineInput, price_line, to_money
 from orders.stock.services import allocation_facts, allocations_of
 from ordersite import limits
 from ordersite.actors import staff_user
+from ordersite.submissions import submission
 
 
 def order_place(
@@ -45,16 +47,60 @@ def order_place(
     estimated_delivery=None,
     shipping_address: str = "",
     shipping_country: str = "",
+    submission_key: str = "",
 ) -> Order:
     """Create an order with its lines priced by the pricing rules, in state ``placed``.
 
     The order ships to the customer's address on file unless another one is given.
+    With a ``submission_key`` (drawn with the entry page) the same page sent twice,
+    one after the other or at the same moment, places one order: the second call
+    raises ``OrderAlreadyPlaced`` naming it (and, raised inside the caller's
+    transaction, takes back whatever the caller created for it, such as a customer).
     """
     if not lines:
         raise InvalidOrder(_("An order needs at least one line."))
+    key = submission(submission_key)
+    if key and (earlier := Order.objects.filter(submission_key=key).first()):
+        raise OrderAlreadyPlaced(earlier)
     priced = [price_line(line=line, customer=customer, actor=actor) for line in lines]
+    try:
+        return _place(
+            customer=customer,
+            channel=channel,
+            priced=priced,
+            actor=actor,
+            channel_reference=channel_reference,
+            shipping_total=shipping_total,
+            ship_by=ship_by,
+            estimated_delivery=estimated_delivery,
+            shipping_address=shipping_address,
+            shipping_country=shipping_country,
+            submission_key=key,
+        )
+    except IntegrityError:
+        # The same page, sent from a second tab at the same moment, won.
+        if key and (earlier := Order.objects.filter(submission_key=key).first()):
+            raise OrderAlreadyPlaced(earlier) from None
+        raise
+
+
+def _place(
+    *,
+    customer: Customer,
+    channel: str,
+    priced: list[OrderLine],
+    actor,
+    channel_reference: str,
+    shipping_total,
+    ship_by,
+    estimated_delivery,
+    shipping_address: str,
+    shipping_country: str,
+    submission_key: str,
+) -> Order:
     with transaction.atomic():
         order = Order.objects.create(
+            submission_key=submission_key,
             customer=customer,
             channel=channel,
             channel_reference=channel_reference,
@@ -148,7 +194,7 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
             status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
         ):
             payment_void(payment=payment, actor=None, reason=reason)
-        held = refunds.refundable_total(order=order)
+        held = money_position(order).refund_due
         if held > 0:
             # Everything captured goes back to where it came from; the key makes a
             # repeated cancellation (or a retried request) refund once.

@@ -18,6 +18,7 @@ from orders.customer.models import OrderIssue
 from orders.customer.selectors import open_problems
 from orders.events.timeline import timeline
 from orders.exceptions import OrderError
+from orders.money.position import money_position
 from ordersite import ratelimit
 
 S = OrderStatus
@@ -113,7 +114,8 @@ class MessageForm(forms.Form):
 @private_page
 def lookup(request):
     """Find an order by number and email; a wrong pair is told nothing about which part is wrong."""
-    form = LookupForm(request.POST or None)
+    # Bound on every POST, an empty one too (it is answered with the form's errors).
+    form = LookupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not ratelimit.allow(
             "track-lookup",
@@ -168,6 +170,7 @@ def order_page(request, token):
             "cancelled": order.status == S.CANCELLED,
             "address": _public_address(order),
             "lines": order.lines.order_by("pk"),
+            "position": money_position(order),
             "shipments": shipments,
             "history": timeline(
                 order,

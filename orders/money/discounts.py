@@ -17,12 +17,14 @@ from django.utils.translation import gettext as _
 from orders.core.models import Order, OrderStatus
 from orders.core.transitions import lock_order
 from orders.customer.models import Customer
-from orders.exceptions import InvalidOrder
+from orders.exceptions import AlreadyRecorded, InvalidOrder
 from orders.money import facts, pricing
+from orders.money.payments import advance_if_paid
 from orders.money.pricing_models import DiscountCode, DiscountKind, OrderDiscount
 from orders.permissions import require
 from ordersite import limits
 from ordersite.actors import staff_user
+from ordersite.submissions import submission
 
 
 def _lock_open(order: Order) -> Order:
@@ -91,19 +93,38 @@ def discount_code_apply(*, order: Order, code: str, actor=None) -> OrderDiscount
         _recalculate(order)
         discount.refresh_from_db()
         facts.discount_code_applied(order=order, actor=actor, discount=discount)
+    # Payments may now cover the lower total.
+    advance_if_paid(order=order, actor=actor)
     return discount
 
 
 def discount_staff_grant(
-    *, order: Order, kind: str, value: Decimal, reason: str, actor
+    *,
+    order: Order,
+    kind: str,
+    value: Decimal,
+    reason: str,
+    actor,
+    submission_key: str = "",
 ) -> OrderDiscount:
-    """Give an order-level discount; needs the permission and a reason."""
+    """Give an order-level discount; needs the permission and a reason.
+
+    With a ``submission_key`` the same page sent twice gives one discount.
+    """
     require(actor, "grant_discount", _("give discounts"))
     reason = (reason or "").strip()
     if not reason:
         raise InvalidOrder(_("Give a reason for the discount."))
     value = _validate(kind, value)
+    key = submission(submission_key)
     with transaction.atomic():
+        # The order's row lock queues a second tab behind the first.
+        order = lock_order(order, same_state=False)
+        if key and (earlier := order.discounts.filter(submission_key=key).first()):
+            raise AlreadyRecorded(
+                _("This discount was already given; nothing was given twice."),
+                earlier,
+            )
         order = _lock_open(order)
         discount = OrderDiscount.objects.create(
             order=order,
@@ -111,10 +132,12 @@ def discount_staff_grant(
             value=value,
             reason=reason,
             created_by=staff_user(actor),
+            submission_key=key,
         )
         _recalculate(order)
         discount.refresh_from_db()
         facts.discount_granted(order=order, actor=actor, discount=discount)
+    advance_if_paid(order=order, actor=actor)
     return discount
 
 

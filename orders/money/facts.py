@@ -125,13 +125,18 @@ def payment_voided(*, order: Order, payment) -> OrderEvent:
     return record(order=order, type=T.PAYMENT_VOIDED, data=_payment(payment))
 
 
-def balance_requested(*, order: Order, actor, amount: Decimal) -> OrderEvent:
-    return record(
-        order=order,
-        type=T.BALANCE_REQUESTED,
-        actor=actor,
-        data={"amount": money(amount), "currency": order.currency},
-    )
+def balance_requested(
+    *, order: Order, actor, amount: Decimal, submission_key: str = ""
+) -> OrderEvent:
+    data = {"amount": money(amount), "currency": order.currency}
+    if submission_key:
+        data["submission"] = submission_key
+    return record(order=order, type=T.BALANCE_REQUESTED, actor=actor, data=data)
+
+
+def balance_request_with_key(*, order: Order, key: str) -> OrderEvent | None:
+    """The request for the balance made from the page with this key, if any."""
+    return order.events.filter(type=T.BALANCE_REQUESTED, data__submission=key).first()
 
 
 def order_paid(*, order: Order, actor, from_status: str) -> OrderEvent:

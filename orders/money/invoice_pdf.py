@@ -8,6 +8,7 @@ outside it are replaced rather than failing.
 from fpdf import FPDF
 
 from orders.money.models import Invoice
+from ordersite.money import format_money
 
 REPLACE = {
     "−": "-",
@@ -85,25 +86,28 @@ def render_pdf(document: Invoice) -> bytes:
                 line["sku"],
                 line["name"][:45],
                 line["quantity"],
-                line["unit_price"],
+                format_money(line["unit_price"]),
                 line.get("tax_percent", line["tax_rate"]),
-                line["line_total"],
+                format_money(line["line_total"]),
             ]
             for i, (width, value) in enumerate(zip(widths, cells, strict=True)):
                 pdf.cell(width, 6, _t(value), align="R" if i >= 2 else "L")
             pdf.ln()
         pdf.ln(2)
         rows = [
-            ("Subtotal", c.get("subtotal")),
-            ("Discount", f"-{c.get('discount')}"),
-            ("Shipping", c.get("shipping")),
-            ("Included tax" if c.get("prices_include_tax") else "Tax", c.get("tax")),
-            ("Total", f"{c.get('total')} {document.currency}"),
+            ("Subtotal", format_money(c.get("subtotal"))),
+            ("Discount", f"-{format_money(c.get('discount'))}"),
+            ("Shipping", format_money(c.get("shipping"))),
+            (
+                "Included tax" if c.get("prices_include_tax") else "Tax",
+                format_money(c.get("tax")),
+            ),
+            ("Total", format_money(c.get("total"), document.currency)),
         ]
     else:
         rows = [
-            (c.get("reason", ""), f"{c.get('amount')} {document.currency}"),
-            ("of which tax", c.get("tax")),
+            (c.get("reason", ""), format_money(c.get("amount"), document.currency)),
+            ("of which tax", format_money(c.get("tax"))),
         ]
     for label, value in rows:
         pdf.cell(150, 6, _t(label), align="R")

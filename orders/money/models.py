@@ -71,12 +71,19 @@ class Payment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The key of the page it was submitted from: the same page sent twice records once.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="payment_submitted_once",
+            ),
             models.CheckConstraint(
                 condition=Q(amount__gt=0), name="payment_amount_positive"
             ),

@@ -22,9 +22,10 @@ from django.utils.translation import gettext as _
 from orders.core.models import ZERO, Order, OrderStatus
 from orders.core.transitions import fire, lock_order
 from orders.customer.models import Customer
-from orders.exceptions import InvalidOrder, OrderError
+from orders.exceptions import AlreadyRecorded, InvalidOrder, OrderError
 from orders.money import facts, invoices
 from orders.money.models import Payment, StoreCreditEntry
+from orders.money.position import money_position
 from orders.money.pricing import to_money
 from orders.money.providers import (
     PaymentDeclined,
@@ -34,6 +35,8 @@ from orders.money.providers import (
 from orders.permissions import require
 from ordersite import limits
 from ordersite.actors import staff_user
+from ordersite.money import format_money
+from ordersite.submissions import submission
 
 # Waits before each attempt of a provider call made while someone waits.
 RETRY_DELAYS = (0, 0.05, 0.2)
@@ -45,6 +48,22 @@ class PaymentRefused(OrderError):
 
 class PaymentUnavailable(OrderError):
     """The provider did not answer after retries; nothing was taken. Try again later."""
+
+
+class PaymentAlreadyRecorded(AlreadyRecorded):
+    """The same payment page was sent again; ``record`` is what the first one started."""
+
+    def __init__(self, payment: Payment):
+        super().__init__(
+            _(
+                "This payment was already recorded (%(amount)s, %(status)s); nothing was taken twice."
+            )
+            % {
+                "amount": format_money(payment.amount, payment.order.currency),
+                "status": payment.get_status_display().lower(),
+            },
+            payment,
+        )
 
 
 def money_above_zero(amount, what: str) -> Decimal:
@@ -107,26 +126,61 @@ def _failed(payment: Payment, *, actor, message: str, code: str) -> None:
 
 
 def _open_payment(
-    *, order: Order, provider: str, method: str, amount: Decimal, actor, **fields
+    *,
+    order: Order,
+    provider: str,
+    method: str,
+    amount: Decimal,
+    actor,
+    submission_key: str = "",
+    **fields,
 ) -> Payment:
+    """Start a payment under the order's lock, once per page and never beyond what is owed.
+
+    Payments still waiting for their capture count as on their way, so two tabs
+    (or two people) cannot both pay the same balance: the second is refused.
+    """
     require(actor, "record_payment", _("take payments"))
+    key = submission(submission_key)
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, same_state=False)
+        if key and (earlier := order.payments.filter(submission_key=key).first()):
+            raise PaymentAlreadyRecorded(earlier)
         if order.is_finished:
             raise InvalidOrder(
                 _("Order %(number)s is %(status)s; it takes no payments.")
                 % {"number": order.number, "status": order.get_status_display().lower()}
             )
+        position = money_position(order)
+        if amount > position.payable:
+            raise InvalidOrder(nothing_more_owed(position, amount))
         payment = Payment.objects.create(
             order=order,
             provider=provider,
             method=method,
             amount=amount,
             created_by=staff_user(actor),
+            submission_key=key,
             **fields,
         )
         facts.payment_started(order=order, actor=actor, payment=payment)
     return payment
+
+
+def nothing_more_owed(position, amount: Decimal) -> str:
+    """Why a payment of ``amount`` is refused: what is owed, and what is on its way."""
+    if position.payable == 0:
+        if position.awaiting:
+            return _(
+                "Nothing more is owed: %(awaiting)s is already on its way (a payment waiting to be captured)."
+            ) % {"awaiting": format_money(position.awaiting, position.currency)}
+        return _("Nothing is owed on this order.")
+    return _(
+        "Only %(payable)s is still owed; a payment of %(amount)s would pay too much."
+    ) % {
+        "payable": format_money(position.payable, position.currency),
+        "amount": format_money(amount, position.currency),
+    }
 
 
 def _authorize(payment: Payment, *, actor, card_number: str = "") -> Payment:
@@ -204,7 +258,13 @@ def payment_capture(
 
 
 def payment_take_card(
-    *, order: Order, amount: Decimal, card_number: str, actor, capture: bool = True
+    *,
+    order: Order,
+    amount: Decimal,
+    card_number: str,
+    actor,
+    capture: bool = True,
+    submission_key: str = "",
 ) -> Payment:
     """Charge a card through the card gateway: authorize, then (by default) capture."""
     amount = money_above_zero(amount, _("The payment amount"))
@@ -214,6 +274,7 @@ def payment_take_card(
         method=Payment.Method.CARD,
         amount=amount,
         actor=actor,
+        submission_key=submission_key,
     )
     payment = _authorize(payment, actor=actor, card_number=card_number)
     return payment_capture(payment=payment, actor=actor) if capture else payment
@@ -227,6 +288,7 @@ def payment_record_manual(
     actor,
     reference: str = "",
     received: bool = True,
+    submission_key: str = "",
 ) -> Payment:
     """Record a payment staff handle: bank transfer, cash on delivery, card by phone, invoice.
 
@@ -254,12 +316,15 @@ def payment_record_manual(
         actor=actor,
         reference=reference.strip(),
         due_date=due,
+        submission_key=submission_key,
     )
     payment = _authorize(payment, actor=actor)
     return payment_capture(payment=payment, actor=actor) if received else payment
 
 
-def payment_pay_with_store_credit(*, order: Order, amount: Decimal, actor) -> Payment:
+def payment_pay_with_store_credit(
+    *, order: Order, amount: Decimal, actor, submission_key: str = ""
+) -> Payment:
     """Pay (part of) an order from the customer's store credit."""
     amount = money_above_zero(amount, _("The payment amount"))
     if store_credit_balance(customer=order.customer) < amount:
@@ -270,6 +335,7 @@ def payment_pay_with_store_credit(*, order: Order, amount: Decimal, actor) -> Pa
         method=Payment.Method.STORE_CREDIT,
         amount=amount,
         actor=actor,
+        submission_key=submission_key,
     )
     payment = _authorize(payment, actor=actor)
     return payment_capture(payment=payment, actor=actor)
@@ -284,14 +350,25 @@ def payment_take(
     card_number: str = "",
     reference: str = "",
     received: bool = True,
+    submission_key: str = "",
 ) -> Payment:
-    """Take or record a payment by the method staff chose (the one entry for forms)."""
+    """Take or record a payment by the method staff chose (the one entry for forms).
+
+    With a ``submission_key`` the same page sent twice takes one payment
+    (``PaymentAlreadyRecorded``); a payment beyond what is owed is refused.
+    """
     if method == Payment.Method.CARD:
         return payment_take_card(
-            order=order, amount=amount, card_number=card_number, actor=actor
+            order=order,
+            amount=amount,
+            card_number=card_number,
+            actor=actor,
+            submission_key=submission_key,
         )
     if method == Payment.Method.STORE_CREDIT:
-        return payment_pay_with_store_credit(order=order, amount=amount, actor=actor)
+        return payment_pay_with_store_credit(
+            order=order, amount=amount, actor=actor, submission_key=submission_key
+        )
     return payment_record_manual(
         order=order,
         method=method,
@@ -299,6 +376,7 @@ def payment_take(
         actor=actor,
         reference=reference,
         received=received,
+        submission_key=submission_key,
     )
 
 
@@ -340,7 +418,7 @@ def payment_void_execute(*, payment_id: int) -> Payment:
 def advance_if_paid(*, order: Order, actor) -> None:
     """An allocated order whose payments now cover its total moves to paid."""
     order = Order.objects.get(pk=order.pk)
-    if order.status == OrderStatus.ALLOCATED and order.balance_due() <= 0:
+    if order.status == OrderStatus.ALLOCATED and money_position(order).owed == 0:
         order_mark_paid(order=order, actor=None)
 
 

@@ -205,12 +205,19 @@ class OrderDiscount(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The key of the page it was submitted from: the same page sent twice records once.
+    submission_key = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["order", "pk"]
         verbose_name = _("order discount")
         verbose_name_plural = _("order discounts")
         constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=~Q(submission_key=""),
+                name="orderdiscount_submitted_once",
+            ),
             models.UniqueConstraint(
                 fields=["order", "code"], name="orderdiscount_code_once_per_order"
             ),

@@ -17,15 +17,19 @@ from django.utils.translation import gettext as _
 
 from orders.core.models import ZERO, Order
 from orders.core.transitions import lock_order
-from orders.exceptions import InvalidOrder
+from orders.exceptions import AlreadyRecorded, InvalidOrder
 from orders.money import facts, invoices
 from orders.money.models import Payment, Refund, StoreCreditEntry
 from orders.money.payments import money_above_zero
-from orders.money.pricing import cents
+from orders.money.position import money_position
 from orders.money.providers import PaymentDeclined, get_provider
 from orders.permissions import require
 from ordersite.actors import staff_user
+from ordersite.money import format_money
 from ordersite.outbox import GiveUp
+from ordersite.submissions import submission
+
+KEY_LENGTH = Refund._meta.get_field("idempotency_key").max_length
 
 
 def _refundable(payment: Payment) -> Decimal:
@@ -37,11 +41,6 @@ def _refundable(payment: Payment) -> Decimal:
         or ZERO
     )
     return payment.amount_captured - payment.amount_refunded - on_the_way
-
-
-def refundable_total(*, order: Order) -> Decimal:
-    """What could still be refunded across the order's payments."""
-    return sum((_refundable(p) for p in order.payments.all()), ZERO)
 
 
 def payment_refund(
@@ -64,8 +63,10 @@ def payment_refund(
     reason = (reason or "").strip()
     if not reason:
         raise InvalidOrder(_("Give a reason for the refund."))
-    if not idempotency_key:
-        raise InvalidOrder(_("A refund needs an idempotency key."))
+    if not idempotency_key or len(idempotency_key) > KEY_LENGTH:
+        raise InvalidOrder(
+            _("This refund page is out of date; open the refund page again.")
+        )
     if (
         outcome == Refund.Outcome.STORE_CREDIT
         and not settings.ORDERS_STORE_CREDIT_ALLOWED
@@ -88,11 +89,13 @@ def payment_refund(
                 )
             return existing
         payments = list(order.payments.select_for_update().order_by("-pk"))
-        available = sum((_refundable(p) for p in payments), ZERO)
+        # Store credit given back draws on no single payment, so the order's
+        # position (not the payments one by one) says what may still go back.
+        available = money_position(order).refundable
         if amount > available:
             raise InvalidOrder(
-                _("Only %(available)s %(currency)s can still be refunded.")
-                % {"available": available, "currency": order.currency}
+                _("Only %(available)s can still be refunded.")
+                % {"available": format_money(available, order.currency)}
             )
         refunds = []
         if outcome == Refund.Outcome.STORE_CREDIT:
@@ -224,26 +227,45 @@ def refund_retry(*, refund: Refund, actor) -> Refund:
 # Over- and under-payment
 # ------------------------------------------------------------------------------
 def order_refund_excess(*, order: Order, actor) -> list[Refund]:
-    """Refund what payments hold beyond the order total."""
-    excess = -order.balance_due()
-    if excess <= 0:
+    """Refund what payments hold beyond what the order charges (all of it once cancelled)."""
+    position = money_position(order)
+    if position.refund_due <= 0:
         raise InvalidOrder(_("Nothing was paid beyond the total."))
-    held = order.amount_captured()
     return payment_refund(
         order=order,
-        amount=excess,
-        reason=_("Paid more than the order total"),
-        idempotency_key=f"excess:{order.pk}:{held}:{order.total}",
+        amount=position.refund_due,
+        reason=_("Paid more than the order total")
+        if position.charged
+        else _("Order cancelled"),
+        # Once per position: a second click finds the first refund's rows.
+        idempotency_key=f"excess:{order.pk}:{position.held}:{position.charged}",
         actor=actor,
     )
 
 
-def order_request_balance(*, order: Order, actor) -> Decimal:
-    """Ask the customer for what is still owed; returns the amount asked for."""
+def order_request_balance(*, order: Order, actor, submission_key: str = "") -> Decimal:
+    """Ask the customer for what is still owed; returns the amount asked for.
+
+    With a ``submission_key`` (drawn with the order page) a double click asks
+    once; a reminder later is a new page and a new key.
+    """
     require(actor, "record_payment", _("request payments"))
-    due = order.balance_due()
-    if due <= 0:
-        raise InvalidOrder(_("Nothing is owed on this order."))
     with transaction.atomic():
-        facts.balance_requested(order=order, actor=actor, amount=cents(due))
-    return due
+        order = lock_order(order, same_state=False)
+        position = money_position(order)
+        if position.owed <= 0:
+            raise InvalidOrder(_("Nothing is owed on this order."))
+        key = submission(submission_key)
+        asked = key and facts.balance_request_with_key(order=order, key=key)
+        if asked:
+            raise AlreadyRecorded(
+                _(
+                    "The customer was already asked for %(amount)s; nothing was sent twice."
+                )
+                % {"amount": format_money(position.owed, order.currency)},
+                asked,
+            )
+        facts.balance_requested(
+            order=order, actor=actor, amount=position.owed, submission_key=key
+        )
+    return position.owed

@@ -1,5 +1,6 @@
 """Phone and email orders: entry, correction before verification, the read-back email."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +12,7 @@ from orders.core import services
 from orders.core.models import Order
 from orders.core.selectors import order_detail as order_detail_selector
 from orders.customer import services as customer_side
-from orders.exceptions import OrderError
+from orders.exceptions import OrderAlreadyPlaced, OrderError
 from orders.money.pricing import LineInput
 from orders.staff.forms import (
     AddLineFormSet,
@@ -37,12 +38,25 @@ def line_inputs(formset) -> list[LineInput]:
     ]
 
 
+def large_lines(lines: list[LineInput]) -> list[tuple[str, int]]:
+    """``(sku, quantity)`` of each line, for the plausibility question."""
+    return [(line.product.sku, line.quantity) for line in lines]
+
+
 @staff_required("orders.enter_order")
 def order_new(request):
     """A phone or email order: nothing is saved until the whole order is valid."""
     form = NewOrderForm(request.POST or None)
     lines = NewOrderLineFormSet(request.POST or None, prefix="lines")
-    if request.method == "POST" and form.is_valid() and lines.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and lines.is_valid()
+        and form.confirm_large_quantities(
+            large_lines(line_inputs(lines)),
+            threshold=settings.ORDERS_CONFIRM_QUANTITY_ABOVE,
+        )
+    ):
         d = form.cleaned_data
         try:
             with transaction.atomic():
@@ -62,7 +76,11 @@ def order_new(request):
                     shipping_country=d["country"] if d["address"] else "",
                     actor=request.user,
                     lines=line_inputs(lines),
+                    submission_key=d["submission"],
                 )
+        except OrderAlreadyPlaced as exc:
+            messages.info(request, str(exc))
+            return redirect("orders:detail", number=exc.order.number)
         except OrderError as exc:
             form.add_error(None, str(exc))
         else:
@@ -85,7 +103,15 @@ def order_correct(request, number):
     order = order_detail_selector(number=number)
     form = CorrectionForm(request.POST or None, order=order)
     added = AddLineFormSet(request.POST or None, prefix="add")
-    if request.method == "POST" and form.is_valid() and added.is_valid():
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and added.is_valid()
+        and form.confirm_large_quantities(
+            form.changed_quantities() + large_lines(line_inputs(added)),
+            threshold=settings.ORDERS_CONFIRM_QUANTITY_ABOVE,
+        )
+    ):
         d = form.cleaned_data
         try:
             verification.order_correct(

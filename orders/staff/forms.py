@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.core.models import Channel, OrderStatus
 from orders.verification.checklist import checklist_keys
 from ordersite import limits
+from ordersite.forms import ConfirmLargeMixin, OnceMixin
 from ordersite.limits import BoundedDecimalField, BoundedIntegerField
 
 
@@ -105,7 +106,7 @@ class PackForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OnceMixin, forms.Form):
     """Take or record a payment for an order."""
 
     method = forms.ChoiceField(
@@ -156,10 +157,10 @@ class RefundForm(forms.Form):
         ],
     )
     # Rendered into the form once, so a double submit reuses it and refunds once.
-    idempotency_key = forms.CharField(widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
 
 
-class DiscountForm(forms.Form):
+class DiscountForm(OnceMixin, forms.Form):
     code = forms.CharField(label=_("Discount code"), required=False, max_length=40)
     kind = forms.ChoiceField(
         label=_("Or a discount of"),
@@ -272,7 +273,7 @@ class NoteForm(forms.Form):
     )
 
 
-class NewOrderForm(forms.Form):
+class NewOrderForm(OnceMixin, ConfirmLargeMixin, forms.Form):
     """The order header for a phone or email order: who, how it came in, shipping."""
 
     channel = forms.ChoiceField(
@@ -395,7 +396,7 @@ NewOrderLineFormSet = forms.formset_factory(
 AddLineFormSet = forms.formset_factory(NewOrderLineForm, extra=2, max_num=20)
 
 
-class CorrectionForm(forms.Form):
+class CorrectionForm(ConfirmLargeMixin, forms.Form):
     """Correct a placed order: quantities (0 removes a line), address, and why."""
 
     shipping_address = forms.CharField(
@@ -438,6 +439,14 @@ class CorrectionForm(forms.Form):
 
     def quantities(self) -> dict[int, int]:
         return {line.pk: self.cleaned_data[f"qty_{line.pk}"] for line in self.lines}
+
+    def changed_quantities(self) -> list[tuple[str, int]]:
+        """``(sku, quantity)`` of the lines whose quantity this correction changes."""
+        return [
+            (line.sku, quantity)
+            for line in self.lines
+            if (quantity := self.cleaned_data[f"qty_{line.pk}"]) != line.quantity
+        ]
 
 
 class SendBackForm(forms.Form):

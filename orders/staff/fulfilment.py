@@ -21,6 +21,7 @@ from orders.staff.common import error_list, selected_orders, stale_page
 from orders.staff.forms import PackForm, ParcelForm
 from orders.stock import services as stock
 from orders.stock.selectors import backordered_orders
+from ordersite.limits import row_ids
 from ordersite.staff import staff_required
 
 
@@ -45,7 +46,7 @@ def backorder_split(request, number):
     if stale := stale_page(request, order):
         messages.error(request, stale)
         return redirect("orders:backorders")
-    line_ids = [int(i) for i in request.POST.getlist("lines") if i.isdigit()]
+    line_ids = row_ids(request.POST.getlist("lines"))
     try:
         child = stock.order_split_backorder(
             order=order, actor=request.user, line_ids=line_ids

@@ -4,8 +4,6 @@ The order page links here; every action runs the money services with the
 same forms the admin once copied (the admin now only shows money records).
 """
 
-import uuid
-
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,22 +13,28 @@ from django.views.decorators.http import require_POST
 
 from orders.core.models import Order
 from orders.core.selectors import order_detail as order_detail_selector
-from orders.exceptions import InvalidOrder, OrderError
+from orders.exceptions import AlreadyRecorded, InvalidOrder, OrderError
 from orders.money import discounts, payments, refunds
 from orders.money.invoice_pdf import render_pdf
 from orders.money.models import Invoice, Refund
-from orders.money.pricing import cents
+from orders.money.position import money_position
 from orders.money.pricing_models import OrderDiscount
 from orders.staff.common import stale_page
 from orders.staff.forms import DiscountForm, PaymentForm, RefundForm
+from ordersite.money import format_money
 from ordersite.staff import staff_required
+from ordersite.submissions import new_key, submission
 
 
 def _form_page(request, order, form, *, action, title, submit, intro, done):
-    """A money page: the form, then ``action(cleaned_data)``; a refusal comes back on the form."""
+    """A money page: the form, then ``action(cleaned_data)``; a refusal comes back on
+    the form, a second submit of the same page is told what the first one did."""
     if request.method == "POST" and form.is_valid():
         try:
             action(form.cleaned_data)
+        except AlreadyRecorded as exc:
+            messages.info(request, str(exc))
+            return redirect("orders:detail", number=order.number)
         except OrderError as exc:
             form.add_error(None, str(exc))
         else:
@@ -45,34 +49,61 @@ def _form_page(request, order, form, *, action, title, submit, intro, done):
             "title": title,
             "submit": submit,
             "intro": intro,
+            "position": money_position(order),
         },
     )
 
 
-def _amounts(order) -> dict:
-    return {
-        "balance": cents(order.balance_due()),
-        "refundable": refunds.refundable_total(order=order),
-        "currency": order.currency,
-    }
-
-
 @staff_required("orders.record_payment")
 def order_payment(request, number):
-    """Take a card payment or record one staff handle (transfer, cash on delivery, invoice)."""
+    """Take a card payment or record one staff handle (transfer, cash on delivery, invoice).
+
+    Offered only while something is owed and not already on its way; the form
+    carries a key drawn with the page, so a double submit or a second tab pays once.
+    """
     order = order_detail_selector(number=number)
+    position = money_position(order)
+    if position.payable <= 0 or order.is_finished:
+        # Not a refusal of a submit the person could fix: nothing is to be paid.
+        if request.method == "POST" and (
+            earlier := order.payments.filter(
+                submission_key=submission(request.POST.get("submission"))
+            ).first()
+        ):
+            messages.info(request, str(payments.PaymentAlreadyRecorded(earlier)))
+        else:
+            messages.info(
+                request,
+                payments.nothing_more_owed(position, position.payable)
+                if not order.is_finished
+                else _("Order %(n)s takes no more payments.") % {"n": order.number},
+            )
+        return redirect("orders:detail", number=order.number)
     form = PaymentForm(
-        request.POST or None,
-        initial={"amount": max(order.balance_due(), 0) or None},
+        request.POST or None, initial={"amount": position.payable, "received": True}
     )
+
+    def take(d):
+        return payments.payment_take(
+            order=order,
+            actor=request.user,
+            method=d["method"],
+            amount=d["amount"],
+            card_number=d["card_number"],
+            reference=d["reference"],
+            received=d["received"],
+            submission_key=d["submission"],
+        )
+
     return _form_page(
         request,
         order,
         form,
-        action=lambda d: payments.payment_take(order=order, actor=request.user, **d),
+        action=take,
         title=_("Record a payment"),
         submit=_("Record payment"),
-        intro=_("%(balance)s %(currency)s still to be paid.") % _amounts(order),
+        intro=_("%(amount)s still to be paid.")
+        % {"amount": format_money(position.payable, order.currency)},
         done=_("Payment recorded."),
     )
 
@@ -85,9 +116,14 @@ def order_refund(request, number):
     submit, or the same form sent from a second tab, refunds once.
     """
     order = order_detail_selector(number=number)
+    position = money_position(order)
     form = RefundForm(
         request.POST or None,
-        initial={"idempotency_key": uuid.uuid4().hex, "outcome": "original_method"},
+        initial={
+            "idempotency_key": new_key(),
+            "outcome": "original_method",
+            "amount": position.refund_due or None,
+        },
     )
     return _form_page(
         request,
@@ -96,7 +132,8 @@ def order_refund(request, number):
         action=lambda d: refunds.payment_refund(order=order, actor=request.user, **d),
         title=_("Refund"),
         submit=_("Refund"),
-        intro=_("Up to %(refundable)s %(currency)s can be refunded.") % _amounts(order),
+        intro=_("Up to %(amount)s can be refunded.")
+        % {"amount": format_money(position.refundable, order.currency)},
         done=_("Refund requested; its progress shows on the order."),
     )
 
@@ -118,6 +155,7 @@ def order_discount(request, number):
             value=d["value"],
             reason=d["reason"],
             actor=request.user,
+            submission_key=d["submission"],
         )
 
     return _form_page(
@@ -140,6 +178,8 @@ def _order_action(request, number, action, done: str):
     else:
         try:
             action(order)
+        except AlreadyRecorded as exc:
+            messages.info(request, str(exc))
         except OrderError as exc:
             messages.error(request, str(exc))
         else:
@@ -178,7 +218,11 @@ def order_request_balance(request, number):
     return _order_action(
         request,
         number,
-        lambda order: refunds.order_request_balance(order=order, actor=request.user),
+        lambda order: refunds.order_request_balance(
+            order=order,
+            actor=request.user,
+            submission_key=request.POST.get("submission", ""),
+        ),
         _("The customer has been asked for the balance."),
     )
 

@@ -25,7 +25,8 @@ from orders.customer.models import OrderIssue
 from orders.events.timeline import timeline
 from orders.exceptions import OrderError
 from orders.fulfilment.selectors import units_to_ship
-from orders.money import pricing, refunds
+from orders.money import pricing
+from orders.money.position import money_position
 from orders.staff.common import (
     VERIFICATION_MOVES,
     order_numbers,
@@ -41,7 +42,9 @@ from orders.staff.forms import (
     ShipForm,
 )
 from ordersite.exports import csv_response
+from ordersite.money import quantize
 from ordersite.staff import staff_required
+from ordersite.submissions import new_key
 
 Form = django_forms.Form
 PAGE_SIZES = (25, 50, 100, 200)
@@ -105,7 +108,7 @@ def _orders_csv(orders):
                 o.customer.email,
                 o.ship_by or "",
                 o.currency,
-                o.total,
+                quantize(o.total, o.currency),
             ]
             for o in orders.iterator(chunk_size=2000)
         ),
@@ -170,8 +173,9 @@ def order_detail(request, number):
                 for m in moves
                 if m in PAGE_MOVES
             ],
-            "balance": order.balance_due(),
-            "refundable": refunds.refundable_total(order=order),
+            "position": money_position(order),
+            # Drawn with the page: a double click on a one-shot button acts once.
+            "page_key": new_key(),
             "timeline": timeline(order),
             "prices_open": OrderStatus.PRICES_OPEN,
             "open_problems": [i for i in order.issues.all() if i.resolved_at is None],

@@ -19,7 +19,7 @@ urlpatterns = [
     path("orders/<str:number>/payment/", money.order_payment, name="payment"),
     path("orders/<str:number>/refund/", money.order_refund, name="refund"),
     path(
-        "orders/<str:number>/refunds/<int:refund_id>/retry/",
+        "orders/<str:number>/refunds/<id:refund_id>/retry/",
         money.refund_retry,
         name="refund_retry",
     ),
@@ -35,7 +35,7 @@ urlpatterns = [
     ),
     path("orders/<str:number>/discount/", money.order_discount, name="discount"),
     path(
-        "orders/<str:number>/discounts/<int:discount_id>/remove/",
+        "orders/<str:number>/discounts/<id:discount_id>/remove/",
         money.order_discount_remove,
         name="discount_remove",
     ),
@@ -51,7 +51,7 @@ urlpatterns = [
     path("orders/<str:number>/note/", orders.order_note, name="note"),
     path("orders/<str:number>/reply/", orders.order_reply, name="reply"),
     path(
-        "orders/<str:number>/problems/<int:issue_id>/resolve/",
+        "orders/<str:number>/problems/<id:issue_id>/resolve/",
         orders.order_resolve_problem,
         name="resolve_problem",
     ),

@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "ordersite.middleware.CustomerErrorPagesMiddleware",
+    "ordersite.middleware.DatabaseBusyMiddleware",
 ]
 # A request id sent by a trusted proxy (as a META key), kept on our side too.
 REQUEST_ID_HEADER = os.environ.get("REQUEST_ID_HEADER", "HTTP_X_REQUEST_ID")

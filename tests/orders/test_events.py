@@ -24,6 +24,7 @@ from orders.events.timeline import CUSTOMER_VISIBLE, WORDING, render, timeline
 from orders.fulfilment import services as fulfilment
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.money import discounts, payments, pricing, refunds
+from orders.money.position import money_position
 from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
 from orders.stock import services as stock_services
@@ -106,7 +107,10 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
         refunds.order_request_balance(order=Order.objects.get(pk=main.pk), actor=clerk)
         main = Order.objects.get(pk=main.pk)
         payments.payment_take_card(
-            order=main, amount=main.balance_due(), card_number=Card.OK, actor=clerk
+            order=main,
+            amount=money_position(main).payable,
+            card_number=Card.OK,
+            actor=clerk,
         )
         main = Order.objects.get(pk=main.pk)
         assert main.status == S.PAID

@@ -9,6 +9,7 @@ from django.db import connection
 from orders.exceptions import InvalidOrder, TransitionForbidden
 from orders.models import Invoice, Order, OrderStatus, Payment, Refund, StoreCreditEntry
 from orders.money import payments, refunds
+from orders.money.position import money_position
 from orders.money.providers import TestCardProvider as Card
 from orders.permissions import Role
 from ordersite import outbox
@@ -374,18 +375,42 @@ class TestStoreCredit:
 
 @pytest.mark.django_db
 class TestBalance:
-    def test_overpayment_is_shown_and_refunded(self, allocated, crew, committed):
+    def test_a_payment_beyond_what_is_owed_is_refused(self, allocated, crew):
+        with pytest.raises(InvalidOrder, match="would pay too much"):
+            payments.payment_record_manual(
+                order=allocated,
+                method="bank_transfer",
+                amount=allocated.total + D("7.00"),
+                actor=crew.clerk,
+            )
+        assert not allocated.payments.exists()
+
+    def test_overpayment_after_a_discount_is_shown_and_refunded(
+        self, allocated, crew, committed
+    ):
         payments.payment_record_manual(
             order=allocated,
             method="bank_transfer",
-            amount=allocated.total + D("7.00"),
+            amount=allocated.total - D("1.00"),
+            actor=crew.clerk,
+        )
+        from orders.money import discounts
+
+        discounts.discount_staff_grant(
+            order=Order.objects.get(pk=allocated.pk),
+            kind="fixed",
+            value=D("8.00"),
+            reason="Late",
             actor=crew.clerk,
         )
         order = Order.objects.get(pk=allocated.pk)
-        assert order.balance_due() == D("-7.00")
+        paid = allocated.total - D("1.00")
+        assert order.total < paid
+        assert money_position(order).refund_due == paid - order.total
         with committed():
             refunds.order_refund_excess(order=order, actor=crew.clerk)
-        assert Order.objects.get(pk=order.pk).balance_due() == 0
+        position = money_position(Order.objects.get(pk=order.pk))
+        assert (position.refund_due, position.owed) == (0, 0)
 
     def test_underpayment_asks_the_customer_for_the_rest(
         self, allocated, crew, committed

@@ -182,7 +182,13 @@ class TestCancellation:
     ):
         from orders.models import Invoice, Refund
 
-        order = order_in(S.PAID)
+        order = order_in(S.ALLOCATED)
+        payments.payment_record_manual(
+            order=order,
+            method="bank_transfer",
+            amount=order.total - Decimal("5.00"),
+            actor=crew.clerk,
+        )
         pending = payments.payment_record_manual(
             order=order,
             method="invoice",

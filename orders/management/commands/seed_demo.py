@@ -295,12 +295,21 @@ class Command(BaseCommand):
                 actor=clerk,
                 received=False,
             )
+        # Paid in full, then a discount for a late delivery: payments hold
+        # more than the new total and the excess is due back.
         payments.payment_record_manual(
             order=waiting[3],
             method=Payment.Method.BANK_TRANSFER,
-            amount=waiting[3].total + Decimal("5.00"),
+            amount=waiting[3].total - Decimal("0.01"),
             actor=clerk,
-            reference="Customer paid twice the shipping",
+            reference="Transfer from the customer",
+        )
+        discounts.discount_staff_grant(
+            order=Order.objects.get(pk=waiting[3].pk),
+            kind="fixed",
+            value=Decimal("5.00"),
+            reason="Late delivery",
+            actor=clerk,
         )
         try:
             payments.payment_take_card(
