@@ -87,3 +87,41 @@ class DatabaseBusyMiddleware:
             exc_info=exception,
         )
         return views.try_again(request)
+
+
+class NullCharacterMiddleware:
+    """A request carrying a NUL character in its query or form values is refused
+    with "could not be read" (400) before any view sees it.
+
+    No person types one; PostgreSQL cannot store one in a text column, so a value
+    that reached a save would end in a database error. Django's form fields refuse
+    it already; this closes every other door (values read without a form, the
+    query string) at once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _carries_nul(request):
+            from ordersite import views
+
+            logger.info(
+                "Refused a NUL character on %s %s (request %s)",
+                request.method,
+                request.path,
+                getattr(request, "request_id", "-"),
+            )
+            return views.bad_request(request)
+        return self.get_response(request)
+
+
+def _carries_nul(request) -> bool:
+    sources = [request.GET]
+    if request.method == "POST":
+        sources.append(request.POST)
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in source.getlist(key))
+        for source in sources
+        for key in source
+    )

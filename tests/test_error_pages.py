@@ -138,3 +138,35 @@ def test_the_way_back_never_leads_off_the_site(client, staff, monkeypatch):
     response = client.get(reverse("orders:list"), HTTP_REFERER="https://evil.example/")
     assert response.status_code == 503
     assert "evil.example" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_nul_character_is_refused_at_the_door_not_a_database_error(
+    client, order_in, staff
+):
+    """PostgreSQL cannot store NUL in text; a value with one never reaches a save,
+    whether a form reads it or a view takes it from the POST directly."""
+    from orders.customer import services as customer
+    from orders.exceptions import InvalidOrder
+    from orders.models import CustomerMessage
+
+    order = order_in(OrderStatus.PLACED, channel="phone")
+    customer.order_send_read_back(order=order, actor=staff[Role.CLERK])
+    response = client.post(
+        reverse("track:read_back", args=[order.tracking_token]),
+        {"answer": "wrong", "details": "street\x00name"},
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    response = client.post(
+        reverse("track:message", args=[order.tracking_token]), {"body": "a\x00b"}
+    )
+    assert response.status_code == 400
+    assert not CustomerMessage.objects.filter(order=order).exists()
+    # The query string too, and the service refuses it whoever calls it.
+    client.force_login(staff[Role.CLERK])
+    assert client.get(reverse("orders:list"), {"q": "x\x00"}).status_code == 400
+    with pytest.raises(InvalidOrder, match="cannot be saved"):
+        customer.order_answer_read_back(order=order, correct=False, details="a\x00")
+    # An ordinary request is untouched.
+    assert client.get(reverse("orders:list"), {"q": "x"}).status_code == 200

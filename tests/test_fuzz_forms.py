@@ -300,6 +300,13 @@ def _quiet_refusals():
 @pytest.fixture
 def world(staff, crew, order_in, warehouse, settings) -> World:
     settings.ORDERS_STORE_CREDIT_ALLOWED = True
+    # Rate-limit counters of its own: a shared Redis remembers earlier runs' posts.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "fuzz",
+        }
+    }
     manager = staff[Role.MANAGER]
     beans, cups = ProductFactory(sku="FZ-BEANS"), ProductFactory(sku="FZ-CUPS")
     # orders in every state, each with stock of its own

@@ -33,6 +33,8 @@ def _text(value: str, *, missing: str) -> str:
     value = (value or "").strip()
     if not value:
         raise InvalidOrder(missing)
+    if "\x00" in value:
+        raise InvalidOrder(_("The message holds a character that cannot be saved."))
     if len(value) > MESSAGE_MAX:
         raise InvalidOrder(_("Please keep a message under 4,000 characters."))
     return value
