@@ -4,6 +4,8 @@ Views validate input with forms and call the services; every failure the
 services raise comes back as a message on the page, never a server error.
 """
 
+from functools import partial
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -188,32 +190,37 @@ def receipt_detail(request, number):
     )
 
 
+def _reverse(request, reverse, *, back, missing_reason, already, failed, done):
+    """Run a reversal service with the reason from the form, and say what happened."""
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, missing_reason)
+        return back
+    try:
+        reverse(actor=request.user, reason=form.cleaned_data["reason"])
+    except AlreadyRecorded:
+        messages.info(request, already)
+    except InventoryError as exc:
+        messages.error(request, failed % {"error": exc})
+    else:
+        messages.success(request, done)
+    return back
+
+
 @require_POST
 @staff_required("inventory.add_goodsreceipt")
 def receipt_reverse(request, number):
     receipt = get_object_or_404(GoodsReceipt, number=number)
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason to reverse the receipt."))
-        return redirect("inventory:receipt", number=number)
-    try:
-        services.receipt_reverse(
-            receipt=receipt, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except AlreadyRecorded:
-        messages.info(request, _("This receipt was already reversed."))
-    except InventoryError as exc:
-        messages.error(
-            request,
-            _("The receipt was not reversed: %(error)s") % {"error": exc},
-        )
-    else:
-        messages.success(
-            request,
-            _("Receipt %(number)s reversed: its units left stock.")
-            % {"number": number},
-        )
-    return redirect("inventory:receipt", number=number)
+    return _reverse(
+        request,
+        partial(services.receipt_reverse, receipt=receipt),
+        back=redirect("inventory:receipt", number=number),
+        missing_reason=_("Give a reason to reverse the receipt."),
+        already=_("This receipt was already reversed."),
+        failed=_("The receipt was not reversed: %(error)s"),
+        done=_("Receipt %(number)s reversed: its units left stock.")
+        % {"number": number},
+    )
 
 
 @require_POST
@@ -222,25 +229,15 @@ def adjustment_reverse(request, pk):
     movement = get_object_or_404(
         StockMovement.objects.select_related("stock_item__product"), pk=pk
     )
-    sku = movement.stock_item.product.sku
-    form = ReasonForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Give a reason to reverse the adjustment."))
-        return redirect("inventory:product", sku=sku)
-    try:
-        services.adjustment_reverse(
-            movement=movement, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except AlreadyRecorded:
-        messages.info(request, _("This adjustment was already reversed."))
-    except InventoryError as exc:
-        messages.error(
-            request,
-            _("The adjustment was not reversed: %(error)s") % {"error": exc},
-        )
-    else:
-        messages.success(request, _("Adjustment reversed."))
-    return redirect("inventory:product", sku=sku)
+    return _reverse(
+        request,
+        partial(services.adjustment_reverse, movement=movement),
+        back=redirect("inventory:product", sku=movement.stock_item.product.sku),
+        missing_reason=_("Give a reason to reverse the adjustment."),
+        already=_("This adjustment was already reversed."),
+        failed=_("The adjustment was not reversed: %(error)s"),
+        done=_("Adjustment reversed."),
+    )
 
 
 @staff_required("inventory.view_stockcount")

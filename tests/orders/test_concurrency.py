@@ -1,9 +1,7 @@
 """Two people acting on one order at once: exactly one of them succeeds."""
 
-import threading
-
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 from django_fsm import ConcurrentTransition
 
 from inventory.models import StockItem
@@ -13,30 +11,9 @@ from orders.fulfilment import services as fulfilment
 from orders.models import Order, OrderStatus
 from orders.verification import services as verification
 from orders.verification.checklist import checklist_keys
+from tests.racing import race
 
 S = OrderStatus
-
-
-def race(*actions):
-    """Run each action in its own thread and database connection, released together."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = action()
-        except Exception as exc:  # noqa: BLE001 - the outcome is what we assert on
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.django_db
