@@ -49,6 +49,7 @@ from orders.core import services
 from orders.customer import services as customer_side
 from orders.models import (
     Customer,
+    Invoice,
     Order,
     OrderEvent,
     OrderLine,
@@ -278,6 +279,7 @@ class World:
     numbers: list[str]
     tokens: list[str]
     ids: list[str]
+    pages: list[str]
 
 
 def _client(user=None) -> Client:
@@ -443,6 +445,17 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         numbers=[o.number for o in everyone],
         tokens=tokens,
         ids=[str(i) for i in (1, 2, receipt.pk, refund.pk, 999_999, 2**31)],
+        pages=[
+            *staff_pages,
+            *customer_pages[:2],
+            reverse("inventory:stock"),
+            reverse("inventory:health"),
+            reverse("inventory:receipts"),
+            reverse("inventory:counts"),
+            reverse("orders:pick_list"),
+            reverse("orders:packing_slips"),
+            reverse("orders:invoice", args=[Invoice.objects.first().number]),
+        ],
     )
 
 
@@ -676,6 +689,55 @@ def test_each_form_as_each_role_with_every_field_hostile(world):
     # doors (others need judgement the page leaves to the person: which lines to
     # split, what was scanned, which orders to pick, the customer's own email).
     assert MUST_ACCEPT - accepted == set()
+
+
+# Every query parameter a page reads, and then some.
+QUERY_NAMES = [
+    "q", "status", "channel", "placed_from", "placed_to", "warehouse", "overdue",
+    "payment", "attention", "sort", "size", "page", "format", "orders", "problem",
+    "next",
+]  # fmt: skip
+QUERY_VALUES = [
+    "",
+    "-1",
+    "0",
+    "1" + "0" * 30,
+    "x" * 10_000,
+    "Ⅻ ١٢ 💥",
+    "2026-13-45",
+    "csv",
+    "ORD-000001,ORD-" + "9" * 30,
+    '"><script>alert(1)</script>',
+]
+
+
+@pytest.mark.django_db
+def test_every_page_read_with_a_hostile_query_string(world):
+    """GET doors: every page with each parameter it reads (and ones it does not)
+    hostile, one at a time and all at once, and path parts no row can match."""
+    client = world.clients[Role.MANAGER]
+    paid = world.numbers[3]  # one order's pages stand for all orders' pages
+    pages = list(dict.fromkeys(re.sub(r"ORD-\d+", paid, p) for p in world.pages))
+    for page in pages:
+        for value in QUERY_VALUES:
+            response = client.get(page, dict.fromkeys(QUERY_NAMES, value))
+            assert response.status_code < 500, (page, value[:40], response.status_code)
+        for name in QUERY_NAMES:
+            for value in ("1" + "0" * 30, "x" * 10_000, "-1"):
+                response = client.get(page, {name: value})
+                assert response.status_code < 500, (page, name, value[:40])
+    for page in (
+        "/staff/orders/ORD-" + "9" * 30 + "/",
+        "/staff/orders/" + "x" * 10_000 + "/",
+        "/staff/inventory/products/" + "9" * 5_000 + "/",
+        "/staff/inventory/receipts/GR-" + "9" * 30 + "/",
+        "/staff/inventory/counts/CNT-" + "9" * 30 + "/",
+        "/staff/invoices/INV-" + "9" * 30 + "/",
+        "/staff/invoices/INV-" + "9" * 30 + ".pdf",
+        "/track/" + "x" * 10_000 + "/",
+    ):
+        response = client.get(page)
+        assert response.status_code == 404, (page[:60], response.status_code)
 
 
 @pytest.mark.django_db
