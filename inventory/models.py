@@ -206,6 +206,10 @@ class StockMovement(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Reports over a period of one kind (30-day shipments) read this.
+        indexes = [
+            models.Index(fields=["kind", "created_at"], name="movement_kind_time")
+        ]
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")
         permissions = [("adjust_stock", _("Can adjust stock levels by hand"))]

@@ -8,7 +8,6 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -35,13 +34,14 @@ from inventory.selectors import (
     stock_levels,
 )
 from ordersite.exports import csv_response
+from ordersite.pagination import CappedPaginator
 from ordersite.staff import staff_required
 
 PAGE_SIZE = 50
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return CappedPaginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @staff_required("inventory.view_stockitem")

@@ -514,6 +514,12 @@ def invariants() -> list[str]:
         position = positions[order.pk]
         if position.held < 0:
             broken.append(f"order {order.number} refunded more than it holds")
+        kept = position.held
+        if order.amount_held != kept:
+            broken.append(
+                f"order {order.number} keeps {order.amount_held} as held, "
+                f"its payments hold {kept}"
+            )
         # Payments never exceed what is owed when taken, so money beyond the charge
         # comes only from a cancellation or a discount given afterwards (at most
         # the discount with its tax: no tax rate is above 100 %).

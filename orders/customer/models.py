@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from orders.core.models import Order
@@ -54,6 +55,8 @@ class Customer(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        # Emails are matched case-insensitively (UPPER(email) = UPPER(%s)).
+        indexes = [models.Index(Upper("email"), name="customer_email_upper")]
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
 

@@ -104,6 +104,10 @@ class Payment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             f"{self.get_method_display()} {self.amount} ({self.get_status_display()})"
         )
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        held_by_payments(self.order_id)
+
     @property
     def net_captured(self) -> Decimal:
         """What this payment holds now: captured less refunded."""
@@ -139,6 +143,29 @@ class Payment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             if self.amount_refunded >= self.amount_captured
             else self.Status.PARTIALLY_REFUNDED
         )
+
+
+def held_by_payments(order_id: int) -> None:
+    """Keep ``Order.amount_held`` equal to the money position's ``held``: captured,
+    less what went back to the payments, as store credit, or is on its way back.
+    Runs in the caller's transaction (the services lock the order row first);
+    Payment and Refund saves call it."""
+    held = (
+        Payment.objects.filter(order_id=order_id).aggregate(
+            v=models.Sum(models.F("amount_captured") - models.F("amount_refunded"))
+        )["v"]
+        or ZERO
+    )
+    going_back = (
+        Refund.objects.filter(order_id=order_id)
+        .filter(
+            Q(status__in=[Refund.Status.PENDING, Refund.Status.PROCESSING])
+            | Q(outcome=Refund.Outcome.STORE_CREDIT, status=Refund.Status.SUCCEEDED)
+        )
+        .aggregate(v=models.Sum("amount"))["v"]
+        or ZERO
+    )
+    Order.objects.filter(pk=order_id).update(amount_held=held - going_back)
 
 
 # ------------------------------------------------------------------------------
@@ -217,6 +244,10 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount} for {self.order_id} ({self.get_status_display()})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        held_by_payments(self.order_id)
 
 
 class StoreCreditEntry(models.Model):

@@ -5,7 +5,6 @@ from urllib.parse import urlencode
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -43,6 +42,7 @@ from orders.staff.forms import (
 )
 from ordersite.exports import csv_response
 from ordersite.money import quantize
+from ordersite.pagination import CappedPaginator
 from ordersite.staff import staff_required
 from ordersite.submissions import new_key
 
@@ -73,7 +73,7 @@ def order_list(request):
     except ValueError:
         size = 50
     size = size if size in PAGE_SIZES else 50
-    page = Paginator(orders, size).get_page(request.GET.get("page"))
+    page = CappedPaginator(orders, size).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
