@@ -1,5 +1,6 @@
 """The customer's order-status page: no login, the tracking token is the key."""
 
+import logging
 from functools import wraps
 
 from django import forms
@@ -21,6 +22,7 @@ from orders.exceptions import OrderError
 from orders.money.position import money_position
 from ordersite import ratelimit
 
+logger = logging.getLogger(__name__)
 S = OrderStatus
 STEPS = [
     gettext_lazy("Placed"),
@@ -63,8 +65,17 @@ def private_page(view):
 
 
 def _order(token: str) -> Order:
+    from django.db.models import OuterRef, Subquery
+
+    from orders.events.models import OrderEvent
+
+    # One query: the order, its customer, and its latest fact (the page's version).
+    latest = OrderEvent.objects.filter(order=OuterRef("pk")).order_by("-id")
     order = (
-        Order.objects.select_related("customer").filter(tracking_token=token).first()
+        Order.objects.select_related("customer")
+        .annotate(last_fact=Subquery(latest.values("id")[:1]))
+        .filter(tracking_token=token)
+        .first()
     )
     if order is None:
         raise Http404
@@ -126,7 +137,8 @@ def lookup(request):
             return render(request, "track/lookup.html", {"form": form}, status=429)
         if form.is_valid():
             order = Order.objects.filter(
-                number__iexact=form.cleaned_data["number"].strip(),
+                # numbers are stored upper-case: an exact, indexed match
+                number=form.cleaned_data["number"].strip().upper(),
                 customer__email__iexact=form.cleaned_data["email"].strip(),
             ).first()
             if order is not None:
@@ -144,9 +156,62 @@ def _public_address(order: Order) -> str:
     return ", ".join([*last, order.shipping_country])
 
 
+# The status page is read far more often than it changes: its HTML is cached per
+# order version and language, with a placeholder where each visitor's CSRF token
+# goes (filled in on every request, so forms keep working for everyone).
+PAGE_SECONDS = 3600
+CSRF_PLACEHOLDER = "csrf-token-placeholder-0f6c1d"
+
+
+def _page_key(order: Order) -> str:
+    """Changes whenever anything the page shows changes: every change to an order
+    records a fact (messages, payments, refunds, shipments, problems, corrections
+    included), saves the order, or changes what its payments hold."""
+    from django.utils.translation import get_language
+
+    return ":".join(
+        str(part)
+        for part in (
+            "track-page",
+            order.tracking_token,  # random: never another order's page
+            order.last_fact or 0,
+            order.updated_at.timestamp(),
+            order.amount_held,
+            int(order.customer.notifications_opt_out),
+            get_language(),
+        )
+    )
+
+
+def _cached(operation, *args):
+    """A cache call that never fails the page: with Redis down it is rendered."""
+    try:
+        return operation(*args)
+    except Exception:  # noqa: BLE001 - any cache failure degrades to rendering
+        logger.warning("Status-page cache unavailable; rendering", exc_info=True)
+        return None
+
+
 @private_page
 def order_page(request, token):
+    from django.core.cache import cache
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+
     order = _order(token)
+    # A message waiting for this visitor (after one of their posts) makes the page
+    # their own: render it, do not cache it.
+    personal = len(messages.get_messages(request)) > 0
+    key = _page_key(order)
+    html = None if personal else _cached(cache.get, key)
+    if html is None:
+        html = _render_order_page(request, order).content.decode()
+        if not personal:
+            _cached(cache.set, key, html, PAGE_SECONDS)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+
+
+def _render_order_page(request, order: Order):
     held = order.status == S.ON_HOLD
     status = order.held_from if held else order.status
     can_confirm = (
@@ -163,6 +228,7 @@ def order_page(request, token):
         request,
         "track/order.html",
         {
+            "csrf_token": CSRF_PLACEHOLDER,
             "order": order,
             "steps": STEPS,
             "step": STEP_OF.get(status, 0),

@@ -49,6 +49,11 @@ if not REDIS_URL:
         "(the Celery broker and the shared cache: redis://host:6379/0)."
     )
 
+# Keep database connections between requests (one per gunicorn thread), checked
+# before reuse: opening a PostgreSQL connection costs more than most pages' queries.
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
 # ------------------------------------------------------------------------------
 # HTTPS and cookies
 # ------------------------------------------------------------------------------
@@ -63,9 +68,11 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-SESSION_COOKIE_SECURE = True
+# Secure cookies need HTTPS; only `make prod-like` on this machine (plain HTTP on
+# 127.0.0.1) turns them off.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
 X_FRAME_OPTIONS = "DENY"
 
 # ------------------------------------------------------------------------------
