@@ -125,20 +125,82 @@ def _move(
     )
 
 
-def _candidates(items: dict[int, StockItem], product_id: int) -> list[StockItem]:
+def _candidates(
+    items: dict[int, StockItem], product_id: int, taken: dict[int, int] | None = None
+) -> list[StockItem]:
     """Where a product may be allocated from, in the documented order.
 
     The default warehouse first (it is where most orders ship from), then the
-    warehouse with the most units free (fewest splits), then by id.
+    warehouse with the most units free (fewest splits), then by id. ``taken``:
+    units already promised by earlier lines of the same allocation.
     """
+    taken = taken or {}
+
+    def free(i: StockItem) -> int:
+        return i.available - taken.get(i.pk, 0)
+
     usable = [
         i
         for i in items.values()
-        if i.product_id == product_id and i.warehouse.active and i.available > 0
+        if i.product_id == product_id and i.warehouse.active and free(i) > 0
     ]
-    return sorted(
-        usable, key=lambda i: (not i.warehouse.is_default, -i.available, i.pk)
+    return sorted(usable, key=lambda i: (not i.warehouse.is_default, -free(i), i.pk))
+
+
+def _move_all(
+    changes: list[tuple[StockItem, int, int]],
+    *,
+    kind: str,
+    actor,
+    reference: str,
+    reason: str = "",
+) -> list[StockMovement]:
+    """Apply ``(item, on_hand, allocated)`` changes to stock rows the caller has
+    locked: each checked in turn against the locked values (the same rules as
+    ``_move``), then one UPDATE for every row and one INSERT for every ledger row,
+    however many lines the order has."""
+    touched: dict[int, StockItem] = {}
+    rows = []
+    for item, on_hand, allocated in changes:
+        new_on_hand, new_allocated = item.on_hand + on_hand, item.allocated + allocated
+        if new_on_hand > limits.QUANTITY_CEILING:
+            raise InvalidQuantity(
+                _("%(sku)s in %(warehouse)s cannot hold more than %(ceiling)s units.")
+                % {
+                    "sku": item.product.sku,
+                    "warehouse": item.warehouse.code,
+                    "ceiling": f"{limits.QUANTITY_CEILING:,}",
+                }
+            )
+        if new_on_hand < 0 or new_allocated < 0 or new_allocated > new_on_hand:
+            raise InventoryError(
+                _(
+                    "Stock of %(sku)s in %(warehouse)s changed underneath this "
+                    "operation; nothing was changed."
+                )
+                % {"sku": item.product.sku, "warehouse": item.warehouse.code}
+            )
+        item.on_hand, item.allocated = new_on_hand, new_allocated
+        touched[item.pk] = item
+        rows.append(
+            StockMovement(
+                stock_item=item,
+                kind=kind,
+                on_hand_delta=on_hand,
+                allocated_delta=allocated,
+                actor=actor,
+                reference=reference,
+                reason=reason,
+            )
+        )
+    now = timezone.now()
+    for item in touched.values():
+        item.updated_at = now
+    StockItem.objects.bulk_update(
+        sorted(touched.values(), key=lambda i: i.pk),
+        ["on_hand", "allocated", "updated_at"],
     )
+    return StockMovement.objects.bulk_create(rows)
 
 
 def stock_allocate(
@@ -172,24 +234,25 @@ def stock_allocate(
                 )
         if shortages:
             raise InsufficientStock(shortages)
-        allocations = []
+        allocations, changes, taken = [], [], defaultdict(int)
         for r in requests:
             remaining = r.quantity
-            for item in _candidates(items, r.product_id):
-                take = min(remaining, item.available)
-                _move(
-                    item=item,
-                    kind=StockMovement.Kind.ALLOCATION,
-                    allocated=take,
-                    actor=actor,
-                    reference=reference,
-                )
+            for item in _candidates(items, r.product_id, taken):
+                take = min(remaining, item.available - taken[item.pk])
+                taken[item.pk] += take
+                changes.append((item, 0, take))
                 allocations.append(
                     Allocation(key=r.key, stock_item_id=item.pk, quantity=take)
                 )
                 remaining -= take
                 if remaining == 0:
                     break
+        _move_all(
+            changes,
+            kind=StockMovement.Kind.ALLOCATION,
+            actor=actor,
+            reference=reference,
+        )
         return allocations
 
 
@@ -204,18 +267,13 @@ def _apply_to_allocations(
 ) -> None:
     with transaction.atomic():
         items = lock_stock_items(ids={a.stock_item_id for a in allocations})
+        changes = []
         for a in sorted(allocations, key=lambda a: a.stock_item_id):
             if a.quantity < 1:
                 raise InvalidQuantity(_("Quantities must be at least one."))
-            _move(
-                item=items[a.stock_item_id],
-                kind=kind,
-                on_hand=-a.quantity if consume else 0,
-                allocated=-a.quantity,
-                actor=actor,
-                reference=reference,
-                reason=reason,
-            )
+            item = items[a.stock_item_id]
+            changes.append((item, -a.quantity if consume else 0, -a.quantity))
+        _move_all(changes, kind=kind, actor=actor, reference=reference, reason=reason)
 
 
 def stock_release(

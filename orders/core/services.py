@@ -28,7 +28,7 @@ from orders.money import pricing, refunds
 from orders.money.models import Payment
 from orders.money.payments import payment_void
 from orders.money.position import money_position
-from orders.money.pricing import LineInput, price_line, to_money
+from orders.money.pricing import LineInput, price_lines, to_money
 from orders.stock.services import allocation_facts, allocations_of
 from ordersite import limits
 from ordersite.actors import staff_user
@@ -62,7 +62,7 @@ def order_place(
     key = submission(submission_key)
     if key and (earlier := Order.objects.filter(submission_key=key).first()):
         raise OrderAlreadyPlaced(earlier)
-    priced = [price_line(line=line, customer=customer, actor=actor) for line in lines]
+    priced = price_lines(lines=lines, customer=customer, actor=actor)
     try:
         return _place(
             customer=customer,

@@ -116,7 +116,7 @@ def _take_allocations(
     Allocation rows shrink (or go) by what leaves, so what stays allocated is
     what the order still has to ship.
     """
-    taken = []
+    taken, gone, shrunk = [], [], []
     rows = OrderLineAllocation.objects.filter(
         line__order=order, line_id__in=list(parcel)
     ).select_related("stock_item")
@@ -134,11 +134,13 @@ def _take_allocations(
             )
         )
         if quantity == row.quantity:
-            row.delete()
+            gone.append(row.pk)
         else:
-            OrderLineAllocation.objects.filter(pk=row.pk).update(
-                quantity=row.quantity - quantity
-            )
+            row.quantity -= quantity
+            shrunk.append(row)
+    # Two statements whatever the number of lines.
+    OrderLineAllocation.objects.filter(pk__in=gone).delete()
+    OrderLineAllocation.objects.bulk_update(shrunk, ["quantity"])
     return taken
 
 

@@ -184,6 +184,19 @@ def tax_rate_for(*, tax_class_id: str, country: str) -> Decimal:
     return rate
 
 
+def tax_rates_for(*, country: str, tax_class_ids: set[str]) -> dict[str, Decimal]:
+    """The configured rates of these tax classes in ``country``, in one query; a
+    missing one is the same configuration error as ``tax_rate_for`` raises."""
+    rates = dict(
+        TaxRate.objects.filter(
+            tax_class_id__in=tax_class_ids, country=country.upper()
+        ).values_list("tax_class_id", "rate")
+    )
+    for missing in sorted(tax_class_ids - rates.keys()):
+        tax_rate_for(tax_class_id=missing, country=country)  # raises, saying which
+    return rates
+
+
 def tax_on(base: Decimal, rate: Decimal) -> Decimal:
     """The tax in (gross prices) or on (net prices) ``base``, per the rounding rule."""
     if settings.ORDERS_PRICES_INCLUDE_TAX:
@@ -225,20 +238,20 @@ def order_recalculate(*, order: Order) -> None:
         d.amount = discount_amount(kind=d.kind, value=d.value, base=remaining)
         remaining -= d.amount
         discount += d.amount
+    rates = tax_rates_for(
+        country=order.shipping_country,
+        tax_class_ids={line.product.tax_class_id for line in lines}
+        | ({"standard"} if order.shipping_total else set()),
+    )
     for line, share in zip(
         lines, spread(discount, [line.line_total for line in lines]), strict=True
     ):
         line.discount_amount = share
-        line.tax_rate = tax_rate_for(
-            tax_class_id=line.product.tax_class_id, country=order.shipping_country
-        )
+        line.tax_rate = rates[line.product.tax_class_id]
         line.tax_amount = tax_on(line.line_total - share, line.tax_rate)
 
     shipping_tax = (
-        tax_on(
-            order.shipping_total,
-            tax_rate_for(tax_class_id="standard", country=order.shipping_country),
-        )
+        tax_on(order.shipping_total, rates["standard"])
         if order.shipping_total
         else ZERO
     )
@@ -313,50 +326,80 @@ def quantity_in_range(quantity, *, sku: str) -> int:
 
 def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
     """Price one line: a manual price (with its reason) or what the pricing rules say."""
-    quantity_in_range(line.quantity, sku=line.product.sku)
-    if not line.product.active:
-        raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
-    fields = {
-        "product": line.product,
-        "sku": line.product.sku,
-        "name": line.product.name,
-    }
-    if line.unit_price is not None:
-        price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
-        if price < 0:
-            raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
-        if price > limits.max_unit_price():
-            raise InvalidOrder(
-                _("%(sku)s: a unit price may be at most %(limit)s.")
-                % {**sku_of(line), "limit": f"{limits.max_unit_price():,.2f}"}
-            )
-        if not line.price_reason.strip():
-            raise InvalidOrder(
-                _("%(sku)s: a manual price needs a reason.") % sku_of(line)
-            )
-        require(actor, "set_manual_price", _("set manual prices"))
-        return OrderLine(
-            **fields,
-            quantity=line.quantity,
-            unit_price=price,
-            price_source=PriceSource.MANUAL,
-            price_reason=line.price_reason.strip(),
+    [priced] = price_lines(lines=[line], customer=customer, actor=actor)
+    return priced
+
+
+def price_lines(
+    *, lines: list[LineInput], customer: Customer, actor
+) -> list[OrderLine]:
+    """Price every line (see ``price_line``), reading the pricing rules once for all."""
+    manual = {}
+    for index, line in enumerate(lines):
+        quantity_in_range(line.quantity, sku=line.product.sku)
+        if not line.product.active:
+            raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
+        if line.unit_price is not None:
+            manual[index] = _manual_price(line, actor)
+    ruled = [i for i in range(len(lines)) if i not in manual]
+    rules = dict(
+        zip(
+            ruled,
+            prices_resolve(
+                customer=customer,
+                items=[(lines[i].product, lines[i].quantity) for i in ruled],
+            ),
+            strict=True,
         )
-    rule = price_resolve(
-        product=line.product, customer=customer, quantity=line.quantity
     )
-    if not price_acceptable(rule.unit_price, manual=False, reason=""):
+    priced = []
+    for index, line in enumerate(lines):
+        fields = {
+            "product": line.product,
+            "sku": line.product.sku,
+            "name": line.product.name,
+            "quantity": line.quantity,
+        }
+        if index in manual:
+            priced.append(
+                OrderLine(
+                    **fields,
+                    unit_price=manual[index],
+                    price_source=PriceSource.MANUAL,
+                    price_reason=line.price_reason.strip(),
+                )
+            )
+            continue
+        rule = rules[index]
+        if not price_acceptable(rule.unit_price, manual=False, reason=""):
+            raise InvalidOrder(
+                _(
+                    "%(sku)s has no price in the catalogue or the customer's price "
+                    "lists; set a manual price with a reason (0 for a free line)."
+                )
+                % sku_of(line)
+            )
+        priced.append(
+            OrderLine(
+                **fields,
+                unit_price=rule.unit_price,
+                price_source=rule.source,
+                price_list=rule.price_list,
+            )
+        )
+    return priced
+
+
+def _manual_price(line: LineInput, actor) -> Decimal:
+    price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
+    if price < 0:
+        raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
+    if price > limits.max_unit_price():
         raise InvalidOrder(
-            _(
-                "%(sku)s has no price in the catalogue or the customer's price "
-                "lists; set a manual price with a reason (0 for a free line)."
-            )
-            % sku_of(line)
+            _("%(sku)s: a unit price may be at most %(limit)s.")
+            % {**sku_of(line), "limit": f"{limits.max_unit_price():,.2f}"}
         )
-    return OrderLine(
-        **fields,
-        quantity=line.quantity,
-        unit_price=rule.unit_price,
-        price_source=rule.source,
-        price_list=rule.price_list,
-    )
+    if not line.price_reason.strip():
+        raise InvalidOrder(_("%(sku)s: a manual price needs a reason.") % sku_of(line))
+    require(actor, "set_manual_price", _("set manual prices"))
+    return price
