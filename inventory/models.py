@@ -242,6 +242,34 @@ class StockMovement(models.Model):
     save.alters_data = True
 
 
+class LedgerCheckpoint(models.Model):
+    """What one stock row's ledger summed to through a movement id, as last verified.
+
+    ``audit_stock`` adds only the movements after it (and always the last few
+    minutes', in case a slow transaction commits a lower id late), so the audit
+    costs what happened since the last run, not the whole history.
+    ``audit_stock --full`` sums everything again and rewrites the checkpoints.
+    """
+
+    stock_item = models.OneToOneField(
+        StockItem,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="ledger_checkpoint",
+    )
+    through_movement = models.BigIntegerField()
+    on_hand = models.BigIntegerField()
+    allocated = models.BigIntegerField()
+    checked_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("ledger checkpoint")
+        verbose_name_plural = _("ledger checkpoints")
+
+    def __str__(self) -> str:
+        return f"{self.stock_item_id} through {self.through_movement}"
+
+
 class GoodsReceipt(models.Model):
     """A delivery from a supplier, booked into one warehouse."""
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db.models import (
+    Count,
     F,
     Q,
     QuerySet,
@@ -140,6 +141,121 @@ def ledger_mismatches() -> list[LedgerMismatch]:
         for i in items.order_by("pk")
         if (i.ledger_on_hand, i.ledger_allocated) != (i.on_hand, i.allocated)
     ]
+
+
+# Movements this recent are always summed again: a transaction that wrote a
+# lower id may still commit (ids are handed out before commit).
+SETTLE_MINUTES = 10
+
+
+@dataclass(frozen=True)
+class LedgerAudit:
+    mismatches: list[LedgerMismatch]
+    stock_rows: int
+    movements_read: int
+    full: bool
+
+
+def ledger_audit(*, full: bool = False) -> LedgerAudit:
+    """Check every stock row against its ledger; on success advance the checkpoints.
+
+    Incremental by default: each row's checkpoint plus the movements after it.
+    Rows without a checkpoint, or ``full=True``, are summed from the beginning.
+    Runs on one consistent snapshot (REPEATABLE READ on PostgreSQL).
+    """
+    from django.db import connection, transaction
+    from django.db.models import Max, Min
+
+    from inventory.models import LedgerCheckpoint
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        recent = StockMovement.objects.filter(
+            created_at__gte=timezone.now() - timedelta(minutes=SETTLE_MINUTES)
+        ).aggregate(first=Min("id"))["first"]
+        settled = (
+            recent - 1
+            if recent
+            else (StockMovement.objects.aggregate(last=Max("id"))["last"] or 0)
+        )
+        items = list(StockItem.objects.select_related("product", "warehouse"))
+        checkpoints = (
+            {} if full else {c.stock_item_id: c for c in LedgerCheckpoint.objects.all()}
+        )
+        # One "through" for all (every audit writes them together); rows without
+        # one, or with another, are summed from the start.
+        through = min((c.through_movement for c in checkpoints.values()), default=0)
+        fresh = [
+            i.pk
+            for i in items
+            if i.pk not in checkpoints or checkpoints[i.pk].through_movement != through
+        ]
+        if not checkpoints:
+            scopes = [Q()]  # everything, once
+        else:
+            # Only what came after the checkpoint: a range of the primary key.
+            scopes = [Q(id__gt=through) & ~Q(stock_item_id__in=fresh)]
+            if fresh:
+                scopes.append(Q(stock_item_id__in=fresh))
+        sums, read = {}, 0
+        for scope in scopes:
+            for row in (
+                StockMovement.objects.filter(scope)
+                .values("stock_item_id")
+                .annotate(
+                    n=Count("id"),
+                    on_hand_old=Sum("on_hand_delta", filter=Q(id__lte=settled)),
+                    allocated_old=Sum("allocated_delta", filter=Q(id__lte=settled)),
+                    on_hand_new=Sum("on_hand_delta", filter=Q(id__gt=settled)),
+                    allocated_new=Sum("allocated_delta", filter=Q(id__gt=settled)),
+                )
+                .order_by()
+            ):
+                sums[row["stock_item_id"]] = row
+                read += row["n"]
+        mismatches, advanced = [], []
+        now = timezone.now()
+        for item in items:
+            base = checkpoints.get(item.pk) if item.pk not in fresh else None
+            row = sums.get(item.pk, {})
+            on_hand_old = (base.on_hand if base else 0) + (row.get("on_hand_old") or 0)
+            allocated_old = (base.allocated if base else 0) + (
+                row.get("allocated_old") or 0
+            )
+            on_hand = on_hand_old + (row.get("on_hand_new") or 0)
+            allocated = allocated_old + (row.get("allocated_new") or 0)
+            if (on_hand, allocated) != (item.on_hand, item.allocated):
+                mismatches.append(
+                    LedgerMismatch(
+                        item=item, ledger_on_hand=on_hand, ledger_allocated=allocated
+                    )
+                )
+            advanced.append(
+                LedgerCheckpoint(
+                    stock_item=item,
+                    through_movement=settled,
+                    on_hand=on_hand_old,
+                    allocated=allocated_old,
+                    checked_at=now,
+                )
+            )
+        if not mismatches:
+            LedgerCheckpoint.objects.bulk_create(
+                advanced,
+                update_conflicts=True,
+                unique_fields=["stock_item"],
+                update_fields=[
+                    "through_movement",
+                    "on_hand",
+                    "allocated",
+                    "checked_at",
+                ],
+            )
+    return LedgerAudit(
+        mismatches=mismatches, stock_rows=len(items), movements_read=read, full=full
+    )
 
 
 def inventory_summary() -> dict:
