@@ -8,6 +8,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -408,11 +409,16 @@ def health(request):
                 for r in rows
             ),
         )
+    # A page of rows at a time (the CSV has them all): thousands of stock rows
+    # would otherwise be one slow page.
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "staff/inventory/health.html",
         {
-            "rows": rows,
+            "rows": page,
+            "page": page,
+            "query": f"sort={sort}" + (f"&problem={problem}" if problem else ""),
             "sort": sort,
             "problem": problem,
             "columns": HEALTH_COLUMNS,

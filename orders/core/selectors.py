@@ -41,13 +41,32 @@ ZERO_MONEY = Decimal("0.00")
 ORDER_NUMBER = re.compile(r"[A-Z]+-[A-Z0-9-]+")
 
 
+# Up to this many matches are handed to the order query as a list of ids: the
+# database then reads those orders by key and sorts them, instead of walking the
+# whole list in order hoping to meet matches (slow when they are rare).
+SEARCH_ID_LIST = 5_000
+
+
+def _matching(queryset, field: str):
+    """A condition on ``field`` for the ids ``queryset`` yields: a plain list when
+    there are few, else the subquery (then they are common, and the list's own
+    order finds a page of them quickly)."""
+    from django.db.models import Q
+
+    ids = list(queryset[: SEARCH_ID_LIST + 1])
+    if len(ids) <= SEARCH_ID_LIST:
+        return Q(**{f"{field}__in": ids})
+    return Q(**{f"{field}__in": queryset})
+
+
 def _search(term: str):
     """The one condition for what a person typed, answerable from an index.
 
     An e-mail address matches customers; otherwise the first kind that exists
     wins, each an exact indexed lookup: an order number, a SKU, a tracking
-    number; anything else is a fragment of a customer's name. One condition,
-    never an OR across tables (which makes the database scan every order).
+    number; anything else is a fragment of a customer's name (a trigram index
+    on PostgreSQL). One condition, never an OR across tables (which makes the
+    database scan every order).
     """
     from django.db.models import Q
 
@@ -56,17 +75,25 @@ def _search(term: str):
     from orders.fulfilment.models import Shipment
 
     if "@" in term:
-        return Q(customer__in=Customer.objects.filter(email__iexact=term).values("pk"))
+        return _matching(
+            Customer.objects.filter(email__iexact=term).values_list("pk", flat=True),
+            "customer",
+        )
     number = term.upper()
     if ORDER_NUMBER.fullmatch(number) and Order.objects.filter(number=number).exists():
         return Q(number=number)
-    if OrderLine.objects.filter(sku=number).exists():
-        return Q(pk__in=OrderLine.objects.filter(sku=number).values("order_id"))
-    if Shipment.objects.filter(tracking_number=term).exists():
-        return Q(
-            pk__in=Shipment.objects.filter(tracking_number=term).values("order_id")
-        )
-    return Q(customer__in=Customer.objects.filter(name__icontains=term).values("pk"))
+    lines = OrderLine.objects.filter(sku=number).values_list("order_id", flat=True)
+    if lines.exists():
+        return _matching(lines.distinct().order_by(), "pk")
+    parcels = Shipment.objects.filter(tracking_number=term)
+    if parcels.exists():
+        return _matching(parcels.values_list("order_id", flat=True), "pk")
+    return _matching(
+        Customer.objects.filter(name__icontains=term)
+        .values_list("pk", flat=True)
+        .order_by(),
+        "customer",
+    )
 
 
 def order_list(
@@ -87,15 +114,23 @@ def order_list(
     Every filter is a plain condition or an EXISTS subquery, so the page costs the
     same few queries at any page size and stays index-friendly on large tables.
     """
-    from django.db.models import Exists, OuterRef
+    from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
     from django.utils import timezone
 
     from orders.core.models import OrderLineAllocation
     from orders.fulfilment.models import Shipment
 
     qs = Order.objects.select_related("customer").annotate(
-        # A packed order with a parcel already gone is partly shipped.
-        has_shipments=Exists(Shipment.objects.filter(order=OuterRef("pk")))
+        # A packed order with a parcel already gone is partly shipped; the parcel
+        # is looked up for packed orders only (never for the rows a deep page skips).
+        partly_shipped=Case(
+            When(
+                status=OrderStatus.PACKED,
+                then=Exists(Shipment.objects.filter(order=OuterRef("pk"))),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     )
     if statuses:
         qs = qs.filter(status__in=statuses)
