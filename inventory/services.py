@@ -71,6 +71,27 @@ def units(quantity, *, least: int = 1, what=None) -> int:
     return quantity
 
 
+def _too_full(item: StockItem) -> InvalidQuantity:
+    return InvalidQuantity(
+        _("%(sku)s in %(warehouse)s cannot hold more than %(ceiling)s units.")
+        % {
+            "sku": item.product.sku,
+            "warehouse": item.warehouse.code,
+            "ceiling": f"{limits.QUANTITY_CEILING:,}",
+        }
+    )
+
+
+def _changed_underneath(item: StockItem) -> InventoryError:
+    return InventoryError(
+        _(
+            "Stock of %(sku)s in %(warehouse)s changed underneath this operation; "
+            "nothing was changed."
+        )
+        % {"sku": item.product.sku, "warehouse": item.warehouse.code}
+    )
+
+
 def _move(
     *,
     item: StockItem,
@@ -96,21 +117,8 @@ def _move(
     )
     if updated != 1:
         if on_hand > 0 and item.on_hand + on_hand > limits.QUANTITY_CEILING:
-            raise InvalidQuantity(
-                _("%(sku)s in %(warehouse)s cannot hold more than %(ceiling)s units.")
-                % {
-                    "sku": item.product.sku,
-                    "warehouse": item.warehouse.code,
-                    "ceiling": f"{limits.QUANTITY_CEILING:,}",
-                }
-            )
-        raise InventoryError(
-            _(
-                "Stock of %(sku)s in %(warehouse)s changed underneath this operation; "
-                "nothing was changed."
-            )
-            % {"sku": item.product.sku, "warehouse": item.warehouse.code}
-        )
+            raise _too_full(item)
+        raise _changed_underneath(item)
     item.on_hand += on_hand
     item.allocated += allocated
     return StockMovement.objects.create(
@@ -164,22 +172,9 @@ def _move_all(
     for item, on_hand, allocated in changes:
         new_on_hand, new_allocated = item.on_hand + on_hand, item.allocated + allocated
         if new_on_hand > limits.QUANTITY_CEILING:
-            raise InvalidQuantity(
-                _("%(sku)s in %(warehouse)s cannot hold more than %(ceiling)s units.")
-                % {
-                    "sku": item.product.sku,
-                    "warehouse": item.warehouse.code,
-                    "ceiling": f"{limits.QUANTITY_CEILING:,}",
-                }
-            )
+            raise _too_full(item)
         if new_on_hand < 0 or new_allocated < 0 or new_allocated > new_on_hand:
-            raise InventoryError(
-                _(
-                    "Stock of %(sku)s in %(warehouse)s changed underneath this "
-                    "operation; nothing was changed."
-                )
-                % {"sku": item.product.sku, "warehouse": item.warehouse.code}
-            )
+            raise _changed_underneath(item)
         item.on_hand, item.allocated = new_on_hand, new_allocated
         touched[item.pk] = item
         rows.append(

@@ -129,3 +129,10 @@ def order_in(place, crew):
         return demo.advance(place(**kwargs), status, crew=crew, rng=random.Random(1))
 
     return make
+
+
+@pytest.fixture
+def clerk_client(client, staff):
+    """The test client, signed in as a clerk."""
+    client.force_login(staff[Role.CLERK])
+    return client

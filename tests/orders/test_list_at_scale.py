@@ -17,12 +17,6 @@ S = OrderStatus
 URL = reverse("orders:list")
 
 
-@pytest.fixture
-def clerk(client, staff):
-    client.force_login(staff[Role.CLERK])
-    return client
-
-
 def held(order) -> Decimal:
     return Order.objects.values_list("amount_held", flat=True).get(pk=order.pk)
 
@@ -74,7 +68,7 @@ class TestAmountHeld:
         stale.save()  # every field but the one the payments keep
         assert held(order) == Decimal("5.00")
 
-    def test_the_payment_filters_read_it(self, clerk, order_in, crew):
+    def test_the_payment_filters_read_it(self, clerk_client, order_in, crew):
         unpaid, part, paid = (
             order_in(S.ALLOCATED),
             order_in(S.ALLOCATED),
@@ -88,28 +82,30 @@ class TestAmountHeld:
 
         services.order_cancel(order=cancelled, actor=crew.clerk, reason="Changed mind")
         numbers = lambda r: {o.number for o in r.context["page"]}  # noqa: E731
-        assert numbers(clerk.get(URL, {"payment": "unpaid"})) == {
+        assert numbers(clerk_client.get(URL, {"payment": "unpaid"})) == {
             unpaid.number,
             part.number,
         }  # a cancelled order is charged nothing, so never "not covered"
-        assert numbers(clerk.get(URL, {"payment": "paid"})) == {paid.number}
+        assert numbers(clerk_client.get(URL, {"payment": "paid"})) == {paid.number}
 
 
 @pytest.mark.django_db
-def test_the_count_stops_at_the_cap_and_the_page_says_so(clerk, order_in, monkeypatch):
+def test_the_count_stops_at_the_cap_and_the_page_says_so(
+    clerk_client, order_in, monkeypatch
+):
     import ordersite.pagination
 
     monkeypatch.setattr(ordersite.pagination, "COUNT_CAP", 3)
     for _ in range(5):
         order_in(S.PLACED)
-    response = clerk.get(URL, {"size": "25"})
+    response = clerk_client.get(URL, {"size": "25"})
     html = response.content.decode()
     assert response.context["page"].paginator.count == 3
     assert "More than 3 orders" in html
     # the rows themselves are not capped by the count (it only limits paging)
     assert len(response.context["page"]) == 3
     monkeypatch.setattr(ordersite.pagination, "COUNT_CAP", 10)
-    response = clerk.get(URL)
+    response = clerk_client.get(URL)
     assert response.context["page"].paginator.count == 5
     assert "5 orders" in response.content.decode()
 

@@ -14,12 +14,6 @@ from orders.permissions import Role
 S = OrderStatus
 
 
-@pytest.fixture
-def clerk_client(client, staff):
-    client.force_login(staff[Role.CLERK])
-    return client
-
-
 @pytest.mark.django_db
 def test_taking_a_card_payment(clerk_client, order_in):
     order = order_in(S.ALLOCATED)
