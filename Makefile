@@ -49,19 +49,13 @@ beat: venv
 # The production process layout on this machine: production settings, gunicorn
 # with two web processes, two Celery workers and one beat (Procfile, via honcho),
 # against the PostgreSQL and Redis in DATABASE_URL and REDIS_URL. Plain HTTP on
-# 127.0.0.1:8000, so HTTPS-only cookies and redirects are off; emails are written
-# to $(PROD_LIKE_MAIL) (one file per message) instead of an SMTP server.
-PROD_LIKE_MAIL ?= /tmp/ordersite-prod-like-mail
-PROD_LIKE_ENV = DJANGO_ENV=production SECRET_KEY=prod-like-on-this-machine-only \
-	ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false SECURE_COOKIES=false \
-	SECURE_HSTS_SECONDS=0 GUNICORN_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=2 \
-	EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
-	EMAIL_FILE_PATH=$(PROD_LIKE_MAIL)
+# 127.0.0.1:$(PORT), emails written as files (prod-like.env says where).
+PROD_LIKE = $(VENV)/bin/honcho -e prod-like.env
 prod-like: venv
 	@test -n "$$DATABASE_URL" && test -n "$$REDIS_URL" || { echo "prod-like needs DATABASE_URL (PostgreSQL) and REDIS_URL"; exit 1; }
-	$(PROD_LIKE_ENV) $(PY) manage.py migrate --noinput
-	$(PROD_LIKE_ENV) $(PY) manage.py collectstatic --noinput -v0
-	$(PROD_LIKE_ENV) $(VENV)/bin/honcho start -c web=1,worker=2,beat=1
+	$(PROD_LIKE) run $(PY) manage.py migrate --noinput
+	$(PROD_LIKE) run $(PY) manage.py collectstatic --noinput -v0
+	GUNICORN_BIND=127.0.0.1:$(PORT) WEB_CONCURRENCY=$${WEB_CONCURRENCY:-2} $(PROD_LIKE) start -c web=1,worker=2,beat=1
 
 # Regenerates the diagrams in docs/ from the code: the lifecycle and who imports whom.
 diagram: venv

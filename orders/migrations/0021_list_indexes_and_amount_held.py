@@ -23,26 +23,6 @@ class Migration(migrations.Migration):
             name='amount_held',
             field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12, verbose_name='held from payments'),
         ),
-        # What the payments hold now, for every existing order.
-        migrations.RunSQL(
-            """
-            UPDATE orders_order SET amount_held = held.v
-            FROM (
-                SELECT order_id, SUM(amount_captured - amount_refunded) AS v
-                FROM orders_payment GROUP BY order_id
-            ) AS held
-            WHERE held.order_id = orders_order.id;
-            UPDATE orders_order SET amount_held = amount_held - credited.v
-            FROM (
-                SELECT order_id, SUM(amount) AS v FROM orders_refund
-                WHERE status IN ('pending', 'processing')
-                   OR (outcome = 'store_credit' AND status = 'succeeded')
-                GROUP BY order_id
-            ) AS credited
-            WHERE credited.order_id = orders_order.id;
-            """,
-            migrations.RunSQL.noop,
-        ),
         migrations.AddIndex(
             model_name='customer',
             index=models.Index(django.db.models.functions.text.Upper('email'), name='customer_email_upper'),
@@ -74,5 +54,27 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='order',
             index=models.Index(fields=['completed_at'], name='order_completed_at'),
+        ),
+        # What the payments hold now, for every existing order; last, because
+        # PostgreSQL refuses to change indexes of a table with rows updated in the
+        # same transaction (pending foreign-key trigger events).
+        migrations.RunSQL(
+            """
+            UPDATE orders_order SET amount_held = held.v
+            FROM (
+                SELECT order_id, SUM(amount_captured - amount_refunded) AS v
+                FROM orders_payment GROUP BY order_id
+            ) AS held
+            WHERE held.order_id = orders_order.id;
+            UPDATE orders_order SET amount_held = amount_held - credited.v
+            FROM (
+                SELECT order_id, SUM(amount) AS v FROM orders_refund
+                WHERE status IN ('pending', 'processing')
+                   OR (outcome = 'store_credit' AND status = 'succeeded')
+                GROUP BY order_id
+            ) AS credited
+            WHERE credited.order_id = orders_order.id;
+            """,
+            migrations.RunSQL.noop,
         ),
     ]

@@ -169,7 +169,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BEAT_SCHEDULE = {
     "orders-auto-complete": {"task": "orders.auto_complete", "schedule": 3600},
-    "outbox-sweep": {"task": "outbox.sweep", "schedule": 120},
+    "outbox-sweep": {
+        "task": "outbox.sweep",
+        "schedule": int(os.environ.get("OUTBOX_SWEEP_SECONDS", "120")),
+    },
     "inventory-low-stock": {
         "task": "inventory.check_low_stock",
         "schedule": int(os.environ.get("INVENTORY_LOW_STOCK_CHECK_SECONDS", "3600")),

@@ -214,3 +214,17 @@ def test_old_rows_become_typed_facts_that_read_as_well(old_world):
     # a refund still waiting for the provider is in the outbox, to be carried out
     refund = Refund.objects.get(pk=old_world["refund"])
     assert (refund.delivery.kind, refund.delivery.status) == ("refund", "pending")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_orders_get_what_their_payments_hold(old_world):
+    """Migration 0021 fills Order.amount_held from the payments and refunds already
+    there (and creates the indexes on a table with rows, which PostgreSQL refuses
+    after an update in the same transaction)."""
+    _migrate(_latest())
+    from orders.models import Order
+    from orders.money.position import money_position
+
+    order = Order.objects.get(pk=old_world["order"])
+    assert order.refunds.exists()  # the old world's order had money going back
+    assert order.amount_held == money_position(order).held != 0
