@@ -168,8 +168,11 @@ def ledger_audit(*, full: bool = False) -> LedgerAudit:
 
     from inventory.models import LedgerCheckpoint
 
+    # A snapshot of its own when it starts the transaction (a caller's transaction
+    # already has one: its isolation level cannot change any more).
+    own_snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if own_snapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         recent = StockMovement.objects.filter(

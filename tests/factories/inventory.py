@@ -8,11 +8,13 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone
 
 from inventory.models import (
     AlertDigest,
     GoodsReceipt,
     GoodsReceiptLine,
+    LedgerCheckpoint,
     LowStockAlert,
     Product,
     StockCount,
@@ -58,6 +60,19 @@ class StockItemFactory(factory.django.DjangoModelFactory):
 
     product = factory.SubFactory(ProductFactory)
     warehouse = factory.SubFactory(WarehouseFactory)
+
+
+class LedgerCheckpointFactory(factory.django.DjangoModelFactory):
+    """A verified ledger sum of a stock row; ``audit_stock`` writes them after a clean run."""
+
+    class Meta:
+        model = LedgerCheckpoint
+
+    stock_item = factory.SubFactory(StockItemFactory)
+    through_movement = 0
+    on_hand = 0
+    allocated = 0
+    checked_at = factory.LazyFunction(timezone.now)
 
 
 class StockMovementFactory(factory.django.DjangoModelFactory):

@@ -209,3 +209,15 @@ class TestAuditStock:
         # a failed audit does not advance the checkpoints; --full agrees
         with pytest.raises(CommandError, match="1 of 1 stock rows disagree"):
             call_command("audit_stock", "--full")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_audit_takes_its_own_snapshot_outside_a_transaction(stock):
+    """Run as beat or the command runs it: its own REPEATABLE READ transaction."""
+    from inventory import selectors
+
+    stock(ProductFactory(), 3)
+    audit = selectors.ledger_audit()
+    assert (audit.mismatches, audit.stock_rows) == ([], 1)
+    call_command("audit_stock", "--full")
