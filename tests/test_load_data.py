@@ -140,6 +140,9 @@ def test_two_thousand_orders_with_consistent_histories_money_and_stock(client):
         assert p.amount == p.amount_captured == totals[p.order_id]
     positions = money_positions([o for o in orders if o.pk in paid])
     assert all(position.owed == 0 for position in positions.values())
+    # what the payments hold is kept on the order, as the services keep it
+    every = money_positions(orders)
+    assert all(o.amount_held == every[o.pk].held for o in orders)
     invoices = Invoice.objects.filter(kind=Invoice.Kind.INVOICE)
     assert set(invoices.values_list("order_id", flat=True)) == paid
     for year, top in invoices.values_list("year").annotate(m=Max("sequence")):
