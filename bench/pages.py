@@ -48,7 +48,7 @@ def cases() -> dict[str, tuple[str, dict]]:
     """What is measured: name → (url, query). Rows are picked from the data."""
     from django.db.models import Count
 
-    from orders.models import Customer, Order, OrderStatus
+    from orders.models import Order, OrderStatus
 
     newest = Order.objects.order_by("-pk").first()
     done = (
@@ -58,7 +58,9 @@ def cases() -> dict[str, tuple[str, dict]]:
         .order_by("-pk")
         .first()
     ) or newest
-    customer = Customer.objects.order_by("-pk").first()
+    # the customer of an ordinary completed order (not whatever another benchmark
+    # created last)
+    customer = done.customer
     sku = done.lines.first().sku
     fragment = customer.name.split()[-1][:4]
     placed = Order.objects.filter(status=OrderStatus.PLACED).order_by("pk").first()

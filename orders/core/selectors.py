@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 from django.db.models import Count, F
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _q
 
 from orders.core.models import Order, OrderStatus
@@ -45,22 +46,26 @@ ORDER_NUMBER = re.compile(r"[A-Z]+-[A-Z0-9-]+")
 # database then reads those orders by key and sorts them, instead of walking the
 # whole list in order hoping to meet matches (slow when they are rare).
 SEARCH_ID_LIST = 5_000
+# Customers have several orders each: this many customers' orders are still few.
+FEW_CUSTOMERS = 300
 
 
-def _matching(queryset, field: str):
-    """A condition on ``field`` for the ids ``queryset`` yields: a plain list when
-    there are few, else the subquery (then they are common, and the list's own
-    order finds a page of them quickly)."""
+def _matching(queryset, field: str, *, few: int):
+    """A condition on ``field`` for the ids ``queryset`` yields, and whether they
+    are few (at most ``few``: then the orders are read by key and sorted). Up to
+    ``SEARCH_ID_LIST`` ids go as a plain list, more as the subquery; when they are
+    many, walking the list's own order finds a page of them quickly."""
     from django.db.models import Q
 
     ids = list(queryset[: SEARCH_ID_LIST + 1])
     if len(ids) <= SEARCH_ID_LIST:
-        return Q(**{f"{field}__in": ids})
-    return Q(**{f"{field}__in": queryset})
+        return Q(**{f"{field}__in": ids}), len(ids) <= few
+    return Q(**{f"{field}__in": queryset}), False
 
 
 def _search(term: str):
-    """The one condition for what a person typed, answerable from an index.
+    """The one condition for what a person typed, answerable from an index, and
+    whether it matches few orders (see ``order_list``).
 
     An e-mail address matches customers; otherwise the first kind that exists
     wins, each an exact indexed lookup: an order number, a SKU, a tracking
@@ -78,21 +83,25 @@ def _search(term: str):
         return _matching(
             Customer.objects.filter(email__iexact=term).values_list("pk", flat=True),
             "customer",
+            few=FEW_CUSTOMERS,
         )
     number = term.upper()
     if ORDER_NUMBER.fullmatch(number) and Order.objects.filter(number=number).exists():
-        return Q(number=number)
+        return Q(number=number), True
     lines = OrderLine.objects.filter(sku=number).values_list("order_id", flat=True)
     if lines.exists():
-        return _matching(lines.distinct().order_by(), "pk")
+        return _matching(lines.distinct().order_by(), "pk", few=SEARCH_ID_LIST)
     parcels = Shipment.objects.filter(tracking_number=term)
     if parcels.exists():
-        return _matching(parcels.values_list("order_id", flat=True), "pk")
+        return _matching(
+            parcels.values_list("order_id", flat=True), "pk", few=SEARCH_ID_LIST
+        )
     return _matching(
         Customer.objects.filter(name__icontains=term)
         .values_list("pk", flat=True)
         .order_by(),
         "customer",
+        few=FEW_CUSTOMERS,
     )
 
 
@@ -160,11 +169,17 @@ def order_list(
         qs = qs.filter(amount_held__gte=F("total"))
     elif payment == "unpaid":  # the partial index order_payment_not_covered
         qs = qs.filter(amount_held__lt=F("total")).exclude(status=OrderStatus.CANCELLED)
-    term = search.strip()
+    term, few = search.strip(), False
     if term:
-        qs = qs.filter(_search(term))
+        condition, few = _search(term)
+        qs = qs.filter(condition)
     field = ORDER_SORTS.get(sort.lstrip("-"), "placed_at")
-    return qs.order_by(("-" if sort.startswith("-") else "") + field, "-pk")
+    # A few matching orders are read by key and sorted; the sort column wrapped
+    # in COALESCE keeps the planner from walking its whole index instead,
+    # hoping to meet them.
+    key = Coalesce(F(field), F(field)) if few else F(field)
+    key = key.desc() if sort.startswith("-") else key.asc()
+    return qs.order_by(key, "-pk")
 
 
 def work_queues() -> list[dict]:
