@@ -244,6 +244,27 @@ class TestHealth:
         assert lines[0].startswith("sku,product,warehouse,problem")
         assert len(lines) == 2 and lines[1].startswith("IDLE-1,")
 
+    def test_health_pages_fifty_rows_and_the_csv_has_them_all(
+        self, client, staff, stock, monkeypatch
+    ):
+        from inventory import views
+
+        monkeypatch.setattr(views, "PAGE_SIZE", 2)
+        for n in range(5):
+            stock(ProductFactory(sku=f"IDLE-{n}"), 40)  # overstock: never shipped
+        client.force_login(staff[Role.CLERK])
+        url = reverse("inventory:health")
+        first = client.get(url)
+        assert len(first.context["rows"]) == 2
+        assert "Page 1 of 3" in first.content.decode()
+        last = client.get(url, {"page": "3", "sort": "sku"})
+        assert [r.item.product.sku for r in last.context["rows"]] == ["IDLE-4"]
+        assert client.get(url, {"page": "1" + "0" * 30}).status_code == 200
+        csv_lines = b"".join(
+            client.get(url, {"format": "csv"}).streaming_content
+        ).splitlines()
+        assert len(csv_lines) == 1 + 5
+
 
 @pytest.mark.django_db
 def test_dashboard_shows_low_stock(client, staff, stock):
