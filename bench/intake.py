@@ -7,8 +7,9 @@ the customer by email, place the order (3 lines priced by the rules), record the
 first check, verify it (a second person) and run the inventory check. Each worker
 process does this in a loop through the services for ``--seconds``; then the
 baseline does the same writes with raw psycopg, one transaction per order (the
-customer row, the order, its lines, four events, three stock updates with their
-ledger and allocation rows). Both run against the same products and stock, many
+customer row, the order, its lines, six events, three stock updates with their
+ledger and allocation rows, and the two customer emails' rows: message, outbox
+row and "queued" fact). Both run against the same products and stock, many
 workers competing for the same stock rows. It prints orders per second of each,
 their ratio, and checks afterwards: no deadlock or other failure, no stock row
 promised beyond what it holds, the ledger equal to the stock (``audit_stock``).
@@ -139,6 +140,36 @@ VALUES (NULL, %s, 'phone', '', 'placed', '', %s, 'DE', %s, 'EUR', 0, 0, 0, 0, 0,
 """
 
 
+# A customer email as the services write it: the rendered message (sizes as the
+# real ones), its outbox row, and the fact that it was queued.
+RAW_TEXT, RAW_HTML = "x" * 380, "<p>" + "x" * 930 + "</p>"
+
+
+def raw_email(conn, order_id: int, to: str, kind: str) -> None:
+    notification = conn.execute(
+        "INSERT INTO orders_notification (order_id, kind, essential, to_email, "
+        "subject, body_text, body_html, skipped, created_at) VALUES "
+        "(%s, %s, true, %s, 'Your order', %s, %s, false, now()) RETURNING id",
+        [order_id, f"raw_{kind}", to, RAW_TEXT, RAW_HTML],
+    ).fetchone()[0]
+    delivery = conn.execute(
+        "INSERT INTO ordersite_outboxmessage (kind, payload, status, attempts, "
+        "next_attempt_at, last_error, created_at) VALUES ('raw_email', %s, 'sent', 0, "
+        "now(), '', now()) RETURNING id",
+        [f'{{"notification_id": {notification}}}'],
+    ).fetchone()[0]
+    conn.execute(
+        "UPDATE orders_notification SET delivery_id = %s WHERE id = %s",
+        [delivery, notification],
+    )
+    conn.execute(
+        "INSERT INTO orders_orderevent (order_id, type, from_status, to_status, data, "
+        "customer_visible, created_at, actor_kind, integration) VALUES (%s, "
+        "'email_queued', '', '', %s, false, now(), 'system', '')",
+        [order_id, f'{{"notification_id": {notification}}}'],
+    )
+
+
 def raw_worker(args):
     """The same writes with raw psycopg, one transaction per order."""
     import secrets
@@ -200,7 +231,7 @@ def raw_worker(args):
                         "tax_total = %s, total = %s WHERE id = %s",
                         [subtotal, tax, subtotal + tax, order_id],
                     )
-                    for kind in ("placed", "first_checked", "verified"):
+                    for kind in ("placed", "first_check_recorded", "verified"):
                         conn.execute(
                             "INSERT INTO orders_orderevent (order_id, type, from_status, "
                             "to_status, data, customer_visible, created_at, actor_kind, "
@@ -208,6 +239,8 @@ def raw_worker(args):
                             "'system', '')",
                             [order_id, kind],
                         )
+                        if kind != "first_check_recorded":
+                            raw_email(conn, order_id, email, kind)
                     # Lock the products' stock rows in id order (as the services
                     # do), then take each line from the first row with enough.
                     free = {
@@ -246,8 +279,11 @@ def raw_worker(args):
                             [line_id, item, quantity],
                         )
                     conn.execute(
-                        "UPDATE orders_order SET status = 'allocated' WHERE id = %s",
-                        [order_id],
+                        "UPDATE orders_order SET status = 'allocated', "
+                        "first_checked_by_id = %s, first_checked_at = now(), "
+                        "verified_by_id = %s, verified_at = now(), "
+                        "status_changed_at = now() WHERE id = %s",
+                        [setup["users"]["clerk"], setup["users"]["verifier"], order_id],
                     )
                     conn.execute(
                         "INSERT INTO orders_orderevent (order_id, type, from_status, "

@@ -28,7 +28,7 @@ def condition(message: str, *, met_by_input: bool = False) -> Callable:
 
 @condition(_("The order has no lines."))
 def has_lines(order) -> bool:
-    return order.lines.exists()
+    return order.lines.exists()  # no query when the service carries the lines
 
 
 def price_acceptable(unit_price, *, manual: bool, reason: str) -> bool:

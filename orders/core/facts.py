@@ -31,7 +31,7 @@ def order_placed(*, order: Order, actor) -> OrderEvent:
             "channel": order.channel,
             "total": money(order.total),
             "currency": order.currency,
-            "lines": order.lines.count(),
+            "lines": len(order.line_list()),
         },
         to_status=order.status,
     )

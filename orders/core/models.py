@@ -266,6 +266,40 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
         self.status_changed_at = timezone.now()
 
     # --------------------------------------------------------------------------
+    # Lines carried by the instance. A service that holds the order's lines (the
+    # lock with its lines, placement) hands them on, so the conditions, the
+    # checklist, the facts and the emails it runs read them without a query.
+    # --------------------------------------------------------------------------
+    def carry_lines(self, lines: list["OrderLine"]) -> None:
+        """Make ``self.lines.all()`` return ``lines`` without a query, as a prefetch does.
+
+        Only for lines that are exactly the order's lines as stored now; whoever
+        changes them afterwards keeps these objects up to date or drops them
+        (``drop_lines``).
+        """
+        queryset = self.lines.all()
+        queryset._result_cache = list(lines)
+        queryset._prefetch_done = True
+        cache = self.__dict__.setdefault("_prefetched_objects_cache", {})
+        cache[self._lines_cache_name()] = queryset
+
+    def drop_lines(self) -> None:
+        """Forget carried lines: the next read goes to the database."""
+        getattr(self, "_prefetched_objects_cache", {}).pop(
+            self._lines_cache_name(), None
+        )
+
+    def line_list(self) -> list["OrderLine"]:
+        """The order's lines by id, each with its product: the carried ones, else one query."""
+        if self._lines_cache_name() in getattr(self, "_prefetched_objects_cache", {}):
+            return list(self.lines.all())
+        return list(self.lines.select_related("product"))
+
+    @classmethod
+    def _lines_cache_name(cls) -> str:
+        return cls.lines.field.remote_field.cache_name
+
+    # --------------------------------------------------------------------------
     # Lifecycle. Call these only through the order services (orders.<subject>.services).
     # --------------------------------------------------------------------------
     @transition(

@@ -281,9 +281,9 @@ def order_detail(*, number: str) -> Order:
         ).prefetch_related(
             Prefetch(
                 "lines",
-                queryset=OrderLine.objects.order_by("pk").prefetch_related(
-                    "allocations__stock_item__warehouse"
-                ),
+                queryset=OrderLine.objects.order_by("pk")
+                .select_related("product")
+                .prefetch_related("allocations__stock_item__warehouse"),
             ),
             "payments",
             "refunds",

@@ -99,7 +99,7 @@ def _place(
     submission_key: str,
 ) -> Order:
     with transaction.atomic():
-        order = Order.objects.create(
+        order = Order(
             submission_key=submission_key,
             customer=customer,
             channel=channel,
@@ -114,14 +114,17 @@ def _place(
             ship_by=ship_by,
             estimated_delivery=estimated_delivery,
         )
+        # Amounts are worked out before anything is written (a new order has no
+        # discounts yet), so the order and its lines are each written once.
+        pricing.work_out_totals(order=order, lines=priced, discounts=[])
+        order.save()
         # The number comes from the primary key: unique and free of races.
         order.number = f"ORD-{order.pk:06d}"
+        order.save(update_fields=["number"])
         for line in priced:
             line.order = order
-            line.line_total = ZERO  # worked out by order_recalculate
         OrderLine.objects.bulk_create(priced)
-        pricing.order_recalculate(order=order)
-        order.save()
+        order.carry_lines(priced)
         facts.order_placed(order=order, actor=actor)
     return order
 

@@ -11,28 +11,33 @@ order and saves it; the service then records its fact
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django_fsm import ConcurrentTransition, can_proceed
 
 from orders import conditions
-from orders.core.models import Order
+from orders.core.models import Order, OrderLine
 from orders.exceptions import OrderChanged, TransitionForbidden, TransitionNotAllowed
 from ordersite.actors import Actor
 
 
-def lock_order(order: Order, *, same_state: bool = True) -> Order:
+def lock_order(order: Order, *, same_state: bool = True, lines: bool = False) -> Order:
     """Lock the order's row and make sure it is still in the state the caller saw.
 
     Returns the locked, fresh order (with its customer); the instance passed in
     is not changed. Every service that changes an order calls this first.
     ``same_state=False`` is for changes that do not depend on the lifecycle
     state (a refund depends on the money held, read again under the lock).
+    ``lines=True`` reads the lines (with their products) once, for a service
+    that does not add, remove or reprice them: its conditions, checklist, facts
+    and emails then use them without another query (``Order.carry_lines``).
     """
-    fresh = (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("customer")
-        .get(pk=order.pk)
-    )
+    query = Order.objects.select_for_update(of=("self",)).select_related("customer")
+    if lines:
+        query = query.prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.select_related("product"))
+        )
+    fresh = query.get(pk=order.pk)
     if same_state and fresh.status != order.status:
         raise OrderChanged(
             number=fresh.number, expected=order.status, actual=fresh.status

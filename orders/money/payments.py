@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -415,11 +415,21 @@ def payment_void_execute(*, payment_id: int) -> Payment:
     return payment
 
 
-def advance_if_paid(*, order: Order, actor) -> None:
-    """An allocated order whose payments now cover its total moves to paid."""
+def advance_if_paid(*, order: Order, actor) -> bool:
+    """An allocated order whose payments now cover its total moves to paid; says whether it did."""
+    # Most orders reach their inventory check with nothing captured: one query
+    # says so (read from the rows, never from a caller's possibly older copy).
+    if (
+        not Order.objects.filter(pk=order.pk)
+        .filter(Q(total__lte=0) | Q(payments__amount_captured__gt=0))
+        .exists()
+    ):
+        return False
     order = Order.objects.get(pk=order.pk)
     if order.status == OrderStatus.ALLOCATED and money_position(order).owed == 0:
         order_mark_paid(order=order, actor=None)
+        return True
+    return False
 
 
 # ------------------------------------------------------------------------------

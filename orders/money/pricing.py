@@ -132,21 +132,19 @@ def price_resolve(
     return resolved
 
 
-def price_mismatches(*, order: Order) -> list[dict]:
+def price_mismatches(
+    *, order: Order, lines: list[OrderLine] | None = None
+) -> list[dict]:
     """Lines whose captured price differs from what the rules say today.
 
     Manual prices are listed too when they differ, with the reason given, so
     the second checker sees every price that is not the rules' price. The
     rules are read once for all lines, whatever their number.
     """
-    lines = [line for line in order.lines.all()]
-    products = {
-        p.pk: p
-        for p in Product.objects.filter(pk__in={line.product_id for line in lines})
-    }
+    lines = order.line_list() if lines is None else lines
     rules = prices_resolve(
         customer=order.customer,
-        items=[(products[line.product_id], line.quantity) for line in lines],
+        items=[(line.product, line.quantity) for line in lines],
     )
     found = []
     for line, rule in zip(lines, rules, strict=True):
@@ -228,12 +226,24 @@ def spread(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
 def order_recalculate(*, order: Order) -> None:
     """Recompute discounts, tax and totals of ``order`` and its lines (the order is not saved)."""
     lines = list(order.lines.select_related("product").order_by("pk"))
+    discounts = list(order.discounts.order_by("pk")) if order.pk else []
+    work_out_totals(order=order, lines=lines, discounts=discounts)
+    OrderLine.objects.bulk_update(
+        lines, ["line_total", "discount_amount", "tax_rate", "tax_amount"]
+    )
+    if discounts:
+        type(discounts[0]).objects.bulk_update(discounts, ["amount"])
+
+
+def work_out_totals(*, order: Order, lines: list[OrderLine], discounts: list) -> None:
+    """Set the amounts of ``lines`` (each with its product), ``discounts`` and ``order``
+    by the rounding rule; nothing is saved. Placement calls it on lines not yet
+    written; every later change goes through ``order_recalculate``."""
     for line in lines:
         line.line_total = cents(line.unit_price * line.quantity)
     subtotal = sum((line.line_total for line in lines), ZERO)
 
     remaining, discount = subtotal, ZERO
-    discounts = list(order.discounts.order_by("pk")) if order.pk else []
     for d in discounts:
         d.amount = discount_amount(kind=d.kind, value=d.value, base=remaining)
         remaining -= d.amount
@@ -255,11 +265,6 @@ def order_recalculate(*, order: Order) -> None:
         if order.shipping_total
         else ZERO
     )
-    OrderLine.objects.bulk_update(
-        lines, ["line_total", "discount_amount", "tax_rate", "tax_amount"]
-    )
-    if discounts:
-        type(discounts[0]).objects.bulk_update(discounts, ["amount"])
     too_big = max(
         [subtotal, order.shipping_total, *(line.line_total for line in lines)]
     )

@@ -80,7 +80,7 @@ def _render(order: Order, kind: str, extra: dict) -> tuple[str, str, str]:
     context = {
         "order": order,
         "customer": order.customer,
-        "lines": list(order.lines.order_by("pk")),
+        "lines": order.line_list(),
         "shipments": list(order.shipments.order_by("pk")),
         "status_url": status_url(order),
         "company": settings.ORDERS_COMPANY,

@@ -68,8 +68,8 @@ def order_check_inventory(*, order: Order, actor) -> Order:
     """
     still_short = None
     with transaction.atomic():
-        order = lock_order(order)
-        lines = list(order.lines.select_related("product").order_by("pk"))
+        order = lock_order(order, lines=True)
+        lines = order.line_list()
         transition_check(order=order, name="allocate", actor=actor)
         requests = [
             inventory.AllocationRequest(
@@ -78,10 +78,10 @@ def order_check_inventory(*, order: Order, actor) -> Order:
             for line in lines
         ]
         try:
-            with transaction.atomic():
-                allocations = inventory.stock_allocate(
-                    requests=requests, actor=staff_user(actor), reference=order.number
-                )
+            # All or nothing: a shortage is raised before anything is written.
+            allocations = inventory.stock_allocate(
+                requests=requests, actor=staff_user(actor), reference=order.number
+            )
         except InsufficientStock as shortage:
             report = _record_missing(lines, shortage)
             if order.status == OrderStatus.BACKORDERED:
@@ -104,6 +104,8 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 ]
             )
             OrderLine.objects.filter(order=order).update(backordered_quantity=0)
+            for line in lines:  # the lines the facts and emails read
+                line.backordered_quantity = 0
             source = fire(order, "allocate", actor=actor)
             facts.order_allocated(
                 order=order,
@@ -111,8 +113,11 @@ def order_check_inventory(*, order: Order, actor) -> Order:
                 from_status=source,
                 allocations=allocation_facts(allocations),
             )
-    if still_short is None and order.status == OrderStatus.ALLOCATED:
-        advance_if_paid(order=order, actor=actor)  # paid in advance
+    if (
+        still_short is None
+        and order.status == OrderStatus.ALLOCATED
+        and advance_if_paid(order=order, actor=actor)  # paid in advance
+    ):
         order.refresh_from_db()
     if still_short is not None:
         raise TransitionNotAllowed(

@@ -48,8 +48,9 @@ def checklist(order: Order) -> list[CheckItem]:
             lines=tuple(order.shipping_address.splitlines()),
         ),
     ]
-    mismatches = {m["line"].pk: m for m in price_mismatches(order=order)}
-    for line in order.lines.all():
+    lines = order.line_list()
+    mismatches = {m["line"].pk: m for m in price_mismatches(order=order, lines=lines)}
+    for line in lines:
         warning, difference = "", None
         if m := mismatches.get(line.pk):
             difference = {

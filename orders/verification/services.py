@@ -155,7 +155,7 @@ def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -
     key for an item that has changed since the page was drawn does not count.
     """
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, lines=True)
         transition_check(order=order, name="record_first_check", actor=actor)
         items = checklist(order)
         ticked = set(checked)
@@ -181,7 +181,7 @@ def order_record_first_check(*, order: Order, actor, checked: Collection[str]) -
 def order_verify(*, order: Order, actor) -> Order:
     """A second, different staff member confirms the check; the order is verified."""
     with transaction.atomic():
-        order = lock_order(order)
+        order = lock_order(order, lines=True)
         # Read under the lock: the audit must say whether a second check happened.
         waived = order.first_checked_by_id is None
         source = fire(order, "verify", actor=actor, by=staff_user(actor))

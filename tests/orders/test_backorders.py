@@ -218,3 +218,30 @@ class TestSplit:
                 actor=crew.warehouse,
                 line_ids=[order.lines.get(product=here).pk],
             )
+
+
+def _as_stored(order):
+    fields = ("pk", "quantity", "backordered_quantity", "line_total", "tax_amount")
+    carried = [tuple(getattr(line, f) for f in fields) for line in order.lines.all()]
+    stored = list(
+        order.lines.model.objects.filter(order=order)
+        .order_by("pk")
+        .values_list(*fields)
+    )
+    return carried, stored
+
+
+@pytest.mark.django_db
+def test_the_lines_a_service_hands_on_are_the_stored_ones(backordered, stock, crew):
+    """Services pass the order's lines on to their facts and emails without reading
+    them again; after each step they must be what the database holds."""
+    product, other = ProductFactory(), ProductFactory()
+    stock(other, 1)
+    order = backordered([(product, 2), (other, 1)])
+    carried, stored = _as_stored(order)
+    assert carried == stored and stored[0][2] == 2  # the missing units
+    stock(product, 2)
+    order = stock_services.order_check_inventory(order=order, actor=crew.warehouse)
+    carried, stored = _as_stored(order)
+    assert order.status == S.ALLOCATED
+    assert carried == stored and [row[2] for row in stored] == [0, 0]
