@@ -125,7 +125,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ordersite.cache.RedisCache",
             "LOCATION": REDIS_URL,
             # A Redis that does not answer fails fast, without redis-py's retries
             # with backoff; callers degrade (rate limits count per process).
