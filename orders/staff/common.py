@@ -24,6 +24,26 @@ def stale_page(request, order) -> str:
     return ""
 
 
+def last_fact_id(order) -> int:
+    """The newest fact of ``order`` now (0 for none): mark it before a move, then
+    ``said_since`` tells what the move did."""
+    return order.events.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def said_since(order, after: int) -> str:
+    """What happened to ``order`` after fact ``after``, in the timeline's words:
+    "ORD-000302: Paid in full. Invoice INV-2026-000202 issued. …" """
+    from orders.events.models import OrderEvent
+    from orders.events.timeline import timeline
+
+    facts = OrderEvent.objects.filter(order=order, pk__gt=after).order_by("pk")
+    words = [
+        entry.text.rstrip(".") + "."
+        for entry in reversed(timeline(order, events=facts))
+    ]
+    return f"{order.number}: " + " ".join(words) if words else order.number
+
+
 def error_list(exc: OrderError) -> list[str]:
     """An error as lines for a form: the headline, then each reason on its own."""
     if getattr(exc, "reasons", None):

@@ -459,4 +459,9 @@ class SendBackForm(forms.Form):
         from orders.verification.models import VerificationIssue
 
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = VerificationIssue.Reason.choices
+        # Nothing chosen in advance: the checker says what was wrong.
+        self.fields["reason"].choices = [
+            ("", _("Choose what was wrong…")),
+            *VerificationIssue.Reason.choices,
+        ]
+        self.fields["reason"].error_messages["required"] = _("Say what was wrong.")

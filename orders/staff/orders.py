@@ -28,7 +28,9 @@ from orders.money import pricing
 from orders.money.position import money_position
 from orders.staff.common import (
     VERIFICATION_MOVES,
+    last_fact_id,
     order_numbers,
+    said_since,
     selected_orders,
     stale_page,
 )
@@ -40,6 +42,7 @@ from orders.staff.forms import (
     SendBackForm,
     ShipForm,
 )
+from orders.staff.next_step import attention, cancel_effects, next_step
 from ordersite.exports import csv_response
 from ordersite.money import quantize
 from ordersite.pagination import CappedPaginator
@@ -145,27 +148,55 @@ TRANSITION_FORMS = {
 }
 
 
+class CancelForm(ReasonForm):
+    """Cancel asks for the reason and for a confirmation after showing what it does."""
+
+    confirm = django_forms.BooleanField(
+        label=gettext_lazy("Yes, cancel this order"),
+        error_messages={"required": _("Tick “Yes, cancel this order” to confirm.")},
+    )
+
+
+TRANSITION_FORMS["cancel"] = CancelForm
+
+
 @staff_required("orders.view_order")
 def order_detail(request, number):
-    """Everything about one order, and the moves this person may make on it now."""
+    """Everything about one order: its next step first, rare moves kept apart."""
     order = order_detail_selector(number=number)
     moves = available_transitions(order=order, actor=request.user)
-    offered = [
+    step = next_step(order, user=request.user, moves=moves)
+    position = money_position(order)
+    # Every other move this person may make, away from the next step: hold and
+    # cancel, and whatever is not the usual way on (never verification or the
+    # pages of their own, which the next step or the checklist lead to).
+    apart = [
         (
             name,
             Order.transition_label(name),
             TRANSITION_FORMS.get(name, Form)(prefix=name),
         )
         for name in moves
-        if name != "backorder" and name not in VERIFICATION_MOVES + tuple(PAGE_MOVES)
+        if name not in ("backorder", step.move if step else "")
+        and name not in VERIFICATION_MOVES + tuple(PAGE_MOVES)
     ]
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
+    units_left = (
+        sum(units_to_ship(order).values())
+        if order.shipped_at is None and order.shipments.all()
+        else 0
+    )
     return render(
         request,
         "staff/orders/detail.html",
         {
             "order": order,
-            "offered": offered,
+            "step": step,
+            "apart": apart,
+            "cancel_effects": (
+                cancel_effects(order, position) if "cancel" in moves else None
+            ),
+            "attention": attention(order),
             "shipments": [
                 (
                     s,
@@ -175,18 +206,9 @@ def order_detail(request, number):
                 for s in order.shipments.all()
             ],
             "price_mismatches": pricing.price_mismatches(order=order),
-            "verification_offered": any(m in VERIFICATION_MOVES for m in moves),
-            "units_left": (
-                sum(units_to_ship(order).values())
-                if order.shipped_at is None and order.shipments.all()
-                else 0
-            ),
-            "page_moves": [
-                (reverse(PAGE_MOVES[m][0], args=[order.number]), PAGE_MOVES[m][1])
-                for m in moves
-                if m in PAGE_MOVES
-            ],
-            "position": money_position(order),
+            "units_left": units_left,
+            "partly_shipped": units_left > 0 and order.status != OrderStatus.CANCELLED,
+            "position": position,
             # Drawn with the page: a double click on a one-shot button acts once.
             "page_key": new_key(),
             "timeline": timeline(order),
@@ -201,7 +223,7 @@ def order_detail(request, number):
 @require_POST
 @staff_required("orders.view_order")
 def order_transition(request, number, name):
-    """Run one transition from the order page; every refusal comes back as a message."""
+    """Run one transition from the order page; the message says what it did, or why not."""
     order = get_object_or_404(Order, number=number)
     if stale := stale_page(request, order):
         messages.error(request, stale)
@@ -212,6 +234,7 @@ def order_transition(request, number, name):
             request, " ".join(e for errors in form.errors.values() for e in errors)
         )
         return redirect("orders:detail", number=number)
+    before = last_fact_id(order)
     try:
         moves.order_transition(
             order=order, name=name, actor=request.user, **form.cleaned_data
@@ -219,7 +242,7 @@ def order_transition(request, number, name):
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Order %(number)s updated.") % {"number": number})
+        messages.success(request, said_since(order, before))
     return redirect("orders:detail", number=number)
 
 

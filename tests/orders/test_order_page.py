@@ -42,16 +42,15 @@ def test_the_page_shows_the_order_with_a_fixed_number_of_queries(
 def test_only_the_persons_moves_are_offered(client, staff, order_in):
     order = order_in(S.PACKED)
     client.force_login(staff[Role.WAREHOUSE])
-    offered = [
-        name for name, _label, _form in client.get(url(order)).context["offered"]
-    ]
-    assert offered == ["hold"]
-    # shipping asks for what is in the parcel, on its own page
-    page = client.get(url(order)).context["page_moves"]
-    assert [u for u, _label in page] == [reverse("orders:ship", args=[order.number])]
+    response = client.get(url(order))
+    # shipping asks for what is in the parcel, on its own page: the next step
+    step = response.context["step"]
+    assert step.may and step.url == reverse("orders:ship", args=[order.number])
+    assert [name for name, _label, _form in response.context["apart"]] == ["hold"]
     client.force_login(staff[Role.RETURNS])
     response = client.get(url(order))
-    assert response.context["offered"] == [] and response.context["page_moves"] == []
+    assert response.context["apart"] == [] and not response.context["step"].may
+    assert "Waiting for the warehouse to ship" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -69,7 +68,7 @@ def test_ship_from_the_page_asks_for_the_tracking_number(client, staff, order_in
 def test_a_forbidden_move_posted_directly_is_refused_plainly(client, staff, order_in):
     order = order_in(S.PACKED)
     client.force_login(staff[Role.VERIFIER])
-    response = move(client, order, "cancel", reason="Because")
+    response = move(client, order, "cancel", reason="Because", confirm="on")
     assert response.status_code == 200
     assert any("You may not" in m for m in messages_of(response))
     assert Order.objects.get(pk=order.pk).status == S.PACKED
@@ -141,9 +140,27 @@ def test_cancel_asks_for_a_reason_and_records_it(client, staff, order_in):
     )
     assert any("reason" in m.lower() for m in messages_of(response))
     assert Order.objects.get(pk=order.pk).status == S.ALLOCATED
-    client.post(
-        url, {"status": order.status, "cancel-reason": "Customer called to cancel"}
+    # what it will do is shown, and it asks to be confirmed
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert "Cancelling will:" in page and "back to" in page
+    response = client.post(
+        url,
+        {"status": order.status, "cancel-reason": "Customer called to cancel"},
+        follow=True,
     )
+    assert any("Yes, cancel this order" in m for m in messages_of(response))
+    assert Order.objects.get(pk=order.pk).status == S.ALLOCATED
+    response = client.post(
+        url,
+        {
+            "status": order.status,
+            "cancel-reason": "Customer called to cancel",
+            "cancel-confirm": "on",
+        },
+        follow=True,
+    )
+    # the message says what happened, not "updated"
+    assert messages_of(response)[0].startswith(f"{order.number}: Cancelled")
     event = Order.objects.get(pk=order.pk).events.get(type="cancelled")
     assert event.data["reason"] == "Customer called to cancel"
     # staff read the reason; the customer reads only that it was cancelled

@@ -134,7 +134,7 @@ MOVES = {
     "cancel": (
         S.ALLOCATED,
         None,
-        lambda o: {"cancel-reason": "Duplicate"},
+        lambda o: {"cancel-reason": "Duplicate", "cancel-confirm": "on"},
         _status_is(S.CANCELLED),
         {C, M},
     ),
