@@ -10,6 +10,7 @@ from orders.core.transitions import available_transitions
 from orders.exceptions import OrderError
 from orders.staff.common import VERIFICATION_MOVES, stale_page
 from orders.staff.forms import SendBackForm
+from orders.staff.next_step import attention
 from orders.verification.checklist import checklist
 from ordersite.staff import staff_required
 
@@ -64,5 +65,6 @@ def order_verification(request, number):
             "may_send_back": "send_back" in offered,
             "send_back_form": SendBackForm(prefix="send_back"),
             "is_first_checker": order.first_checked_by_id == request.user.pk,
+            "attention": attention(order),
         },
     )
