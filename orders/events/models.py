@@ -76,6 +76,7 @@ class EventType(models.TextChoices):
     )
     # Notifications
     EMAIL_QUEUED = "email_queued", _("Email queued")
+    EMAIL_RESENT = "email_resent", _("Email sent again")
 
 
 class OrderEvent(models.Model):

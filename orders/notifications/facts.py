@@ -31,6 +31,20 @@ def email_queued(*, order: Order, notification) -> OrderEvent:
     )
 
 
+def email_resent(*, order: Order, actor, notification, original) -> OrderEvent:
+    """Staff sent a customer email again: a new message with the same words."""
+    return record(
+        order=order,
+        type=T.EMAIL_RESENT,
+        actor=actor,
+        data={
+            "notification_id": notification.pk,
+            "resent_from": original.pk,
+            "kind": notification.kind,
+        },
+    )
+
+
 # ------------------------------------------------------------------------------
 # In words
 # ------------------------------------------------------------------------------
@@ -41,8 +55,14 @@ def _email(e, r):
     return _("Email “%(what)s” queued.") % {"what": what}
 
 
+def _resent(e, r):
+    what = label(NotificationKind, data_of(e).get("kind"))
+    return _("Email “%(what)s” sent again.") % {"what": what}
+
+
 say_all(
     {
         T.EMAIL_QUEUED: Wording(_email),
+        T.EMAIL_RESENT: Wording(_resent),
     }
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.staff import entry, fulfilment, money, orders, verification
+from orders.staff import emails, entry, fulfilment, money, orders, verification
 
 app_name = "orders"
 
@@ -49,6 +49,11 @@ urlpatterns = [
         name="transition",
     ),
     path("orders/<str:number>/note/", orders.order_note, name="note"),
+    path(
+        "orders/<str:number>/emails/<id:notification_id>/",
+        emails.order_email,
+        name="email",
+    ),
     path("orders/<str:number>/reply/", orders.order_reply, name="reply"),
     path(
         "orders/<str:number>/problems/<id:issue_id>/resolve/",
