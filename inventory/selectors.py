@@ -262,15 +262,17 @@ def ledger_audit(*, full: bool = False) -> LedgerAudit:
 
 
 def inventory_summary() -> dict:
-    """Counts for the dashboard: open alerts, stockouts, counts awaiting work or approval."""
+    """Counts for the dashboard: low and out-of-stock rows, counts awaiting work or approval."""
     from inventory.models import StockCount
 
     counts = StockCount.objects.filter(
         status__in=[StockCount.Status.OPEN, StockCount.Status.SUBMITTED]
     )
+    # The same selector as the stock page the cards link to: a card's number is
+    # always the number of rows its link lists.
     return {
-        "alerts": LowStockAlert.objects.filter(closed_at__isnull=True).count(),
-        "stockouts": StockItem.objects.filter(on_hand__lte=F("allocated")).count(),
+        "low": stock_levels(state="low").count(),
+        "stockouts": stock_levels(state="out").count(),
         "counts_open": counts.filter(status=StockCount.Status.OPEN).count(),
         "counts_to_approve": counts.filter(status=StockCount.Status.SUBMITTED).count(),
     }

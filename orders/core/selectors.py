@@ -116,6 +116,7 @@ def order_list(
     overdue: bool = False,
     payment: str = "",
     attention: str = "",
+    queue: str = "",
     sort: str = "-placed",
 ):
     """Orders for the staff list, filtered and sorted, one row per order, customer joined.
@@ -143,6 +144,8 @@ def order_list(
     )
     if statuses:
         qs = qs.filter(status__in=statuses)
+    if queue:
+        qs = qs.filter(_queues()[queue][1])
     if channel:
         qs = qs.filter(channel=channel)
     if placed_from:
@@ -182,57 +185,53 @@ def order_list(
     return qs.order_by(key, "-pk")
 
 
+def _queues() -> dict[str, tuple]:
+    """The work queues: key -> (label, which orders). The dashboard counts each
+    and links to the order list filtered by the same condition (``queue=key``),
+    so a card always opens exactly the orders it counts."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    S = OrderStatus
+    return {
+        "to_verify": (
+            _q("To check"),
+            Q(status=S.PLACED, first_checked_by__isnull=True),
+        ),
+        "second_check": (
+            _q("Awaiting second check"),
+            Q(status=S.PLACED, first_checked_by__isnull=False),
+        ),
+        "inventory": (_q("Inventory check"), Q(status=S.VERIFIED)),
+        "backordered": (_q("Backordered"), Q(status=S.BACKORDERED)),
+        "payment": (_q("Awaiting payment"), Q(status=S.ALLOCATED)),
+        "to_pick": (_q("Ready to pick"), Q(status=S.PAID)),
+        "to_pack": (_q("To pack"), Q(status=S.PICKING)),
+        "to_ship": (_q("To ship"), Q(status=S.PACKED)),
+        "on_hold": (_q("On hold"), Q(status=S.ON_HOLD)),
+        "overdue": (
+            _q("Past ship-by date"),
+            Q(ship_by__lt=timezone.localdate(), status__in=S.NOT_SHIPPED),
+        ),
+    }
+
+
+def queue_choices() -> list[tuple[str, str]]:
+    return [(key, label) for key, (label, _c) in _queues().items()]
+
+
 def work_queues() -> list[dict]:
     """The dashboard's queues: how many orders wait in each and since when, in one query.
 
-    Each queue links to the order list filtered the same way.
+    Each queue links to the order list filtered by the same condition.
     """
     from django.db.models import Min, Q
     from django.utils import timezone
 
     S = OrderStatus
-    today = timezone.localdate()
     queues = [
-        (
-            "to_verify",
-            _q("To check"),
-            Q(status=S.PLACED, first_checked_by__isnull=True),
-            {"status": "placed"},
-        ),
-        (
-            "second_check",
-            _q("Awaiting second check"),
-            Q(status=S.PLACED, first_checked_by__isnull=False),
-            {"status": "placed"},
-        ),
-        (
-            "inventory",
-            _q("Inventory check"),
-            Q(status=S.VERIFIED),
-            {"status": "verified"},
-        ),
-        (
-            "backordered",
-            _q("Backordered"),
-            Q(status=S.BACKORDERED),
-            {"status": "backordered"},
-        ),
-        (
-            "payment",
-            _q("Awaiting payment"),
-            Q(status=S.ALLOCATED),
-            {"status": "allocated"},
-        ),
-        ("to_pick", _q("Ready to pick"), Q(status=S.PAID), {"status": "paid"}),
-        ("to_pack", _q("To pack"), Q(status=S.PICKING), {"status": "picking"}),
-        ("to_ship", _q("To ship"), Q(status=S.PACKED), {"status": "packed"}),
-        ("on_hold", _q("On hold"), Q(status=S.ON_HOLD), {"status": "on_hold"}),
-        (
-            "overdue",
-            _q("Past ship-by date"),
-            Q(ship_by__lt=today, status__in=S.NOT_SHIPPED),
-            {"overdue": "on"},
-        ),
+        (key, label, condition, {"queue": key})
+        for key, (label, condition) in _queues().items()
     ]
     aggregates = {}
     for key, _label, condition, _params in queues:

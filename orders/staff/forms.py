@@ -241,13 +241,16 @@ class OrderFilterForm(forms.Form):
             ("reply", _("A message to answer")),
         ],
     )
+    queue = forms.ChoiceField(label=_("Work queue"), required=False, choices=[])
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         from inventory.models import Warehouse
+        from orders.core.selectors import queue_choices
 
         super().__init__(*args, **kwargs)
         self.fields["warehouse"].queryset = Warehouse.objects.all()
+        self.fields["queue"].choices = [("", _("Any")), *queue_choices()]
 
     def filters(self) -> dict:
         d = self.cleaned_data if self.is_valid() else {}
@@ -261,6 +264,7 @@ class OrderFilterForm(forms.Form):
             "overdue": bool(d.get("overdue")),
             "payment": d.get("payment") or "",
             "attention": d.get("attention") or "",
+            "queue": d.get("queue") or "",
             "sort": d.get("sort") or "-placed",
         }
 

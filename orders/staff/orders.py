@@ -246,7 +246,11 @@ def order_transition(request, number, name):
     return redirect("orders:detail", number=number)
 
 
-BULK_MOVES = {"start_picking": gettext_lazy("Start picking")}
+BULK_MOVES = {
+    "start_picking": gettext_lazy("Start picking"),
+    "hold": gettext_lazy("Held"),
+    "release_hold": gettext_lazy("Released"),
+}
 BULK_PRINTS = {"pick_list": "orders:pick_list", "packing_slips": "orders:packing_slips"}
 
 
@@ -270,10 +274,17 @@ def orders_bulk(request):
     if name not in BULK_MOVES:
         messages.error(request, _("Choose an action."))
         return _back_to_list(request)
+    inputs = {}
+    if name == "hold":
+        inputs["reason"] = request.POST.get("reason", "").strip()[:500]
+        if not inputs["reason"]:
+            messages.error(request, _("Give a reason to hold the ticked orders."))
+            return _back_to_list(request)
     done, failed = [], []
+    # Each order succeeds or fails on its own: one refusal never stops the others.
     for order in selected_orders(request):
         try:
-            moves.order_transition(order=order, name=name, actor=request.user)
+            moves.order_transition(order=order, name=name, actor=request.user, **inputs)
         except OrderError as exc:
             failed.append(str(exc))
         else:

@@ -215,6 +215,12 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             order=Order.objects.get(pk=held.pk), actor=clerk, reason=CANCEL_REASON
         )
         orders["cancelled"] = held
+        # Staff send the cancellation email again.
+        from orders.notifications.services import notification_resend
+
+        notification_resend(
+            notification=held.notifications.latest("pk"), actor=clerk, seen_fact=0
+        )
 
         # A refund the card issuer refuses, tried again.
         refused = demo.advance(

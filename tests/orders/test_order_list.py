@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from orders.models import OrderStatus
+from orders.models import Order, OrderStatus
 from orders.permissions import Role
 
 S = OrderStatus
@@ -119,4 +119,36 @@ def test_dashboard_work_queues(clerk, order_in, django_assert_max_num_queries):
     ) == (1, 1, 1, 1)
     assert response.context["throughput"]["placed_today"] == 4
     html = response.content.decode()
-    assert "Awaiting second check" in html and "/staff/orders/?status=paid" in html
+    assert "Awaiting second check" in html and "/staff/orders/?queue=to_pick" in html
+    # each card opens exactly its own orders: the two checks no longer share a list
+    for key in ("to_verify", "second_check"):
+        listed = clerk.get(URL, {"queue": key}).context["page"].paginator.count
+        assert listed == queues[key] == 1
+    page = clerk.get(URL, {"queue": "second_check"}).content.decode()
+    assert 'data-badge="first-checked"' in page
+
+
+@pytest.mark.django_db
+def test_bulk_hold_and_release_each_order_on_its_own(clerk, order_in):
+    paid, packed, shipped = order_in(S.PAID), order_in(S.PACKED), order_in(S.SHIPPED)
+    numbers = [paid.number, packed.number, shipped.number]
+    bulk = reverse("orders:bulk")
+    response = clerk.post(bulk, {"action": "hold", "orders": numbers}, follow=True)
+    assert "Give a reason" in str(list(response.context["messages"])[0])
+    assert Order.objects.filter(status=S.ON_HOLD).count() == 0
+    response = clerk.post(
+        bulk,
+        {"action": "hold", "orders": numbers, "reason": "Address check"},
+        follow=True,
+    )
+    said = [str(m) for m in response.context["messages"]]
+    assert said[0] == f"Held: {paid.number}, {packed.number}."
+    assert len(said) == 2 and shipped.number in said[1]  # the shipped one refused
+    held = Order.objects.filter(status=S.ON_HOLD)
+    assert {o.number for o in held} == {paid.number, packed.number}
+    assert all(
+        o.events.get(type="held").data["reason"] == "Address check" for o in held
+    )
+    clerk.post(bulk, {"action": "release_hold", "orders": numbers})
+    assert Order.objects.get(pk=paid.pk).status == S.PAID
+    assert Order.objects.get(pk=packed.pk).status == S.PACKED
