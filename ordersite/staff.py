@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 
 
 def staff_required(*perms: str):
@@ -40,6 +41,19 @@ def dashboard(request):
     from orders.stock.selectors import backorder_summary
 
     queues, throughput = work_queues()
+    # The person's own queue first, counted by the list's own filter.
+    from orders.core.selectors import order_list
+
+    queues.insert(
+        0,
+        {
+            "key": "mine",
+            "label": _("My open orders"),
+            "count": order_list(owner=request.user).count(),
+            "oldest": None,
+            "params": {"owner": "me"},
+        },
+    )
     for queue in queues:
         queue["query"] = urlencode(queue["params"])
 

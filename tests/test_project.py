@@ -89,7 +89,7 @@ class TestProductionProfile:
             "django.db.backends.postgresql",
             "False",
             "redis://cache.invalid:6379/0",
-            "django.core.cache.backends.redis.RedisCache",
+            "ordersite.cache.RedisCache",  # Django's, one client per pool
         ]
 
     def test_production_refuses_demo_data(self):

@@ -55,6 +55,19 @@ def hold_released(*, order: Order, actor, from_status: str) -> OrderEvent:
     )
 
 
+def order_assigned(*, order: Order, actor, assignee, previous_id) -> OrderEvent:
+    """The order's owner changed (``assignee`` None: nobody owns it now)."""
+    return record(
+        order=order,
+        type=T.ASSIGNED,
+        actor=actor,
+        data={
+            "assignee_id": assignee.pk if assignee else None,
+            "previous_id": previous_id,
+        },
+    )
+
+
 def order_cancelled(
     *, order: Order, actor, from_status: str, reason: str, released: list[dict]
 ) -> OrderEvent:
@@ -101,9 +114,17 @@ def _cancelled_staff(e, r):
     return text
 
 
+def _assigned(e, r):
+    who = r.staff(data_of(e).get("assignee_id"))
+    if data_of(e).get("assignee_id") is None:
+        return _("Nobody owns the order now.")
+    return _("Assigned to %(who)s.") % {"who": who or _("a former staff member")}
+
+
 say_all(
     {
         T.PLACED: Wording(_placed, fixed(_l("We received your order."))),
+        T.ASSIGNED: Wording(_assigned),
         T.NOTE_ADDED: Wording(_note),
         T.HELD: Wording(_held),
         T.HOLD_RELEASED: Wording(fixed(_l("Hold released."))),

@@ -200,6 +200,15 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
         verbose_name=_("verified by"),
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Who owns the order now ("my orders"); set and cleared by ``order_assign``.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_orders",
+        verbose_name=_("assigned to"),
+    )
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -236,6 +245,7 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
                 fields=["status", "placed_at", "id"], name="order_status_placed"
             ),
             models.Index(fields=["placed_at", "id"], name="order_placed"),
+            models.Index(fields=["assigned_to", "status"], name="order_assigned"),
             models.Index(fields=["total", "id"], name="order_total"),
             models.Index(fields=["ship_by", "id"], name="order_ship_by"),
             # the dashboard's "today" figures

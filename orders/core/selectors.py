@@ -117,12 +117,14 @@ def order_list(
     payment: str = "",
     attention: str = "",
     queue: str = "",
+    owner=None,
     sort: str = "-placed",
 ):
     """Orders for the staff list, filtered and sorted, one row per order, customer joined.
 
     Every filter is a plain condition or an EXISTS subquery, so the page costs the
     same few queries at any page size and stays index-friendly on large tables.
+    ``owner``: a user (their open orders) or "nobody" (orders no one owns).
     """
     from django.db.models import BooleanField, Case, Exists, OuterRef, Value, When
     from django.utils import timezone
@@ -146,6 +148,10 @@ def order_list(
         qs = qs.filter(status__in=statuses)
     if queue:
         qs = qs.filter(_queues()[queue][1])
+    if owner == "nobody":
+        qs = qs.filter(assigned_to__isnull=True)
+    elif owner is not None:  # a user: their orders still open
+        qs = qs.filter(assigned_to=owner).exclude(status__in=OrderStatus.FINISHED)
     if channel:
         qs = qs.filter(channel=channel)
     if placed_from:
@@ -276,7 +282,7 @@ def order_detail(*, number: str) -> Order:
 
     return get_object_or_404(
         Order.objects.select_related(
-            "customer", "first_checked_by", "verified_by", "split_from"
+            "customer", "first_checked_by", "verified_by", "split_from", "assigned_to"
         ).prefetch_related(
             Prefetch(
                 "lines",

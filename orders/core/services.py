@@ -23,7 +23,7 @@ from orders.core import facts
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderNote
 from orders.core.transitions import fire, lock_order, run_transition, transition_check
 from orders.customer.models import Customer
-from orders.exceptions import InvalidOrder, OrderAlreadyPlaced
+from orders.exceptions import InvalidOrder, OrderAlreadyPlaced, TransitionForbidden
 from orders.money import pricing, refunds
 from orders.money.models import Payment
 from orders.money.payments import payment_void
@@ -31,7 +31,7 @@ from orders.money.position import money_position
 from orders.money.pricing import LineInput, price_lines, to_money
 from orders.stock.services import allocation_facts, allocations_of
 from ordersite import limits
-from ordersite.actors import staff_user
+from ordersite.actors import Actor, staff_user
 from ordersite.submissions import submission
 
 
@@ -208,6 +208,30 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                 idempotency_key=f"cancel:{order.pk}",
                 actor=None,
             )
+    return order
+
+
+def order_assign(*, order: Order, actor, assignee) -> Order:
+    """Give the order an owner (``assignee``, an active staff member) or none.
+
+    Any staff member who sees orders may take one or hand it on: ownership says
+    who looks after it next, it grants nothing. Assigning the owner it already
+    has changes nothing and records nothing.
+    """
+    if not Actor.of(actor).may("orders.view_order"):
+        raise TransitionForbidden(_("You may not assign orders."))
+    if assignee is not None and not (assignee.is_active and assignee.is_staff):
+        raise InvalidOrder(_("Orders can only be assigned to active staff members."))
+    with transaction.atomic():
+        order = lock_order(order, same_state=False)
+        previous = order.assigned_to_id
+        if previous == (assignee.pk if assignee else None):
+            return order
+        Order.objects.filter(pk=order.pk).update(assigned_to=assignee)
+        order.assigned_to = assignee
+        facts.order_assigned(
+            order=order, actor=actor, assignee=assignee, previous_id=previous
+        )
     return order
 
 

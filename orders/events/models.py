@@ -26,6 +26,7 @@ class EventType(models.TextChoices):
     NOTE_ADDED = "note_added", _("Internal note added")
     HELD = "held", _("Put on hold")
     HOLD_RELEASED = "hold_released", _("Hold released")
+    ASSIGNED = "assigned", _("Assigned")
     CANCELLED = "cancelled", _("Cancelled")
     # Verification
     FIRST_CHECK_RECORDED = "first_check_recorded", _("First check recorded")

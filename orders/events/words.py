@@ -41,6 +41,18 @@ class Related:
             self._cache[what] = {row.pk: row for row in rows}
         return self._cache[what].get(pk)
 
+    def staff(self, pk) -> str:
+        """A staff member's username by id ("" if none or deleted), one query per person."""
+        if pk is None:
+            return ""
+        names = self._cache.setdefault("staff", {})
+        if pk not in names:
+            from django.contrib.auth import get_user_model
+
+            user = get_user_model().objects.filter(pk=pk).first()
+            names[pk] = user.get_username() if user else ""
+        return names[pk]
+
 
 Render = Callable[[OrderEvent, Related], str]
 

@@ -98,16 +98,35 @@ def email_customer(
     """Write the customer's email of ``kind`` now; the outbox sends it once the transaction commits."""
     subject, text, html = _render(order, kind, extra or {})
     template = TEMPLATES[kind]
-    skipped = not template.essential and order.customer.notifications_opt_out
-    notification = Notification.objects.create(
+    return _write(
         order=order,
         kind=kind,
         essential=template.essential,
-        to_email=order.customer.email,
         subject=subject,
         body_text=text,
         body_html=html,
-        skipped=skipped,
+        skipped=not template.essential and order.customer.notifications_opt_out,
+    )
+
+
+def email_again(*, order: Order, original: Notification) -> Notification:
+    """The same words as ``original``, as a new email to the customer's address now
+    (staff asked for it: sent even where the customer opted out of optional ones)."""
+    return _write(
+        order=order,
+        kind=original.kind,
+        essential=original.essential,
+        subject=original.subject,
+        body_text=original.body_text,
+        body_html=original.body_html,
+        skipped=False,
+    )
+
+
+def _write(*, order: Order, skipped: bool, **message) -> Notification:
+    """The notification row, its outbox row unless skipped, and the queued fact."""
+    notification = Notification.objects.create(
+        order=order, to_email=order.customer.email, skipped=skipped, **message
     )
     if not skipped:
         notification.delivery = outbox.enqueue(

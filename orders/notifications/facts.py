@@ -31,17 +31,14 @@ def email_queued(*, order: Order, notification) -> OrderEvent:
     )
 
 
-def email_resent(*, order: Order, actor, notification, original) -> OrderEvent:
-    """Staff sent a customer email again: a new message with the same words."""
+def email_resent(*, order: Order, actor, original) -> OrderEvent:
+    """Staff asked to send a customer email again (its subscriber writes the new
+    email, whose own "queued" fact follows)."""
     return record(
         order=order,
         type=T.EMAIL_RESENT,
         actor=actor,
-        data={
-            "notification_id": notification.pk,
-            "resent_from": original.pk,
-            "kind": notification.kind,
-        },
+        data={"resent_from": original.pk, "kind": original.kind},
     )
 
 

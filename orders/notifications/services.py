@@ -9,10 +9,8 @@ from orders.core.transitions import lock_order
 from orders.events.models import EventType, OrderEvent
 from orders.exceptions import InvalidOrder
 from orders.notifications import facts
-from orders.notifications.emails import CUSTOMER_EMAIL
 from orders.notifications.models import Notification
 from orders.permissions import require
-from ordersite import outbox
 
 
 def notification_resend(
@@ -49,18 +47,7 @@ def notification_resend(
             )
         if not order.customer.email:
             raise InvalidOrder(_("The customer has no email address."))
-        again = Notification.objects.create(
-            order=order,
-            kind=notification.kind,
-            essential=notification.essential,
-            to_email=order.customer.email,
-            subject=notification.subject,
-            body_text=notification.body_text,
-            body_html=notification.body_html,
-        )
-        again.delivery = outbox.enqueue(CUSTOMER_EMAIL, notification_id=again.pk)
-        again.save(update_fields=["delivery"])
-        facts.email_resent(
-            order=order, actor=actor, notification=again, original=notification
-        )
+        facts.email_resent(order=order, actor=actor, original=notification)
+        # Written by the fact's subscriber, in this transaction, under the lock.
+        again = Notification.objects.filter(order=order).latest("pk")
     return again

@@ -12,7 +12,14 @@ from orders.events.models import EventType as T
 from orders.events.models import OrderEvent, topic
 from orders.fulfilment.models import Shipment
 from orders.money.models import Refund
-from orders.notifications.emails import Alert, Kind, alert_staff, email_customer
+from orders.notifications.emails import (
+    Alert,
+    Kind,
+    alert_staff,
+    email_again,
+    email_customer,
+)
+from orders.notifications.models import Notification
 from ordersite.facts import subscribe
 
 # A fact whose email needs nothing but the order.
@@ -76,6 +83,12 @@ def email_balance_due(event: OrderEvent) -> None:
 def email_reply(event: OrderEvent) -> None:
     reply = CustomerMessage.objects.get(pk=event.data["message_id"])
     email_customer(order=event.order, kind=Kind.MESSAGE, extra={"message": reply.body})
+
+
+@subscribe(topic(T.EMAIL_RESENT))
+def send_again(event: OrderEvent) -> None:
+    original = Notification.objects.get(pk=event.data["resent_from"])
+    email_again(order=event.order, original=original)
 
 
 ALERTS = {

@@ -242,6 +242,15 @@ class OrderFilterForm(forms.Form):
         ],
     )
     queue = forms.ChoiceField(label=_("Work queue"), required=False, choices=[])
+    owner = forms.ChoiceField(
+        label=_("Owner"),
+        required=False,
+        choices=[
+            ("", _("Anyone")),
+            ("me", _("My open orders")),
+            ("nobody", _("Nobody")),
+        ],
+    )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
@@ -252,9 +261,11 @@ class OrderFilterForm(forms.Form):
         self.fields["warehouse"].queryset = Warehouse.objects.all()
         self.fields["queue"].choices = [("", _("Any")), *queue_choices()]
 
-    def filters(self) -> dict:
+    def filters(self, user=None) -> dict:
         d = self.cleaned_data if self.is_valid() else {}
+        owner = d.get("owner") or ""
         return {
+            "owner": user if owner == "me" else (owner or None),
             "search": d.get("q") or "",
             "statuses": d.get("status") or None,
             "channel": d.get("channel") or "",

@@ -68,7 +68,7 @@ CSV_COLUMNS = [
 def order_list(request):
     """All orders: filters, search, sorting, pagination, CSV export of the filtered list."""
     form = OrderFilterForm(request.GET or None)
-    orders = order_list_selector(**form.filters())
+    orders = order_list_selector(**form.filters(user=request.user))
     if request.GET.get("format") == "csv":
         return _orders_csv(orders)
     try:
@@ -92,6 +92,7 @@ def order_list(request):
             "sort": form.filters()["sort"],
             "sizes": PAGE_SIZES,
             "size": size,
+            "staff_members": _staff_members(),
         },
     )
 
@@ -216,6 +217,7 @@ def order_detail(request, number):
             "open_problems": [i for i in order.issues.all() if i.resolved_at is None],
             "note_form": NoteForm(auto_id="note_%s"),
             "reply_form": ReplyForm(auto_id="reply_%s"),
+            "staff_members": _staff_members(),
         },
     )
 
@@ -271,6 +273,8 @@ def orders_bulk(request):
         return _orders_csv(
             order_list_selector(sort="number").filter(number__in=numbers)
         )
+    if name == "assign":
+        return _bulk_assign(request)
     if name not in BULK_MOVES:
         messages.error(request, _("Choose an action."))
         return _back_to_list(request)
@@ -300,6 +304,33 @@ def orders_bulk(request):
     return _back_to_list(request)
 
 
+def _bulk_assign(request):
+    """Give every ticked order the chosen owner, each order on its own."""
+    try:
+        assignee = _assignee(request, request.POST.get("assignee", "")[:20])
+    except OrderError as exc:
+        messages.error(request, str(exc))
+        return _back_to_list(request)
+    done = []
+    for order in selected_orders(request):
+        try:
+            services.order_assign(order=order, actor=request.user, assignee=assignee)
+        except OrderError as exc:
+            messages.error(request, f"{order.number}: {exc}")
+        else:
+            done.append(order.number)
+    if done:
+        messages.success(
+            request,
+            _("Now with %(who)s: %(orders)s.")
+            % {
+                "who": assignee.get_username() if assignee else _("nobody"),
+                "orders": ", ".join(done),
+            },
+        )
+    return _back_to_list(request)
+
+
 def _back_to_list(request):
     """Back where the person came from (a page of this site only), else the order list."""
     target = request.POST.get("next", "")
@@ -310,6 +341,52 @@ def _back_to_list(request):
     ):
         return HttpResponseRedirect(target)
     return redirect("orders:list")
+
+
+def _staff_members():
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, is_staff=True)
+        .order_by("username")
+    )
+
+
+def _assignee(request, value: str):
+    """The staff member a form names ("me", an id) or None for nobody; raises
+    InvalidOrder for anyone else (a tampered or stale choice)."""
+    from orders.exceptions import InvalidOrder
+
+    if value == "me":
+        return request.user
+    if value in ("", "nobody"):
+        return None
+    member = _staff_members().filter(pk=value).first() if value.isdigit() else None
+    if member is None:
+        raise InvalidOrder(_("Choose a staff member from the list."))
+    return member
+
+
+@require_POST
+@staff_required("orders.view_order")
+def order_assign(request, number):
+    """Take the order, hand it to someone, or leave it with nobody."""
+    order = get_object_or_404(Order, number=number)
+    try:
+        assignee = _assignee(request, request.POST.get("assignee", "")[:20])
+        services.order_assign(order=order, actor=request.user, assignee=assignee)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("%(number)s is now with %(who)s.")
+            % {"number": number, "who": assignee.get_username()}
+            if assignee
+            else _("%(number)s is now with nobody.") % {"number": number},
+        )
+    return redirect("orders:detail", number=number)
 
 
 @require_POST

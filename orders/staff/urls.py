@@ -49,6 +49,7 @@ urlpatterns = [
         name="transition",
     ),
     path("orders/<str:number>/note/", orders.order_note, name="note"),
+    path("orders/<str:number>/assign/", orders.order_assign, name="assign"),
     path(
         "orders/<str:number>/emails/<id:notification_id>/",
         emails.order_email,

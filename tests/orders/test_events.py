@@ -221,6 +221,9 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
         notification_resend(
             notification=held.notifications.latest("pk"), actor=clerk, seen_fact=0
         )
+        # Someone takes the order, then hands it back to nobody.
+        services.order_assign(order=held, actor=clerk, assignee=clerk)
+        services.order_assign(order=held, actor=clerk, assignee=None)
 
         # A refund the card issuer refuses, tried again.
         refused = demo.advance(

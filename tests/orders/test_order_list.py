@@ -84,7 +84,7 @@ def test_query_count_does_not_grow_with_the_page_size(clerk, order_in):
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
-    assert counts[0] <= 10
+    assert counts[0] <= 11  # the page, its count, the staff to assign to…
 
 
 @pytest.mark.django_db
@@ -108,7 +108,7 @@ def test_dashboard_work_queues(clerk, order_in, django_assert_max_num_queries):
     order_in("checked")
     order_in(S.PAID)
     order_in(S.PACKED)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = clerk.get(reverse("staff:dashboard"))
     queues = {q["key"]: q["count"] for q in response.context["queues"]}
     assert (
