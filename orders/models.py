@@ -39,6 +39,7 @@ from orders.money.pricing_models import (
     TaxRate,
 )
 from orders.notifications.models import Notification
+from orders.staff.models import SavedView
 from orders.verification.models import VerificationIssue
 
 __all__ = [
@@ -65,6 +66,7 @@ __all__ = [
     "PriceListEntry",
     "PriceSource",
     "Refund",
+    "SavedView",
     "ShipmentLine",
     "Shipment",
     "StoreCreditEntry",

@@ -93,8 +93,63 @@ def order_list(request):
             "sizes": PAGE_SIZES,
             "size": size,
             "staff_members": _staff_members(),
+            "saved_views": request.user.saved_views.all(),
+            "view_query": _view_query(query.urlencode()),
         },
     )
+
+
+SAVED_VIEWS_PER_PERSON = 30
+
+
+def _view_query(raw: str) -> str:
+    """A list query string reduced to the list's own filters (a tampered or pasted
+    one keeps only what the filter form knows; never the page number)."""
+    from django.http import QueryDict
+
+    given = QueryDict(raw[:4000])
+    known = set(OrderFilterForm.base_fields) | {"size"}
+    kept = QueryDict(mutable=True)
+    for key in given:
+        if key in known:
+            kept.setlist(key, [v[:200] for v in given.getlist(key)][:20])
+    return kept.urlencode()[:2000]
+
+
+@require_POST
+@staff_required("orders.view_order")
+def saved_view_save(request):
+    """Save the list's current filters under a name (the same name replaces it)."""
+    from orders.staff.models import SavedView
+
+    name = " ".join(request.POST.get("name", "").split())
+    query = _view_query(request.POST.get("query", ""))
+    mine = SavedView.objects.filter(user=request.user)
+    if not name or len(name) > 80:
+        messages.error(request, _("Give the view a name of at most 80 characters."))
+    elif not mine.filter(name=name).exists() and mine.count() >= SAVED_VIEWS_PER_PERSON:
+        messages.error(
+            request,
+            _("You have %(n)s saved views; delete one first.")
+            % {"n": SAVED_VIEWS_PER_PERSON},
+        )
+    else:
+        SavedView.objects.update_or_create(
+            user=request.user, name=name, defaults={"query": query}
+        )
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+    return HttpResponseRedirect(reverse("orders:list") + (f"?{query}" if query else ""))
+
+
+@require_POST
+@staff_required("orders.view_order")
+def saved_view_delete(request, view_id):
+    from orders.staff.models import SavedView
+
+    view = get_object_or_404(SavedView, pk=view_id, user=request.user)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("orders:list")
 
 
 def _orders_csv(orders):

@@ -8,6 +8,12 @@ urlpatterns = [
     path("orders/", orders.order_list, name="list"),
     path("orders/new/", entry.order_new, name="new"),
     path("orders/bulk/", orders.orders_bulk, name="bulk"),
+    path("orders/views/", orders.saved_view_save, name="view_save"),
+    path(
+        "orders/views/<id:view_id>/delete/",
+        orders.saved_view_delete,
+        name="view_delete",
+    ),
     path("pick-list/", fulfilment.pick_list, name="pick_list"),
     path("packing-slips/", fulfilment.packing_slip, name="packing_slips"),
     path("orders/<str:number>/", orders.order_detail, name="detail"),

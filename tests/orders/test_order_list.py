@@ -84,7 +84,7 @@ def test_query_count_does_not_grow_with_the_page_size(clerk, order_in):
         assert response.status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
-    assert counts[0] <= 11  # the page, its count, the staff to assign to…
+    assert counts[0] <= 12  # the page, its count, staff to assign to, saved views…
 
 
 @pytest.mark.django_db
@@ -152,3 +152,35 @@ def test_bulk_hold_and_release_each_order_on_its_own(clerk, order_in):
     clerk.post(bulk, {"action": "release_hold", "orders": numbers})
     assert Order.objects.get(pk=paid.pk).status == S.PAID
     assert Order.objects.get(pk=packed.pk).status == S.PACKED
+
+
+@pytest.mark.django_db
+def test_saved_views_are_per_person_and_keep_only_the_filters(client, staff, order_in):
+    paid = order_in(S.PAID)
+    order_in(S.PACKED)
+    client.force_login(staff[Role.CLERK])
+    save = reverse("orders:view_save")
+    response = client.post(
+        save,
+        {"name": "  Paid,   to pick ", "query": "status=paid&page=7&evil=1&size=25"},
+        follow=True,
+    )
+    [view] = staff[Role.CLERK].saved_views.all()
+    assert view.name == "Paid, to pick" and view.query == "status=paid&size=25"
+    assert numbers(response) == [paid.number]  # back on the list, filtered
+    html = client.get(URL).content.decode()
+    assert 'href="?status=paid&amp;size=25"' in html
+    # the same name replaces; hostile names are refused
+    client.post(save, {"name": "Paid, to pick", "query": "queue=to_pick"})
+    assert staff[Role.CLERK].saved_views.get().query == "queue=to_pick"
+    for bad in ("", "x" * 10_000):
+        response = client.post(save, {"name": bad, "query": ""}, follow=True)
+        assert "at most 80 characters" in str(list(response.context["messages"])[-1])
+    # nobody else sees or deletes them
+    client.force_login(staff[Role.WAREHOUSE])
+    assert "Paid, to pick" not in client.get(URL).content.decode()
+    delete = reverse("orders:view_delete", args=[view.pk])
+    assert client.post(delete).status_code == 404
+    client.force_login(staff[Role.CLERK])
+    client.post(delete)
+    assert not staff[Role.CLERK].saved_views.exists()
