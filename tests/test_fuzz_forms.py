@@ -390,6 +390,10 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
     counts.count_submit(count=to_approve, actor=manager)
 
     unhappy = order_in(S.DELIVERED)  # the one that asks about a problem
+    from orders.staff.models import SavedView
+
+    for role in Role.ALL:  # so the list shows each person a view to delete
+        SavedView.objects.create(user=staff[role], name="Paid", query="status=paid")
     everyone = [*orders.values(), part, over, disc, failed, cancelled, other, unhappy]
     order_pages = [
         reverse(name, args=[o.number])
@@ -418,6 +422,11 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         reverse("inventory:count", args=[open_count.number]),
         reverse("inventory:count", args=[to_approve.number]),
         *order_pages,
+        *(
+            reverse("orders:email", args=[o.number, n.pk])
+            for o in everyone
+            for n in o.notifications.all()[:1]
+        ),
     ]
     customer_pages = [reverse("track:lookup")] + [
         reverse("track:order", args=[o.tracking_token]) for o in everyone
@@ -702,7 +711,7 @@ def test_each_form_as_each_role_with_every_field_hostile(world):
 QUERY_NAMES = [
     "q", "status", "channel", "placed_from", "placed_to", "warehouse", "overdue",
     "payment", "attention", "sort", "size", "page", "format", "orders", "problem",
-    "next",
+    "next", "queue", "owner",
 ]  # fmt: skip
 QUERY_VALUES = [
     "",

@@ -58,7 +58,7 @@ STEPS = {
         permission="check_order",
     ),
     "second_check": Step(
-        label=gettext_lazy("Open the checklist for the second check"),
+        label=gettext_lazy("Open the verification checklist"),
         waiting=gettext_lazy(
             "Waiting for the second check by a verifier other than %(first)s"
         ),

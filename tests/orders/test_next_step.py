@@ -30,7 +30,7 @@ STEPS = [
     (
         "checked",
         Role.VERIFIER,
-        "Open the checklist for the second check",
+        "Open the verification checklist",
         "Waiting for the second check by a verifier other than",
     ),
     (

@@ -1,0 +1,82 @@
+"""The back office leads a new clerk: one next step, rare moves apart, cancel
+confirmed after showing what it does; the list and navigation fit their screens."""
+
+import pytest
+
+from orders.models import Order, OrderStatus
+from tests.browser.conftest import accessibility_problems, sign_in
+from tests.browser.test_back_office import demo, open_order, shot  # noqa: F401
+
+S = OrderStatus
+
+
+@pytest.mark.django_db(transaction=True)
+def test_next_step_first_and_cancel_shows_what_it_does_before_confirming(
+    demo,  # noqa: F811
+    live_server,
+    page,
+):
+    order = Order.objects.filter(status=S.PAID).first()
+    sign_in(page, live_server, "clerk")
+    open_order(page, live_server, order.number)
+    step = page.locator("[data-next-step]")
+    # the clerk does not pick: the page says who does, and since when
+    assert "Waiting for the warehouse to start picking" in step.inner_text()
+    assert " ago" in step.inner_text()
+    assert page.locator('[data-badge="payment"]').inner_text() == "Paid"
+    # cancel is folded away under More actions, its reason asked only when opened
+    reason = page.locator("#id_cancel-reason")
+    assert not reason.is_visible()
+    page.get_by_text("More actions").click()
+    page.locator('[data-move="cancel"] > summary').click()
+    effects = page.locator("[data-cancel-effects]").inner_text()
+    assert "refund" in effects and "back to" in effects
+    reason.fill("Customer changed their mind")
+    page.get_by_role("button", name="Cancel order").click()
+    # the browser asks for the tick before anything is sent
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+    page.get_by_label("Yes, cancel this order").check()
+    page.get_by_role("button", name="Cancel order").click()
+    page.wait_for_selector(".alert-success")
+    assert (
+        page.locator(".alert-success")
+        .inner_text()
+        .startswith(f"{order.number}: Cancelled")
+    )
+    assert Order.objects.get(pk=order.pk).status == S.CANCELLED
+    shot(page, "guide-01-cancelled")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_navigation_fits_one_line_and_the_list_fits_a_tablet(
+    demo,  # noqa: F811
+    live_server,
+    browser,
+):
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server, "manager")
+    tops = page.evaluate(
+        "[...document.querySelectorAll('#staffnav > ul > li')].map(li => li.getBoundingClientRect().top)"
+    )
+    assert len(tops) >= 6 and len(set(tops)) == 1, tops
+    # the inventory pages are one menu
+    page.get_by_role("button", name="Inventory").click()
+    page.get_by_role("link", name="Inventory health").click()
+    page.wait_for_url(f"{live_server.url}/staff/inventory/health/")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 768, "height": 1024})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/staff/orders/")
+    for cell in ("status", "total"):
+        right = page.evaluate(
+            f"document.querySelector('[data-cell={cell}]').getBoundingClientRect().right"
+        )
+        assert right <= 768, f"the {cell} column is off screen at 768 px ({right})"
+    assert accessibility_problems(page) == []
+    shot(page, "guide-02-list-768")
+    context.close()
