@@ -90,7 +90,13 @@ class LookupForm(forms.Form):
 class ConfirmForm(forms.Form):
     rating = forms.TypedChoiceField(
         label=gettext_lazy("How satisfied are you?"),
-        choices=[(n, str(n)) for n in range(5, 0, -1)],
+        choices=[
+            (5, gettext_lazy("5 – excellent")),
+            (4, gettext_lazy("4 – good")),
+            (3, gettext_lazy("3 – all right")),
+            (2, gettext_lazy("2 – poor")),
+            (1, gettext_lazy("1 – very poor")),
+        ],
         coerce=int,
         widget=forms.RadioSelect,
     )

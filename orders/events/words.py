@@ -101,6 +101,18 @@ def units(items: list[dict], key: str = "quantity") -> str:
     return ", ".join(f"{i.get(key)} × {i.get('sku')}" for i in items or [])
 
 
+def products(items: list[dict], related: "Related", key: str = "quantity") -> str:
+    """Units as the customer reads them: product names, never SKUs (a line moved
+    away since is just "items")."""
+    from django.utils.translation import gettext as _
+
+    parts = []
+    for i in items or []:
+        line = related.get("line", i.get("line_id"))
+        parts.append(f"{i.get(key)} × {line.name if line else _('items')}")
+    return ", ".join(parts)
+
+
 def text_of(row, attribute: str) -> str:
     return getattr(row, attribute, "") if row is not None else ""
 

@@ -15,6 +15,7 @@ from orders.events.words import (
     Wording,
     data_of,
     fixed,
+    products,
     say_all,
     units,
 )
@@ -125,12 +126,17 @@ def _packed_staff(e, r):
     ) % {"n": units}
 
 
-def _parcel(e, r):
+def _parcel(e, r, *, customer: bool = False):
+    contents = data_of(e).get("contents")
     return _("Parcel with %(carrier)s, tracking number %(tracking)s: %(units)s.") % {
         "carrier": data_of(e).get("carrier"),
         "tracking": data_of(e).get("tracking_number"),
-        "units": units(data_of(e).get("contents")),
+        "units": products(contents, r) if customer else units(contents),
     }
+
+
+def _parcel_customer(e, r):
+    return _parcel(e, r, customer=True)
 
 
 def _completed_staff(e, r):
@@ -155,7 +161,7 @@ say_all(
         ),
         T.PACK_CHECK_FAILED: Wording(_pack_check),
         T.PACKED: Wording(_packed_staff, fixed(_l("Your order is packed."))),
-        T.PARCEL_SHIPPED: Wording(_parcel, _parcel),
+        T.PARCEL_SHIPPED: Wording(_parcel, _parcel_customer),
         T.SHIPPED: Wording(
             fixed(_l("Shipped: everything has left.")),
             fixed(_l("Your order has shipped.")),

@@ -14,6 +14,7 @@ from orders.events.words import (
     Wording,
     data_of,
     fixed,
+    products,
     say_all,
     units,
 )
@@ -88,11 +89,16 @@ def _backordered_staff(e, r):
     }
 
 
-def _split_off(e, r):
+def _split_off(e, r, *, customer: bool = False):
+    moved = data_of(e).get("moved")
     return _("Ships what is in stock now; %(units)s follow as order %(child)s.") % {
-        "units": units(data_of(e).get("moved")),
+        "units": products(moved, r) if customer else units(moved),
         "child": data_of(e).get("child"),
     }
+
+
+def _split_off_customer(e, r):
+    return _split_off(e, r, customer=True)
 
 
 def _split_from(e, r):
@@ -112,7 +118,7 @@ say_all(
                 )
             ),
         ),
-        T.SPLIT_OFF: Wording(_split_off, _split_off),
+        T.SPLIT_OFF: Wording(_split_off, _split_off_customer),
         T.SPLIT_FROM: Wording(_split_from, _split_from),
     }
 )

@@ -206,6 +206,12 @@ def test_a_partial_shipment_keeps_the_order_packed_until_the_last_parcel(
 
     detail = client.get(reverse("orders:detail", args=[order.number]))
     assert "Partly shipped: 2 units still to ship." in detail.content.decode()
+    assert 'data-badge="shipping"' in detail.content.decode()
+    # staff read SKUs; the customer reads the product's name
+    assert "2 × CF-A" in detail.content.decode()
+    track = client.get(reverse("track:order", args=[order.tracking_token]))
+    assert f"2 × {a.name}" in track.content.decode()
+    assert "CF-A" not in track.content.decode()
     listed = client.get(reverse("orders:list"), {"q": order.number})
     assert "partly shipped" in listed.content.decode()
     # the second parcel form offers only what is left, and ships the rest

@@ -300,3 +300,19 @@ def test_the_customer_answers_a_read_back(
     assert CustomerMessage.objects.get(order=order).body == "Read-back: I asked for 3"
     assert [m.to for m in mailoutbox] == [["team@example.com"]]
     assert "Please check your order" not in page(client, order).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_rating_says_what_each_number_means_and_the_date_stands_out(
+    client, order_in
+):
+    delivered = order_in("delivered")
+    html = client.get(reverse("track:order", args=[delivered.tracking_token])).content
+    assert "5 – excellent" in html.decode() and "1 – very poor" in html.decode()
+    shipped = order_in("shipped")
+    shipped.__class__.objects.filter(pk=shipped.pk).update(
+        estimated_delivery="2026-12-03"
+    )
+    html = client.get(reverse("track:order", args=[shipped.tracking_token])).content
+    assert "data-expected-delivery" in html.decode()
+    assert "Thursday" in html.decode()
