@@ -12,6 +12,7 @@ from orders.core import services
 from orders.core.models import Order
 from orders.core.selectors import order_detail as order_detail_selector
 from orders.customer import services as customer_side
+from orders.customer.selectors import customers_matching
 from orders.exceptions import OrderAlreadyPlaced, OrderError
 from orders.money.pricing import LineInput
 from orders.staff.forms import (
@@ -43,10 +44,44 @@ def large_lines(lines: list[LineInput]) -> list[tuple[str, int]]:
     return [(line.product.sku, line.quantity) for line in lines]
 
 
+def _picked_customer(request) -> dict:
+    """The form's first values from the customer chosen in the picker (``?customer=``)."""
+    from orders.customer.models import Customer
+
+    value = request.GET.get("customer", "")
+    customer = (
+        Customer.objects.filter(pk=value).first()
+        if value.isdigit() and len(value) <= 18
+        else None
+    )
+    if value and customer is None:
+        messages.warning(request, _("That customer is not known; search again."))
+    if customer is None:
+        return {}
+    return {
+        "email": customer.email,
+        "name": customer.name,
+        "phone": customer.phone,
+        "address": customer.shipping_address,
+        "country": customer.shipping_country,
+    }
+
+
+@staff_required("orders.enter_order")
+def customer_picker(request):
+    """The picker's matches as a fragment of the entry page (fetched as you type)."""
+    term = request.GET.get("find", "")
+    return render(
+        request,
+        "staff/orders/_customer_matches.html",
+        {"term": term.strip(), "matches": customers_matching(term)},
+    )
+
+
 @staff_required("orders.enter_order")
 def order_new(request):
     """A phone or email order: nothing is saved until the whole order is valid."""
-    form = NewOrderForm(request.POST or None)
+    form = NewOrderForm(request.POST or None, initial=_picked_customer(request))
     lines = NewOrderLineFormSet(request.POST or None, prefix="lines")
     if (
         request.method == "POST"
@@ -92,6 +127,8 @@ def order_new(request):
         {
             "form": form,
             "lines": lines,
+            "term": request.GET.get("find", "").strip(),
+            "matches": customers_matching(request.GET.get("find", "")),
             "skus": Product.objects.filter(active=True).values_list("sku", "name"),
         },
     )

@@ -204,6 +204,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+# One date and time format per language (ordersite/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["ordersite.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -80,3 +80,41 @@ def test_navigation_fits_one_line_and_the_list_fits_a_tablet(
     assert accessibility_problems(page) == []
     shot(page, "guide-02-list-768")
     context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_long_unbroken_text_never_pushes_a_page_sideways(
+    demo,  # noqa: F811
+    live_server,
+    browser,
+):
+    from orders.core import services
+    from orders.customer import services as customer
+    from orders.models import Customer
+
+    order = Order.objects.filter(status=S.SHIPPED).first()
+    Customer.objects.filter(pk=order.customer_id).update(
+        name="N" * 300, shipping_address="Street" * 80 + "\n10115 " + "B" * 200
+    )
+    Order.objects.filter(pk=order.pk).update(shipping_address="A" * 500)
+    from django.contrib.auth import get_user_model
+
+    clerk = get_user_model().objects.get(username="clerk")
+    services.order_add_note(order=order, actor=clerk, body="x" * 10_000)
+    customer.message_from_customer(order=order, body="y" * 5_000)
+    for width in (1366, 768):
+        context = browser.new_context(viewport={"width": width, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, live_server, "manager")
+        for path in (
+            f"/staff/orders/{order.number}/",
+            f"/staff/orders/?q={order.number}",
+            f"/track/{order.tracking_token}/",
+        ):
+            page.goto(live_server.url + path)
+            overflow = page.evaluate(
+                "document.scrollingElement.scrollWidth - window.innerWidth"
+            )
+            assert overflow <= 0, f"{path} is {overflow}px too wide at {width}"
+        context.close()

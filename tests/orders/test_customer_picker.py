@@ -1,0 +1,76 @@
+"""Order entry finds known customers by what a caller reads out, and fills the form."""
+
+import pytest
+from django.urls import reverse
+
+from orders.customer.selectors import customers_matching
+from orders.permissions import Role
+from tests.factories.orders import CustomerFactory
+
+NEW = reverse("orders:new")
+
+
+@pytest.fixture
+def anna(db):
+    return CustomerFactory(
+        name="Anna Schmidt",
+        email="anna.schmidt@example.com",
+        phone="+49 30 1234567",
+        shipping_address="Hauptstr. 5\n10115 Berlin",
+        shipping_country="DE",
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "term", ["anna.sch", "ANNA.SCHMIDT@", "schmi", "1234567", "10115"]
+)
+def test_found_by_email_name_phone_or_postcode(anna, term):
+    CustomerFactory(
+        name="Bob Other",
+        email="bob@example.com",
+        phone="",
+        shipping_address="1 Other Road\n80331 Munich",
+    )
+    assert [c.pk for c in customers_matching(term)] == [anna.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("term", ["", "a", " ", "%", "_", "x" * 10_000, "'; --"])
+def test_hostile_or_tiny_terms_match_nobody(anna, term):
+    assert customers_matching(term) == []
+
+
+@pytest.mark.django_db
+def test_matches_show_recent_orders_in_two_queries(
+    anna, place, django_assert_max_num_queries
+):
+    orders = [place(customer=anna) for _ in range(5)]
+    with django_assert_max_num_queries(2):
+        [found] = customers_matching("anna")
+        recent = [o.number for o in found.recent_orders]
+    assert recent == [o.number for o in reversed(orders)][:3]
+
+
+@pytest.mark.django_db
+def test_the_entry_page_finds_and_fills_without_javascript(client, staff, anna):
+    client.force_login(staff[Role.CLERK])
+    html = client.get(NEW, {"find": "schmidt"}).content.decode()
+    assert "Anna Schmidt" in html and f"?customer={anna.pk}" in html
+    html = client.get(NEW, {"find": "nobody-like-this"}).content.decode()
+    assert "No customer matches" in html and "fill in a new customer" in html
+    form = client.get(NEW, {"customer": anna.pk}).context["form"]
+    assert form["email"].value() == anna.email
+    assert form["address"].value() == anna.shipping_address
+    for bad in ("abc", "9" * 30, "0"):
+        response = client.get(NEW, {"customer": bad})
+        assert response.status_code == 200
+        assert response.context["form"]["email"].value() in (None, "")
+    # the fragment the page fetches as you type
+    fragment = client.get(reverse("orders:customer_picker"), {"find": "anna"})
+    assert "data-pick-customer" in fragment.content.decode()
+    client.force_login(staff[Role.WAREHOUSE])
+    assert (
+        client.get(reverse("orders:customer_picker"), {"find": "anna"}).status_code
+        == 403
+    )
