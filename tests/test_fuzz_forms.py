@@ -85,6 +85,7 @@ GET_ONLY = {
     "orders:backorders",
     "orders:invoice",
     "orders:invoice_pdf",
+    "orders:customer_picker",
 }
 
 HOSTILE_TEXT = [
@@ -711,7 +712,7 @@ def test_each_form_as_each_role_with_every_field_hostile(world):
 QUERY_NAMES = [
     "q", "status", "channel", "placed_from", "placed_to", "warehouse", "overdue",
     "payment", "attention", "sort", "size", "page", "format", "orders", "problem",
-    "next", "queue", "owner",
+    "next", "queue", "owner", "find", "customer",
 ]  # fmt: skip
 QUERY_VALUES = [
     "",

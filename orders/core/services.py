@@ -129,6 +129,33 @@ def _place(
     return order
 
 
+def order_quote(
+    *,
+    customer: Customer,
+    lines: list[LineInput],
+    actor=None,
+    shipping_total: Decimal = ZERO,
+    shipping_country: str = "",
+) -> Order:
+    """What ``order_place`` would charge, worked out by the same functions and saved
+    nowhere: an unsaved order whose ``quoted_lines`` carry their prices and tax.
+    For the entry page's preview; a customer not saved yet gets catalogue prices."""
+    if not lines:
+        raise InvalidOrder(_("An order needs at least one line."))
+    priced = price_lines(lines=lines, customer=customer, actor=actor)
+    order = Order(
+        customer=customer if customer.pk else None,
+        shipping_country=(
+            shipping_country.strip() or customer.shipping_country
+        ).upper(),
+        currency=settings.ORDERS_CURRENCY,
+        shipping_total=_shipping(shipping_total),
+    )
+    pricing.work_out_totals(order=order, lines=priced, discounts=[])
+    order.quoted_lines = priced
+    return order
+
+
 def _shipping(amount) -> Decimal:
     """The shipping charge: an amount from 0 to the configured ceiling."""
     value = to_money(amount, what=_("Shipping"))

@@ -84,7 +84,8 @@ def prices_resolve(
     on = on or timezone.localdate()
     if not items:
         return []
-    scope = Q(price_list__customer=customer)
+    # A customer not saved yet (a quote for a new one) holds no lists of its own.
+    scope = Q(price_list__customer=customer) if customer.pk else Q(pk__in=[])
     if customer.group_id:
         scope |= Q(price_list__group_id=customer.group_id)
     entries: dict[int, list[PriceListEntry]] = {}
@@ -96,7 +97,12 @@ def prices_resolve(
         .order_by("price_list_id", "-min_quantity")
     ):
         entries.setdefault(entry.product_id, []).append(entry)
-    levels = [(PriceSource.CUSTOMER_LIST, lambda pl: pl.customer_id == customer.pk)]
+    levels = [
+        (
+            PriceSource.CUSTOMER_LIST,
+            lambda pl: customer.pk is not None and pl.customer_id == customer.pk,
+        )
+    ]
     if customer.group_id:
         levels.append(
             (PriceSource.GROUP_LIST, lambda pl: pl.group_id == customer.group_id)

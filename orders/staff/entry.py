@@ -78,13 +78,57 @@ def customer_picker(request):
     )
 
 
+MORE_LINES = 5
+
+
+def _with_more_lines(data):
+    """The posted entry page with empty rows added (no script needed to add lines)."""
+    data = data.copy()
+    key = "lines-TOTAL_FORMS"
+    count = int(data.get(key)) if str(data.get(key, "")).isdigit() else 0
+    data[key] = str(min(count + MORE_LINES, NewOrderLineFormSet.max_num))
+    return data
+
+
+def _quote(request, form, lines):
+    """What the order would cost, by the services that place it; nothing is saved."""
+    from orders.customer.models import Customer
+
+    d = form.cleaned_data
+    customer = Customer.objects.filter(email__iexact=d["email"]).order_by("pk").first()
+    if customer is None:
+        customer = Customer(name=d["name"], shipping_country=d["country"])
+    return services.order_quote(
+        customer=customer,
+        lines=line_inputs(lines),
+        actor=request.user,
+        shipping_total=d["shipping"],
+        shipping_country=d["country"] if d["address"] else "",
+    )
+
+
 @staff_required("orders.enter_order")
 def order_new(request):
-    """A phone or email order: nothing is saved until the whole order is valid."""
-    form = NewOrderForm(request.POST or None, initial=_picked_customer(request))
-    lines = NewOrderLineFormSet(request.POST or None, prefix="lines")
+    """A phone or email order: nothing is saved until the whole order is valid.
+
+    Two buttons only redraw the page: "Add more lines" (five empty rows) and
+    "Show the total" (prices, tax, shipping and total as saving would charge).
+    """
+    data = request.POST or None
+    if data is not None and "more_lines" in data:
+        data = _with_more_lines(data)
+    form = NewOrderForm(data, initial=_picked_customer(request))
+    lines = NewOrderLineFormSet(data, prefix="lines")
+    quote = None
+    if data is not None and "preview" in data and form.is_valid() and lines.is_valid():
+        try:
+            quote = _quote(request, form, lines)
+        except OrderError as exc:
+            form.add_error(None, str(exc))
     if (
         request.method == "POST"
+        and "more_lines" not in data
+        and "preview" not in data
         and form.is_valid()
         and lines.is_valid()
         and form.confirm_large_quantities(
@@ -127,6 +171,7 @@ def order_new(request):
         {
             "form": form,
             "lines": lines,
+            "quote": quote,
             "term": request.GET.get("find", "").strip(),
             "matches": customers_matching(request.GET.get("find", "")),
             "skus": Product.objects.filter(active=True).values_list("sku", "name"),

@@ -148,3 +148,62 @@ def test_only_clerks_and_managers_enter_orders(client, staff):
     ]:
         client.force_login(staff[role])
         assert client.get(URL).status_code == expected, role
+
+
+@pytest.mark.django_db
+def test_the_total_is_shown_before_saving_by_the_services_that_save(clerk):
+    from orders.money.pricing_models import PriceList, PriceListEntry
+
+    customer = CustomerFactory(email="rossi@example.com", shipping_country="DE")
+    beans = ProductFactory(sku="BEANS-1", unit_price=Decimal("10.00"))
+    agreed = PriceList.objects.create(name="Rossi", customer=customer)
+    PriceListEntry.objects.create(
+        price_list=agreed, product=beans, unit_price=Decimal("8.00")
+    )
+    lines = [{"sku": "BEANS-1", "quantity": "3"}]
+    response = post(clerk, lines, email="rossi@example.com", preview="1")
+    assert response.status_code == 200 and not Order.objects.exists()
+    quote = response.context["quote"]
+    html = response.content.decode()
+    assert "data-quote-total" in html
+    # what saving then charges is exactly what was shown (the customer's price)
+    post(clerk, lines, email="rossi@example.com")
+    order = Order.objects.get()
+    assert order.total == quote.total and order.tax_total == quote.tax_total
+    assert order.lines.get().unit_price == Decimal("8.00")
+    # a new customer is quoted the catalogue, never another customer's list
+    response = post(
+        clerk,
+        lines,
+        email="new@example.com",
+        name="New Person",
+        address="1 Road\n10115 Berlin",
+        country="DE",
+        preview="1",
+    )
+    assert response.context["quote"].quoted_lines[0].unit_price == Decimal("10.00")
+    assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_add_more_lines_keeps_what_was_typed_and_saves_nothing(clerk):
+    ProductFactory(sku="BEANS-1")
+    response = post(
+        clerk,
+        [{"sku": "BEANS-1", "quantity": "2"}],
+        email="rossi@example.com",
+        more_lines="1",
+    )
+    formset = response.context["lines"]
+    assert len(formset.forms) == 6
+    assert formset.forms[0]["sku"].value() == "BEANS-1"
+    assert not Order.objects.exists()
+    # a tampered count never makes more than the formset's maximum
+    response = post(
+        clerk,
+        [],
+        email="x@example.com",
+        more_lines="1",
+        **{"lines-TOTAL_FORMS": "999999"},
+    )
+    assert len(response.context["lines"].forms) <= 100
