@@ -118,3 +118,45 @@ def test_long_unbroken_text_never_pushes_a_page_sideways(
             )
             assert overflow <= 0, f"{path} is {overflow}px too wide at {width}"
         context.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_phone_order_for_a_known_customer_found_by_part_of_the_email(
+    demo,  # noqa: F811
+    live_server,
+    page,
+):
+    from inventory.models import Product
+    from orders.models import Customer
+
+    known = Customer.objects.exclude(email="").order_by("pk").first()
+    part = known.email.split("@")[0][:6]
+    skus = list(Product.objects.filter(active=True).values_list("sku", flat=True)[:3])
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server.url}/staff/orders/new/")
+    # typed, not submitted: the matches come as the clerk types
+    page.get_by_label("Find a known customer").press_sequentially(part, delay=40)
+    match = page.locator("[data-pick-customer]").filter(has_text=known.name).first
+    match.wait_for()
+    # picked with the keyboard: focus the match and press Enter
+    match.focus()
+    page.keyboard.press("Enter")
+    assert page.locator("[name=email]").input_value() == known.email
+    assert page.locator("[name=address]").input_value() == known.shipping_address
+    for i, sku in enumerate(skus):  # a third line as well
+        page.locator(f"[name=lines-{i}-sku]").fill(sku)
+        page.locator(f"[name=lines-{i}-quantity]").fill(str(i + 1))
+    page.get_by_role("button", name="Show the total").click()
+    total = page.locator("[data-quote-total]").inner_text()
+    assert total and not Order.objects.filter(customer=known, channel="phone").exists()
+    assert (
+        page.locator("[data-quote] tbody tr").count() == 3 + 3
+    )  # lines, shipping, tax, total
+    page.get_by_role("button", name="Save the order").click()
+    page.wait_for_selector(".alert-success")
+    order = Order.objects.filter(customer=known).latest("pk")
+    assert order.lines.count() == 3
+    from ordersite.money import format_money
+
+    assert total == format_money(order.total, order.currency)
+    shot(page, "guide-03-entry-saved")
