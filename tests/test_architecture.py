@@ -302,6 +302,8 @@ def layer(module):
         return "seam" if len(parts) > 1 and parts[1] in seam else "project"
     if parts[0] in ("inventory", "returns"):
         return parts[0]
+    if last == "models":  # a subject's models, wherever the subject lives
+        return "models"
     if "staff" in parts or "admin" in parts or last in ("views", "urls", "forms"):
         return "pages"
     wiring = ("apps", "tasks", "demo", "demo_data", "reference_data")

@@ -218,6 +218,9 @@ def test_the_warehouse_pages_fit_a_tablet(demo, live_server, browser):
         "receipts": "/staff/inventory/receipts/",
         "counts": "/staff/inventory/counts/",
         "customer-status-page": f"/track/{packed.tracking_token}/",
+        "email": f"/staff/orders/{packed.number}/emails/{packed.notifications.first().pk}/",
+        "new-order-with-matches": "/staff/orders/new/?find=a",
+        "my-orders": "/staff/orders/?owner=me",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)

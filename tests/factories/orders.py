@@ -30,6 +30,7 @@ from orders.models import (
     PriceList,
     PriceListEntry,
     Refund,
+    SavedView,
     Shipment,
     ShipmentLine,
     StoreCreditEntry,
@@ -309,3 +310,12 @@ class VerificationIssueFactory(factory.django.DjangoModelFactory):
     reason = "wrong_price"
     first_checker = factory.SubFactory(StaffFactory)
     found_by = factory.SubFactory(StaffFactory)
+
+
+class SavedViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SavedView
+
+    user = factory.SubFactory(StaffFactory)
+    name = factory.Sequence(lambda n: f"View {n}")
+    query = "status=paid"
