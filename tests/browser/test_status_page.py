@@ -31,7 +31,7 @@ def test_a_customer_confirms_receipt_with_a_rating(live_server, page, place, cre
     ).is_visible()
 
     # answers yes, 4 of 5, with a comment
-    page.get_by_label("4", exact=True).check()
+    page.get_by_label("4 – good", exact=True).check()
     page.get_by_label("Anything you want to tell us (optional)").fill(
         "Quick and well packed."
     )
