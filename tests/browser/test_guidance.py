@@ -144,9 +144,19 @@ def test_a_phone_order_for_a_known_customer_found_by_part_of_the_email(
     page.keyboard.press("Enter")
     assert page.locator("[name=email]").input_value() == known.email
     assert page.locator("[name=address]").input_value() == known.shipping_address
+    # five rows to start with; a sixth without reloading, then removed again
+    page.get_by_role("button", name="Add a line").click()
+    assert page.locator("[name=lines-5-sku]").is_visible()
+    assert page.locator("[name=lines-TOTAL_FORMS]").input_value() == "6"
+    page.locator("[name=lines-5-sku]").fill("SOMETHING")
+    page.get_by_role("button", name="Remove").last.click()
+    assert not page.locator("[name=lines-5-sku]").is_visible()
     for i, sku in enumerate(skus):  # a third line as well
         page.locator(f"[name=lines-{i}-sku]").fill(sku)
         page.locator(f"[name=lines-{i}-quantity]").fill(str(i + 1))
+    # the total follows what is typed, before saving
+    page.locator("[data-quote-total]").wait_for()
+    assert page.locator("[data-quote] tbody tr").count() == 3 + 3
     page.get_by_role("button", name="Show the total").click()
     total = page.locator("[data-quote-total]").inner_text()
     assert total and Order.objects.filter(customer=known).count() == before
