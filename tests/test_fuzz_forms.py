@@ -86,6 +86,7 @@ GET_ONLY = {
     "orders:invoice",
     "orders:invoice_pdf",
     "orders:customer_picker",
+    "orders:product_picker",
 }
 
 HOSTILE_TEXT = [
@@ -712,7 +713,7 @@ def test_each_form_as_each_role_with_every_field_hostile(world):
 QUERY_NAMES = [
     "q", "status", "channel", "placed_from", "placed_to", "warehouse", "overdue",
     "payment", "attention", "sort", "size", "page", "format", "orders", "problem",
-    "next", "queue", "owner", "find", "customer",
+    "next", "queue", "owner", "find", "customer", "sku",
 ]  # fmt: skip
 QUERY_VALUES = [
     "",

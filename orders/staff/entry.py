@@ -67,6 +67,37 @@ def _picked_customer(request) -> dict:
     }
 
 
+# Up to this many active products are listed in the page for the browser to
+# suggest from; a larger catalogue is searched as the SKU is typed.
+DATALIST_PRODUCTS = 300
+
+
+def product_suggestions(term: str = "", *, limit: int = 20):
+    """Active products whose SKU starts with, or name contains, ``term`` (all of them,
+    up to ``DATALIST_PRODUCTS``, for an empty term)."""
+    from django.db.models import Q
+
+    products = Product.objects.filter(active=True).order_by("sku")
+    term = term.strip()[:64]
+    if not term:
+        return list(products.values_list("sku", "name")[:DATALIST_PRODUCTS])
+    return list(
+        products.filter(Q(sku__istartswith=term) | Q(name__icontains=term)).values_list(
+            "sku", "name"
+        )[:limit]
+    )
+
+
+@staff_required("orders.enter_order")
+def product_picker(request):
+    """The SKU suggestions for what is typed, as <option>s of the page's datalist."""
+    return render(
+        request,
+        "staff/orders/_product_options.html",
+        {"skus": product_suggestions(request.GET.get("sku", ""))},
+    )
+
+
 @staff_required("orders.enter_order")
 def customer_picker(request):
     """The picker's matches as a fragment of the entry page (fetched as you type)."""
@@ -174,7 +205,7 @@ def order_new(request):
             "quote": quote,
             "term": request.GET.get("find", "").strip(),
             "matches": customers_matching(request.GET.get("find", "")),
-            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+            "skus": product_suggestions(),
         },
     )
 
@@ -222,7 +253,7 @@ def order_correct(request, number):
             "order": order,
             "form": form,
             "lines": added,
-            "skus": Product.objects.filter(active=True).values_list("sku", "name"),
+            "skus": product_suggestions(),
         },
     )
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("orders/", orders.order_list, name="list"),
     path("orders/new/", entry.order_new, name="new"),
     path("orders/new/customers/", entry.customer_picker, name="customer_picker"),
+    path("orders/new/products/", entry.product_picker, name="product_picker"),
     path("orders/bulk/", orders.orders_bulk, name="bulk"),
     path("orders/views/", orders.saved_view_save, name="view_save"),
     path(

@@ -129,3 +129,28 @@
   }
   entry.addEventListener("input", quoteSoon);
 })();
+
+// SKU suggestions for a catalogue larger than the page lists: asked as you type.
+(function () {
+  "use strict";
+  const list = document.getElementById("skus");
+  if (!list || !list.dataset.url) return;
+  let timer = null;
+  let asked = "";
+  document.addEventListener("input", (event) => {
+    const box = event.target;
+    if (!box.matches || !box.matches("input[list=skus]")) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const term = box.value.trim();
+      if (term === asked || term.length < 2) return;
+      asked = term;
+      fetch(list.dataset.url + "?sku=" + encodeURIComponent(term), { credentials: "same-origin" })
+        .then((response) => (response.ok ? response.text() : ""))
+        .then((html) => {
+          if (html && term === asked) list.innerHTML = html;
+        })
+        .catch(() => {});
+    }, 200);
+  });
+})();

@@ -74,3 +74,25 @@ def test_the_entry_page_finds_and_fills_without_javascript(client, staff, anna):
         client.get(reverse("orders:customer_picker"), {"find": "anna"}).status_code
         == 403
     )
+
+
+@pytest.mark.django_db
+def test_sku_suggestions_as_you_type(client, staff):
+    from orders.staff.entry import DATALIST_PRODUCTS
+    from tests.factories.inventory import ProductFactory
+
+    ProductFactory(sku="CF-2001", name="Ethiopia Yirgacheffe")
+    ProductFactory(sku="CF-2002", name="Kenya AA")
+    ProductFactory(sku="TEA-1", name="Green tea", active=False)
+    client.force_login(staff[Role.CLERK])
+    url = reverse("orders:product_picker")
+    assert "CF-2001" in client.get(url, {"sku": "cf-20"}).content.decode()
+    by_name = client.get(url, {"sku": "kenya"}).content.decode()
+    assert "CF-2002" in by_name and "CF-2001" not in by_name
+    assert "TEA-1" not in client.get(url, {"sku": "tea"}).content.decode()
+    for hostile in ("x" * 10_000, "%", "<script>"):
+        assert client.get(url, {"sku": hostile}).status_code == 200
+    page = client.get(NEW).context["skus"]
+    assert (
+        len(page) <= DATALIST_PRODUCTS and ("CF-2001", "Ethiopia Yirgacheffe") in page
+    )
