@@ -171,3 +171,28 @@ def test_a_phone_order_for_a_known_customer_found_by_part_of_the_email(
 
     assert total == format_money(order.total, order.currency)
     shot(page, "guide-03-entry-saved")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_customer_pages_fit_a_phone(
+    demo,  # noqa: F811
+    live_server,
+    browser,
+):
+    """390 px wide: the status pages in every state a customer meets, and the lookup."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    paths = {"lookup": "/track/"}
+    for state in (S.PLACED, S.BACKORDERED, S.SHIPPED, S.DELIVERED, S.CANCELLED):
+        order = Order.objects.filter(status=state).first()
+        paths[state] = f"/track/{order.tracking_token}/"
+    for name, path in paths.items():
+        page.goto(live_server.url + path)
+        assert accessibility_problems(page) == [], name
+        overflow = page.evaluate(
+            "document.scrollingElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{name} is {overflow}px wider than a phone"
+        shot(page, f"phone-{name}")
+    context.close()
