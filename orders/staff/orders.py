@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,6 +26,7 @@ from orders.exceptions import OrderError
 from orders.fulfilment.selectors import units_to_ship
 from orders.money import pricing
 from orders.money.position import money_position
+from orders.staff import services as staff_services
 from orders.staff.common import (
     VERIFICATION_MOVES,
     last_fact_id,
@@ -99,9 +100,6 @@ def order_list(request):
     )
 
 
-SAVED_VIEWS_PER_PERSON = 30
-
-
 def _view_query(raw: str) -> str:
     """A list query string reduced to the list's own filters (a tampered or pasted
     one keeps only what the filter form knows; never the page number)."""
@@ -120,34 +118,24 @@ def _view_query(raw: str) -> str:
 @staff_required("orders.view_order")
 def saved_view_save(request):
     """Save the list's current filters under a name (the same name replaces it)."""
-    from orders.staff.models import SavedView
-
-    name = " ".join(request.POST.get("name", "").split())
     query = _view_query(request.POST.get("query", ""))
-    mine = SavedView.objects.filter(user=request.user)
-    if not name or len(name) > 80:
-        messages.error(request, _("Give the view a name of at most 80 characters."))
-    elif not mine.filter(name=name).exists() and mine.count() >= SAVED_VIEWS_PER_PERSON:
-        messages.error(
-            request,
-            _("You have %(n)s saved views; delete one first.")
-            % {"n": SAVED_VIEWS_PER_PERSON},
+    try:
+        view = staff_services.saved_view_save(
+            user=request.user, name=request.POST.get("name", ""), query=query
         )
+    except OrderError as exc:
+        messages.error(request, str(exc))
     else:
-        SavedView.objects.update_or_create(
-            user=request.user, name=name, defaults={"query": query}
-        )
-        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        messages.success(request, _("View “%(name)s” saved.") % {"name": view.name})
     return HttpResponseRedirect(reverse("orders:list") + (f"?{query}" if query else ""))
 
 
 @require_POST
 @staff_required("orders.view_order")
 def saved_view_delete(request, view_id):
-    from orders.staff.models import SavedView
-
-    view = get_object_or_404(SavedView, pk=view_id, user=request.user)
-    view.delete()
+    view = staff_services.saved_view_delete(user=request.user, view_id=view_id)
+    if view is None:
+        raise Http404
     messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
     return redirect("orders:list")
 
