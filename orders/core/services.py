@@ -12,6 +12,7 @@ integration); the system is not subject to permissions.
 Each function returns the updated order; the instance passed in is not changed.
 """
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -190,6 +191,31 @@ def order_release_hold(*, order: Order, actor) -> Order:
     )
 
 
+@dataclass(frozen=True)
+class CancelPlan:
+    """What cancelling the order does now; the cancel service carries it out and the
+    order page shows it before the person confirms, so the two never disagree."""
+
+    allocations: list  # inventory.Allocation: the stock this order holds, released
+    released: list[dict]  # the same as facts record them (sku, warehouse, quantity)
+    voided: Decimal  # payments started or authorized: voided
+    refund: Decimal  # captured money going back to the original payment methods
+
+
+def cancel_plan(order: Order, *, position=None) -> CancelPlan:
+    """What ``order_cancel`` would do to ``order`` as it is now (two queries, plus
+    the money position unless given)."""
+    position = position or money_position(order)
+    allocations = allocations_of(order) if order.holds_stock() else []
+    # A cancelled order charges nothing: all money still held goes back.
+    return CancelPlan(
+        allocations=allocations,
+        released=allocation_facts(allocations) if allocations else [],
+        voided=position.awaiting,
+        refund=max(position.held, ZERO),
+    )
+
+
 def order_cancel(*, order: Order, actor, reason: str) -> Order:
     """Cancel before shipment: allocated stock goes back, open payments are voided, captured money refunded.
 
@@ -200,37 +226,33 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
     with transaction.atomic():
         order = lock_order(order)
         transition_check(order=order, name="cancel", actor=actor)
-        released = []
-        if order.holds_stock():
-            allocations = allocations_of(order)
-            if allocations:
-                released = allocation_facts(allocations)
-                inventory.stock_release(
-                    allocations=allocations,
-                    actor=staff_user(actor),
-                    reference=order.number,
-                    reason=reason,
-                )
-                OrderLineAllocation.objects.filter(line__order=order).delete()
+        plan = cancel_plan(order)
+        if plan.allocations:
+            inventory.stock_release(
+                allocations=plan.allocations,
+                actor=staff_user(actor),
+                reference=order.number,
+                reason=reason,
+            )
+            OrderLineAllocation.objects.filter(line__order=order).delete()
         source = fire(order, "cancel", actor=actor)
         facts.order_cancelled(
             order=order,
             actor=actor,
             from_status=source,
             reason=reason,
-            released=released,
+            released=plan.released,
         )
         for payment in order.payments.filter(
             status__in=[Payment.Status.PENDING, Payment.Status.AUTHORIZED]
         ):
             payment_void(payment=payment, actor=None, reason=reason)
-        held = money_position(order).refund_due
-        if held > 0:
+        if plan.refund > 0:
             # Everything captured goes back to where it came from; the key makes a
             # repeated cancellation (or a retried request) refund once.
             refunds.payment_refund(
                 order=order,
-                amount=held,
+                amount=plan.refund,
                 reason=_("Order cancelled: %(reason)s") % {"reason": reason},
                 idempotency_key=f"cancel:{order.pk}",
                 actor=None,

@@ -230,32 +230,3 @@ def attention(order: Order) -> list[str]:
             % {"words": min(waiting, key=lambda m: m.created_at).body}
         )
     return notes
-
-
-@dataclass(frozen=True)
-class CancelEffects:
-    """What cancelling would do now, shown before the person confirms."""
-
-    released: list[str]  # "2 × CF-1001 back to MAIN"
-    refund: object  # Decimal: captured money going back to the payment methods
-    voided: object  # Decimal: payments started or authorized, voided
-
-
-def cancel_effects(order: Order, position) -> CancelEffects:
-    """Mirror of ``order_cancel`` for the page (lines, allocations and payments as
-    prefetched by the order page's selector): stock released, money refunded."""
-    released = []
-    if order.holds_stock():
-        for line in order.lines.all():
-            for a in line.allocations.all():
-                released.append(
-                    _("%(qty)s × %(sku)s back to %(where)s")
-                    % {
-                        "qty": a.quantity,
-                        "sku": line.sku,
-                        "where": a.stock_item.warehouse.code,
-                    }
-                )
-    return CancelEffects(
-        released=released, refund=max(position.held, 0), voided=position.awaiting
-    )

@@ -43,7 +43,7 @@ from orders.staff.forms import (
     SendBackForm,
     ShipForm,
 )
-from orders.staff.next_step import attention, cancel_effects, next_step
+from orders.staff.next_step import attention, next_step
 from ordersite.exports import csv_response
 from ordersite.money import quantize
 from ordersite.pagination import CappedPaginator
@@ -238,7 +238,9 @@ def order_detail(request, number):
             "step": step,
             "apart": apart,
             "cancel_effects": (
-                cancel_effects(order, position) if "cancel" in moves else None
+                services.cancel_plan(order, position=position)
+                if "cancel" in moves
+                else None
             ),
             "attention": attention(order),
             "shipments": [

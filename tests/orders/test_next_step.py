@@ -130,7 +130,26 @@ def test_the_cancel_preview_shows_the_refund_to_the_payment_method(
     effects = page(client, order).context["cancel_effects"]
     assert effects.refund == order.total and effects.released
     html = page(client, order).content.decode()
-    assert "refund" in html.split("data-cancel-effects", 1)[1].split("</div>", 1)[0]
+    preview = html.split("data-cancel-effects", 1)[1].split("</div>", 1)[0]
+    assert "refund" in preview
+    for r in effects.released:
+        assert f"release {r['quantity']} × {r['sku']} back to {r['warehouse']}" in (
+            unescape(preview)
+        )
+    # what the page promised is what cancelling then does
+    client.post(
+        reverse("orders:transition", args=[order.number, "cancel"]),
+        {
+            "status": order.status,
+            "cancel-reason": "Customer changed mind",
+            "cancel-confirm": "on",
+        },
+    )
+    order.refresh_from_db()
+    assert order.status == S.CANCELLED
+    fact = order.events.get(type="cancelled")
+    assert fact.data["released"] == effects.released
+    assert sum(r.amount for r in order.refunds.all()) == effects.refund
 
 
 @pytest.mark.django_db
