@@ -329,24 +329,15 @@ def orders_bulk(request):
         if not inputs["reason"]:
             messages.error(request, _("Give a reason to hold the ticked orders."))
             return _back_to_list(request)
-    done, failed = [], []
-    # Each order succeeds or fails on its own: one refusal never stops the others.
-    for order in selected_orders(request):
-        try:
-            moves.order_transition(order=order, name=name, actor=request.user, **inputs)
-        except OrderError as exc:
-            failed.append(str(exc))
-        else:
-            done.append(order.number)
-    if done:
-        messages.success(
-            request,
-            _("%(move)s: %(orders)s.")
-            % {"move": BULK_MOVES[name], "orders": ", ".join(done)},
-        )
-    for reason in failed:
-        messages.error(request, reason)
-    return _back_to_list(request)
+    return _for_each_order(
+        request,
+        lambda order: moves.order_transition(
+            order=order, name=name, actor=request.user, **inputs
+        ),
+        lambda done: (
+            _("%(move)s: %(orders)s.") % {"move": BULK_MOVES[name], "orders": done}
+        ),
+    )
 
 
 def _bulk_assign(request):
@@ -356,23 +347,39 @@ def _bulk_assign(request):
     except OrderError as exc:
         messages.error(request, str(exc))
         return _back_to_list(request)
-    done = []
-    for order in selected_orders(request):
-        try:
-            services.order_assign(order=order, actor=request.user, assignee=assignee)
-        except OrderError as exc:
-            messages.error(request, f"{order.number}: {exc}")
-        else:
-            done.append(order.number)
-    if done:
-        messages.success(
-            request,
+    return _for_each_order(
+        request,
+        lambda order: services.order_assign(
+            order=order, actor=request.user, assignee=assignee
+        ),
+        lambda done: (
             _("Now with %(who)s: %(orders)s.")
             % {
                 "who": assignee.get_username() if assignee else _("nobody"),
-                "orders": ", ".join(done),
-            },
-        )
+                "orders": done,
+            }
+        ),
+    )
+
+
+def _for_each_order(request, act, said):
+    """Run ``act`` on every ticked order, each succeeding or failing on its own (one
+    refusal never stops the others); ``said`` words the success for those done."""
+    done, failed = [], []
+    for order in selected_orders(request):
+        try:
+            act(order)
+        except OrderError as exc:
+            error = str(exc)
+            failed.append(
+                error if order.number in error else f"{order.number}: {error}"
+            )
+        else:
+            done.append(order.number)
+    if done:
+        messages.success(request, said(", ".join(done)))
+    for error in failed:
+        messages.error(request, error)
     return _back_to_list(request)
 
 
