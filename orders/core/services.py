@@ -58,26 +58,24 @@ def order_place(
     raises ``OrderAlreadyPlaced`` naming it (and, raised inside the caller's
     transaction, takes back whatever the caller created for it, such as a customer).
     """
-    if not lines:
-        raise InvalidOrder(_("An order needs at least one line."))
     key = submission(submission_key)
     if key and (earlier := Order.objects.filter(submission_key=key).first()):
         raise OrderAlreadyPlaced(earlier)
-    priced = price_lines(lines=lines, customer=customer, actor=actor)
+    order = _priced_order(
+        customer=customer,
+        lines=lines,
+        actor=actor,
+        shipping_total=shipping_total,
+        shipping_address=shipping_address,
+        shipping_country=shipping_country,
+        submission_key=key,
+        channel=channel,
+        channel_reference=channel_reference,
+        ship_by=ship_by,
+        estimated_delivery=estimated_delivery,
+    )
     try:
-        return _place(
-            customer=customer,
-            channel=channel,
-            priced=priced,
-            actor=actor,
-            channel_reference=channel_reference,
-            shipping_total=shipping_total,
-            ship_by=ship_by,
-            estimated_delivery=estimated_delivery,
-            shipping_address=shipping_address,
-            shipping_country=shipping_country,
-            submission_key=key,
-        )
+        return _place(order=order, actor=actor)
     except IntegrityError:
         # The same page, sent from a second tab at the same moment, won.
         if key and (earlier := Order.objects.filter(submission_key=key).first()):
@@ -85,39 +83,10 @@ def order_place(
         raise
 
 
-def _place(
-    *,
-    customer: Customer,
-    channel: str,
-    priced: list[OrderLine],
-    actor,
-    channel_reference: str,
-    shipping_total,
-    ship_by,
-    estimated_delivery,
-    shipping_address: str,
-    shipping_country: str,
-    submission_key: str,
-) -> Order:
+def _place(*, order: Order, actor) -> Order:
+    """Write the priced order and its lines once each, numbered, with its fact."""
+    priced = order.quoted_lines
     with transaction.atomic():
-        order = Order(
-            submission_key=submission_key,
-            customer=customer,
-            channel=channel,
-            channel_reference=channel_reference,
-            shipping_address=shipping_address.strip() or customer.shipping_address,
-            shipping_country=(
-                shipping_country.strip() or customer.shipping_country
-            ).upper(),
-            billing_address=customer.billing_address or customer.shipping_address,
-            currency=settings.ORDERS_CURRENCY,
-            shipping_total=_shipping(shipping_total),
-            ship_by=ship_by,
-            estimated_delivery=estimated_delivery,
-        )
-        # Amounts are worked out before anything is written (a new order has no
-        # discounts yet), so the order and its lines are each written once.
-        pricing.work_out_totals(order=order, lines=priced, discounts=[])
         order.save()
         # The number comes from the primary key: unique and free of races.
         order.number = f"ORD-{order.pk:06d}"
@@ -138,20 +107,46 @@ def order_quote(
     shipping_total: Decimal = ZERO,
     shipping_country: str = "",
 ) -> Order:
-    """What ``order_place`` would charge, worked out by the same functions and saved
+    """What ``order_place`` would charge, worked out by the same function and saved
     nowhere: an unsaved order whose ``quoted_lines`` carry their prices and tax.
     For the entry page's preview; a customer not saved yet gets catalogue prices."""
+    return _priced_order(
+        customer=customer,
+        lines=lines,
+        actor=actor,
+        shipping_total=shipping_total,
+        shipping_country=shipping_country,
+    )
+
+
+def _priced_order(
+    *,
+    customer: Customer,
+    lines: list[LineInput],
+    actor,
+    shipping_total,
+    shipping_address: str = "",
+    shipping_country: str = "",
+    **fields,
+) -> Order:
+    """An unsaved order with its lines priced by the pricing rules (for this
+    customer) and its amounts worked out; ``quoted_lines`` holds the lines."""
     if not lines:
         raise InvalidOrder(_("An order needs at least one line."))
     priced = price_lines(lines=lines, customer=customer, actor=actor)
     order = Order(
         customer=customer if customer.pk else None,
+        shipping_address=shipping_address.strip() or customer.shipping_address,
         shipping_country=(
             shipping_country.strip() or customer.shipping_country
         ).upper(),
+        billing_address=customer.billing_address or customer.shipping_address,
         currency=settings.ORDERS_CURRENCY,
         shipping_total=_shipping(shipping_total),
+        **fields,
     )
+    # A new order has no discounts yet; its amounts are known before anything is
+    # written, so placing writes the order and its lines once each.
     pricing.work_out_totals(order=order, lines=priced, discounts=[])
     order.quoted_lines = priced
     return order
