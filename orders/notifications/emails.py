@@ -120,6 +120,7 @@ def email_again(*, order: Order, original: Notification) -> Notification:
         body_text=original.body_text,
         body_html=original.body_html,
         skipped=False,
+        resent_from=original,
     )
 
 

@@ -60,6 +60,15 @@ class Notification(models.Model):
         default=False,
         help_text=_("An optional email the customer chose not to get."),
     )
+    # Set on an email staff sent again: the one whose words it repeats.
+    resent_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resends",
+        verbose_name=_("sent again from"),
+    )
     delivery = models.OneToOneField(
         "ordersite.OutboxMessage",
         on_delete=models.PROTECT,

@@ -48,6 +48,7 @@ def notification_resend(
         if not order.customer.email:
             raise InvalidOrder(_("The customer has no email address."))
         facts.email_resent(order=order, actor=actor, original=notification)
-        # Written by the fact's subscriber, in this transaction, under the lock.
-        again = Notification.objects.filter(order=order).latest("pk")
+        # Written by the fact's subscriber, in this transaction, under the lock:
+        # the newest copy of this email is the one just written.
+        again = notification.resends.latest("pk")
     return again

@@ -43,6 +43,7 @@ def test_sending_again_writes_a_new_email_with_its_own_outbox_row_and_a_fact(
     seen = client.get(email_url(order, original)).context["seen"]
     response = client.post(email_url(order, original), {"seen": seen}, follow=True)
     again = order.notifications.latest("pk")
+    assert again.resent_from == original
     assert again.pk != original.pk and again.delivery_id != original.delivery_id
     assert (again.subject, again.body_text) == (original.subject, original.body_text)
     assert OutboxMessage.objects.filter(pk=again.delivery_id, status="pending").exists()
