@@ -17,7 +17,13 @@ from orders.fulfilment.selectors import (
     pick_lists,
     units_to_ship,
 )
-from orders.staff.common import error_list, selected_orders, stale_page
+from orders.staff.common import (
+    error_list,
+    last_fact_id,
+    said_since,
+    selected_orders,
+    stale_page,
+)
 from orders.staff.forms import PackForm, ParcelForm
 from orders.stock import services as stock
 from orders.stock.selectors import backordered_orders
@@ -69,6 +75,7 @@ def _move_page(request, order, name, form, template, **context):
             form.add_error(None, stale)
         else:
             inputs = getattr(form, "service_inputs", lambda: form.cleaned_data)()
+            before = last_fact_id(order)
             try:
                 moves.order_transition(
                     order=order, name=name, actor=request.user, **inputs
@@ -76,9 +83,7 @@ def _move_page(request, order, name, form, template, **context):
             except OrderError as exc:
                 form.add_error(None, error_list(exc))
             else:
-                messages.success(
-                    request, _("Order %(n)s updated.") % {"n": order.number}
-                )
+                messages.success(request, said_since(order, before))
                 return redirect("orders:detail", number=order.number)
     return render(request, template, {"order": order, "form": form, **context})
 

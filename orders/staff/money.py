@@ -19,17 +19,19 @@ from orders.money.invoice_pdf import render_pdf
 from orders.money.models import Invoice, Refund
 from orders.money.position import money_position
 from orders.money.pricing_models import OrderDiscount
-from orders.staff.common import stale_page
+from orders.staff.common import last_fact_id, said_since, stale_page
 from orders.staff.forms import DiscountForm, PaymentForm, RefundForm
 from ordersite.money import format_money
 from ordersite.staff import staff_required
 from ordersite.submissions import new_key, submission
 
 
-def _form_page(request, order, form, *, action, title, submit, intro, done):
-    """A money page: the form, then ``action(cleaned_data)``; a refusal comes back on
-    the form, a second submit of the same page is told what the first one did."""
+def _form_page(request, order, form, *, action, title, submit, intro):
+    """A money page: the form, then ``action(cleaned_data)``; the message says what
+    it did in the timeline's words, a refusal comes back on the form, and a second
+    submit of the same page is told what the first one did."""
     if request.method == "POST" and form.is_valid():
+        before = last_fact_id(order)
         try:
             action(form.cleaned_data)
         except AlreadyRecorded as exc:
@@ -38,7 +40,7 @@ def _form_page(request, order, form, *, action, title, submit, intro, done):
         except OrderError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, done)
+            messages.success(request, said_since(order, before))
             return redirect("orders:detail", number=order.number)
     return render(
         request,
@@ -104,7 +106,6 @@ def order_payment(request, number):
         submit=_("Record payment"),
         intro=_("%(amount)s still to be paid.")
         % {"amount": format_money(position.payable, order.currency)},
-        done=_("Payment recorded."),
     )
 
 
@@ -134,7 +135,6 @@ def order_refund(request, number):
         submit=_("Refund"),
         intro=_("Up to %(amount)s can be refunded.")
         % {"amount": format_money(position.refundable, order.currency)},
-        done=_("Refund requested; its progress shows on the order."),
     )
 
 
@@ -166,16 +166,17 @@ def order_discount(request, number):
         title=_("Discount"),
         submit=_("Apply discount"),
         intro=_("Discounts can change until the order is paid."),
-        done=_("Discount applied; totals recalculated."),
     )
 
 
-def _order_action(request, number, action, done: str):
-    """A one-button money action from the order page; a refusal comes back as a message."""
+def _order_action(request, number, action):
+    """A one-button money action from the order page; the message says what it did,
+    or why not."""
     order = get_object_or_404(Order, number=number)
     if stale := stale_page(request, order):
         messages.error(request, stale)
     else:
+        before = last_fact_id(order)
         try:
             action(order)
         except AlreadyRecorded as exc:
@@ -183,7 +184,7 @@ def _order_action(request, number, action, done: str):
         except OrderError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, done)
+            messages.success(request, said_since(order, before))
     return redirect("orders:detail", number=number)
 
 
@@ -196,9 +197,7 @@ def order_discount_remove(request, number, discount_id):
             raise InvalidOrder(_("That discount is no longer on the order."))
         return discounts.discount_remove(discount=discount, actor=request.user)
 
-    return _order_action(
-        request, number, remove, _("Discount removed; totals recalculated.")
-    )
+    return _order_action(request, number, remove)
 
 
 @require_POST
@@ -208,7 +207,6 @@ def order_refund_excess(request, number):
         request,
         number,
         lambda order: refunds.order_refund_excess(order=order, actor=request.user),
-        _("The excess is being refunded."),
     )
 
 
@@ -223,7 +221,6 @@ def order_request_balance(request, number):
             actor=request.user,
             submission_key=request.POST.get("submission", ""),
         ),
-        _("The customer has been asked for the balance."),
     )
 
 
@@ -237,7 +234,6 @@ def refund_retry(request, number, refund_id):
             refund=get_object_or_404(Refund, pk=refund_id, order=order),
             actor=request.user,
         ),
-        _("The refund is being tried again."),
     )
 
 

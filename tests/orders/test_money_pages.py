@@ -20,10 +20,17 @@ def test_taking_a_card_payment(clerk_client, order_in):
     url = reverse("orders:payment", args=[order.number])
     assert clerk_client.get(url).status_code == 200
     response = clerk_client.post(
-        url, {"method": "card", "amount": str(order.total), "card_number": Card.OK}
+        url,
+        {"method": "card", "amount": str(order.total), "card_number": Card.OK},
+        follow=True,
     )
-    assert response.status_code == 302
-    assert Order.objects.get(pk=order.pk).status == S.PAID
+    order = Order.objects.get(pk=order.pk)
+    assert order.status == S.PAID
+    # the message says what happened, in the timeline's words
+    [said] = [str(m) for m in response.context["messages"]]
+    invoice = order.invoices.get()
+    assert said.startswith(f"{order.number}: ") and invoice.number in said, said
+    assert "Paid" in said and "Order updated" not in said
 
 
 def _refund_data(client, order, **overrides):
@@ -109,11 +116,13 @@ def test_a_staff_discount_needs_a_reason_and_can_be_removed(clerk_client, order_
     url = reverse("orders:discount", args=[order.number])
     response = clerk_client.post(url, {"kind": "fixed", "value": "5.00"})
     assert "needs a value and a reason" in response.content.decode()
-    clerk_client.post(
-        url, {"kind": "fixed", "value": "5.00", "reason": "Late last time"}
+    response = clerk_client.post(
+        url, {"kind": "fixed", "value": "5.00", "reason": "Late last time"}, follow=True
     )
     order = Order.objects.get(pk=order.pk)
     assert order.discount_total == Decimal("5.00")
+    [said] = [str(m) for m in response.context["messages"]]
+    assert said.startswith(order.number) and "Late last time" in said, said
     discount = order.discounts.get()
     clerk_client.post(
         reverse("orders:discount_remove", args=[order.number, discount.pk]),
