@@ -81,6 +81,7 @@
   const add = document.createElement("button");
   add.type = "button";
   add.className = "btn btn-sm btn-outline-secondary mb-3";
+  add.dataset.addLine = "";
   add.textContent = entry.dataset.addLabel || "Add a line";
   add.addEventListener("click", () => {
     const index = Number(count.value);

@@ -173,6 +173,79 @@ def test_a_phone_order_for_a_known_customer_found_by_part_of_the_email(
     shot(page, "guide-03-entry-saved")
 
 
+def tab_to(page, selector: str, *, limit: int = 80, back: bool = False) -> None:
+    """Press Tab (or Shift+Tab) until the focused element matches ``selector``: the
+    element is reachable from where the focus is, in the page's order."""
+    key = "Shift+Tab" if back else "Tab"
+    for _ in range(limit):
+        page.keyboard.press(key)
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            # a keyboard user sees where they are (Bootstrap's focus ring)
+            ring = page.evaluate(
+                """() => { const s = getComputedStyle(document.activeElement);
+                    return s.boxShadow !== "none" || s.outlineStyle !== "none"; }"""
+            )
+            assert ring, f"{selector} has no visible focus"
+            return
+    raise AssertionError(f"{selector} not reached with {key} in {limit} presses")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_whole_phone_order_is_entered_with_the_keyboard_alone(
+    demo,  # noqa: F811
+    live_server,
+    page,
+):
+    from inventory.models import Product
+    from orders.models import Customer
+
+    known = Customer.objects.exclude(phone="").order_by("pk").first()
+    skus = list(Product.objects.filter(active=True).values_list("sku", flat=True)[:2])
+    sign_in(page, live_server, "clerk")
+    page.goto(f"{live_server.url}/staff/orders/new/")
+    page.locator("body").focus()
+    # from the top of the page to the customer search, typing part of the name
+    tab_to(page, "#find")
+    page.keyboard.type(known.name[:5], delay=30)
+    page.locator("[data-pick-customer]").first.wait_for()
+    tab_to(page, f"[data-pick-customer][data-email='{known.email}']")
+    page.keyboard.press("Enter")
+    assert page.locator("[name=email]").input_value() == known.email
+    # the reference is focused after picking; lines are typed, one added, one removed
+    assert page.evaluate("document.activeElement.name") == "reference"
+    page.keyboard.type("Call 14:05")
+    tab_to(page, "[name=lines-0-sku]")
+    page.keyboard.type(skus[0])
+    page.keyboard.press("Tab")
+    page.keyboard.type("3")
+    tab_to(page, "[name=lines-1-sku]")
+    page.keyboard.type(skus[1])
+    page.keyboard.press("Tab")
+    page.keyboard.type("1")
+    tab_to(page, "[data-add-line]")
+    page.keyboard.press("Enter")  # the new row's SKU box has the focus
+    assert page.evaluate("document.activeElement.name") == "lines-5-sku"
+    page.keyboard.type("WRONG-SKU")
+    tab_to(page, "tr:has([name=lines-5-sku]) button")
+    page.keyboard.press("Space")
+    assert not page.locator("[name=lines-5-sku]").is_visible()
+    # the total, asked for with the keyboard, then saved with it
+    tab_to(page, "button[name=preview]")
+    page.keyboard.press("Enter")
+    page.locator("[data-quote-total]").wait_for()
+    assert page.locator("[data-quote] tbody tr").count() == 2 + 3
+    page.locator("body").focus()
+    tab_to(page, "button[name=save]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".alert-success")
+    order = Order.objects.filter(customer=known).latest("pk")
+    assert order.channel_reference == "Call 14:05"
+    assert sorted((line.sku, line.quantity) for line in order.lines.all()) == sorted(
+        [(skus[0], 3), (skus[1], 1)]
+    )
+    shot(page, "guide-04-keyboard-entry-saved")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_customer_pages_fit_a_phone(
     demo,  # noqa: F811
