@@ -80,7 +80,30 @@ def cases() -> dict[str, tuple[str, dict]]:
         "checklist": (f"/staff/orders/{(placed or done).number}/verification/", {}),
         "inventory health": ("/staff/inventory/health/", {}),
         "customer status page": (f"/track/{done.tracking_token}/", {}),
+        # the order-entry picker, as a caller reads out who they are
+        "picker: email start": (PICKER, {"find": customer.email[:8]}),
+        "picker: name fragment": (PICKER, {"find": fragment}),
+        "picker: phone digits": (PICKER, {"find": _spoken_phone(customer.phone)}),
+        "picker: postcode": (PICKER, {"find": _postcode(customer.shipping_address)}),
+        "picker: nobody": (PICKER, {"find": "zzqx9 nobody"}),
     }
+
+
+PICKER = "/staff/orders/new/customers/"
+
+
+def _spoken_phone(phone: str) -> str:
+    """The last seven digits as a caller might say them, grouped differently."""
+    digits = "".join(c for c in phone if c.isdigit())[-7:]
+    return f"{digits[:3]} {digits[3:]}"
+
+
+def _postcode(address: str) -> str:
+    """The first run of four or more digits in an address (a postcode)."""
+    import re
+
+    found = re.search(r"\b\d{4,}\b", address)
+    return found.group(0) if found else address.split()[-1]
 
 
 def timed(client, url, params) -> tuple[float, int, int]:

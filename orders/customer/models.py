@@ -3,10 +3,21 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext_lazy as _
 
 from orders.core.models import Order
+
+PHONE_SEPARATORS = " +-()/."
+
+
+def phone_without_separators(field: str):
+    """A database expression: the phone with every usual separator taken out
+    (nested REPLACE, which SQLite and PostgreSQL both have)."""
+    expression = models.F(field)
+    for separator in PHONE_SEPARATORS:
+        expression = Replace(expression, models.Value(separator), models.Value(""))
+    return expression
 
 
 class CustomerGroup(models.Model):
@@ -29,6 +40,14 @@ class Customer(models.Model):
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), db_index=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # The phone without its separators ("+49 (30) 123-45" → "493012345"), kept by
+    # the database, so the order-entry picker finds "030 12345" read out by a
+    # caller however the number was written down.
+    phone_digits = models.GeneratedField(
+        expression=phone_without_separators("phone"),
+        output_field=models.CharField(max_length=40),
+        db_persist=True,
+    )
     group = models.ForeignKey(
         CustomerGroup,
         on_delete=models.SET_NULL,

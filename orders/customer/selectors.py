@@ -61,8 +61,15 @@ def customers_matching(term: str, *, limit: int = 8) -> list:
     if len(term) < 2:
         return []
     condition = Q(email__istartswith=term) | Q(name__icontains=term)
-    if len(re.sub(r"\D", "", term)) >= 3:
-        condition |= Q(phone__icontains=term) | Q(shipping_address__icontains=term)
+    if len(term) >= 3 and re.search(r"\d", term):
+        # A postcode, as written in the address ("10115", "SW1A 1AA").
+        condition |= Q(shipping_address__icontains=term)
+    if re.fullmatch(r"[\d\s+\-()/.]+", term):
+        # A phone number by its digits, the trunk zero a caller says ("030 …")
+        # left off, so it matches "+49 30 …" however the number was written.
+        national = re.sub(r"\D", "", term).lstrip("0")
+        if len(national) >= 3:
+            condition |= Q(phone_digits__contains=national)
     customers = list(Customer.objects.filter(condition).order_by("name", "pk")[:limit])
     recent: dict[int, list] = {}
     for row in (

@@ -23,7 +23,19 @@ def anna(db):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "term", ["anna.sch", "ANNA.SCHMIDT@", "schmi", "1234567", "10115"]
+    "term",
+    [
+        "anna.sch",
+        "ANNA.SCHMIDT@",
+        "schmi",
+        "1234567",
+        "10115",
+        # the phone as a caller reads it out, however it was written down
+        "030 1234567",
+        "(030) 123-45 67",
+        "+49 30 123 4567",
+        "0049 30 1234567",
+    ],
 )
 def test_found_by_email_name_phone_or_postcode(anna, term):
     CustomerFactory(
@@ -36,7 +48,20 @@ def test_found_by_email_name_phone_or_postcode(anna, term):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("term", ["", "a", " ", "%", "_", "x" * 10_000, "'; --"])
+def test_a_postcode_with_letters_and_a_name_with_digits_in_it(anna):
+    uk = CustomerFactory(
+        name="Flat 3 Ltd", phone="", shipping_address="10 Downing St\nSW1A 2AA London"
+    )
+    assert [c.pk for c in customers_matching("sw1a 2aa")] == [uk.pk]
+    assert [c.pk for c in customers_matching("flat 3")] == [uk.pk]
+    # digits inside words are not read as a phone number
+    assert customers_matching("anna 30") == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "term", ["", "a", " ", "%", "_", "x" * 10_000, "'; --", "000", "+ - ( ) / ."]
+)
 def test_hostile_or_tiny_terms_match_nobody(anna, term):
     assert customers_matching(term) == []
 
