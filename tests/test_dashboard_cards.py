@@ -11,7 +11,7 @@ from orders.permissions import Role
 
 CARD = re.compile(
     r'<a class="card[^"]*" href="(?P<href>[^"]+)"[^>]*>.*?'
-    r"(?:fs-4|fs-3) fw-semibold[^>]*>(?P<count>\d+)<",
+    r"data-card-count>(?P<count>\d+)<",
     re.S,
 )
 

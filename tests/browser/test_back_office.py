@@ -187,18 +187,25 @@ def test_a_forbidden_move_is_not_offered_and_refused_if_posted(demo, live_server
 
 
 TABLET = {"width": 768, "height": 1024}
+LAPTOP = {"width": 1366, "height": 768}
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_warehouse_pages_fit_a_tablet(demo, live_server, browser):
-    """Nothing runs off the side of a tablet held upright (tables scroll inside their box),
-    and every page passes the basic accessibility checks, text contrast included."""
-    context = browser.new_context(viewport=TABLET)
+@pytest.mark.parametrize("viewport", [TABLET, LAPTOP], ids=["768", "1366"])
+def test_the_staff_pages_fit_a_tablet_and_a_laptop(
+    demo, live_server, browser, viewport
+):
+    """Nothing runs off the side of a tablet held upright or a 1366 px laptop (tables
+    scroll inside their box), and every page passes the basic accessibility checks,
+    text contrast included."""
+    width = viewport["width"]
+    context = browser.new_context(viewport=viewport)
     page = context.new_page()
     page.set_default_timeout(15_000)
     picking = Order.objects.filter(status=OrderStatus.PICKING).first()
     packed = Order.objects.filter(status=OrderStatus.PACKED).first()
     placed = Order.objects.filter(status=OrderStatus.PLACED).first()
+    paid = Order.objects.filter(status=OrderStatus.PAID).first()
     sign_in(page, live_server, "manager")
     pages = {
         "dashboard": "/staff/",
@@ -221,13 +228,16 @@ def test_the_warehouse_pages_fit_a_tablet(demo, live_server, browser):
         "email": f"/staff/orders/{packed.number}/emails/{packed.notifications.first().pk}/",
         "new-order-with-matches": "/staff/orders/new/?find=a",
         "my-orders": "/staff/orders/?owner=me",
+        "refund": f"/staff/orders/{paid.number}/refund/",
+        "discount": f"/staff/orders/{placed.number}/discount/",
+        "admin-order": f"/admin/orders/order/{paid.pk}/change/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)
-        shot(page, f"tablet-{name}")
-        assert accessibility_problems(page) == [], name
+        shot(page, f"{width}-{name}")
+        assert accessibility_problems(page) == [], (width, name)
         overflow = page.evaluate(
             "document.scrollingElement.scrollWidth - window.innerWidth"
         )
-        assert overflow <= 0, f"{name} is {overflow}px wider than a tablet"
+        assert overflow <= 0, f"{name} is {overflow}px wider than {width} px"
     context.close()

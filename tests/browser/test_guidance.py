@@ -48,6 +48,85 @@ def test_next_step_first_and_cancel_shows_what_it_does_before_confirming(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_next_step_box_for_each_role_and_state_names_who_is_next(
+    demo,  # noqa: F811
+    live_server,
+    page,
+):
+    from orders.permissions import Role
+    from tests.orders.test_next_step import STEPS
+
+    def order_in(state):
+        if state == "checked":  # placed, first check done by someone else
+            return (
+                Order.objects.filter(status=S.PLACED, first_checked_by__isnull=False)
+                .exclude(first_checked_by__username="verifier")
+                .first()
+            )
+        if state == "placed":
+            return Order.objects.filter(
+                status=S.PLACED, first_checked_by__isnull=True
+            ).first()
+        return Order.objects.filter(status=state).first()
+
+    orders = {state: order_in(state) for state, *_ in STEPS}
+    assert all(orders.values()), orders
+    for role in (Role.CLERK, Role.VERIFIER, Role.WAREHOUSE, Role.RETURNS):
+        page.context.clear_cookies()
+        sign_in(page, live_server, role)
+        for state, taker, button, waiting in STEPS:
+            open_order(page, live_server, orders[state].number)
+            step = page.locator("[data-next-step]")
+            text = step.inner_text()
+            primary = step.locator(".btn-primary")
+            # the step's own role gets the button; returns staff (who may only
+            # complete) and the warehouse on a delivered order are told who is
+            # next; any other role gets one or the other, never neither
+            if role == taker:
+                assert primary.count() == 1, (role, state, text)
+            elif role == (Role.WAREHOUSE if state == S.DELIVERED else Role.RETURNS):
+                assert primary.count() == 0, (role, state, text)
+            if primary.count():
+                assert primary.count() == 1 and button in primary.inner_text()
+            else:
+                assert waiting in text and " ago" in text, (role, state, text)
+
+
+LISTED = r"""() => {
+    const caption = document.querySelector("main table caption");
+    const said = caption && caption.innerText.match(/^(\d+) (order|item|row)/);
+    if (said) return Number(said[1]);
+    const items = document.querySelectorAll("main [data-listed]");
+    if (items.length) return items.length;  // one card per order (backorders)
+    return document.querySelectorAll("main table tbody tr:not([data-empty])").length;
+}"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_dashboard_card_opens_as_many_as_it_counts(
+    demo,  # noqa: F811
+    live_server,
+    page,
+):
+    sign_in(page, live_server, "manager")
+    cards = page.locator("main a.card:has([data-card-count])")
+    found = [
+        (
+            cards.nth(i).get_attribute("href"),
+            int(cards.nth(i).locator("[data-card-count]").inner_text()),
+        )
+        for i in range(cards.count())
+    ]
+    assert len(found) >= 14, found
+    wrong = []
+    for href, count in found:
+        page.goto(live_server.url + href)
+        if page.evaluate(LISTED) != count:
+            wrong.append((href, count, page.evaluate(LISTED)))
+    assert wrong == []
+
+
+@pytest.mark.django_db(transaction=True)
 def test_navigation_fits_one_line_and_the_list_fits_a_tablet(
     demo,  # noqa: F811
     live_server,
