@@ -42,12 +42,19 @@ def customer_queues() -> list[dict]:
     ]
 
 
+class Matches(list):
+    """A list of matches that knows whether more matched than it holds."""
+
+    more = False
+
+
 def customers_matching(term: str, *, limit: int = 8) -> list:
     """Known customers for the order-entry picker, with their three latest orders.
 
     What a caller reads out: the start of an email, part of a name, digits of a
     phone number, or a postcode. Two queries whatever the number of matches;
-    fewer than two characters match nobody.
+    fewer than two characters match nobody. At most ``limit`` customers; the
+    list's ``more`` says whether others match too (type more to narrow it).
     """
     import re
 
@@ -70,7 +77,11 @@ def customers_matching(term: str, *, limit: int = 8) -> list:
         national = re.sub(r"\D", "", term).lstrip("0")
         if len(national) >= 3:
             condition |= Q(phone_digits__contains=national)
-    customers = list(Customer.objects.filter(condition).order_by("name", "pk")[:limit])
+    customers = Matches(
+        Customer.objects.filter(condition).order_by("name", "pk")[: limit + 1]
+    )
+    customers.more = len(customers) > limit
+    del customers[limit:]
     recent: dict[int, list] = {}
     for row in (
         Order.objects.filter(customer__in=customers)

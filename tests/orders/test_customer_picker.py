@@ -48,6 +48,21 @@ def test_found_by_email_name_phone_or_postcode(anna, term):
 
 
 @pytest.mark.django_db
+def test_many_matches_show_the_first_and_say_there_are_more(client, staff):
+    for i in range(10):
+        CustomerFactory(
+            name=f"Berlin Customer {i:02d}", shipping_address="10115 Berlin"
+        )
+    found = customers_matching("10115", limit=8)
+    assert len(found) == 8 and found.more
+    assert [c.name for c in found][:2] == ["Berlin Customer 00", "Berlin Customer 01"]
+    assert not customers_matching("Customer 09", limit=8).more
+    client.force_login(staff[Role.CLERK])
+    html = client.get(reverse("orders:customer_picker"), {"find": "10115"})
+    assert "type more of the name" in html.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_postcode_with_letters_and_a_name_with_digits_in_it(anna):
     uk = CustomerFactory(
         name="Flat 3 Ltd", phone="", shipping_address="10 Downing St\nSW1A 2AA London"
