@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test venv migrate seed lint format worker beat diagram check-deploy clean prod-like
+.PHONY: run test venv migrate seed lint format worker beat diagram schema check-deploy clean prod-like
 
 # Sets everything up and serves the site with demo data on http://127.0.0.1:8000
 run: venv migrate seed
@@ -61,6 +61,10 @@ prod-like: venv
 diagram: venv
 	$(PY) manage.py lifecycle_diagram
 	$(PY) tests/test_architecture.py
+
+# Regenerates the committed OpenAPI schema of the integration API from the code.
+schema: venv
+	$(PY) manage.py spectacular --file docs/api/openapi.yaml --validate
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -134,9 +134,9 @@ RAW_ORDER = """
 INSERT INTO orders_order (number, tracking_token, channel, channel_reference, status,
     held_from, shipping_address, shipping_country, billing_address, currency, subtotal,
     discount_total, shipping_total, tax_total, total, amount_held, status_changed_at,
-    placed_at, updated_at, customer_id, submission_key)
+    placed_at, updated_at, customer_id, submission_key, source, external_id)
 VALUES (NULL, %s, 'phone', '', 'placed', '', %s, 'DE', %s, 'EUR', 0, 0, 0, 0, 0, 0,
-    now(), now(), now(), %s, '') RETURNING id
+    now(), now(), now(), %s, '', '', '') RETURNING id
 """
 
 

@@ -43,6 +43,32 @@ def stock_levels(
     return qs
 
 
+def availability(*, skus: list[str]) -> list[dict]:
+    """Units free to sell per SKU (on hand less allocated, over all warehouses),
+    with each warehouse's figure; unknown SKUs are left out. One query."""
+    rows = (
+        StockItem.objects.filter(product__sku__in=skus)
+        .values("product__sku", "product__active", "warehouse__code")
+        .annotate(free=F("on_hand") - F("allocated"))
+        .order_by("product__sku", "warehouse__code")
+    )
+    found: dict[str, dict] = {}
+    for row in rows:
+        entry = found.setdefault(
+            row["product__sku"],
+            {
+                "sku": row["product__sku"],
+                "active": row["product__active"],
+                "available": 0,
+                "warehouses": [],
+            },
+        )
+        free = max(row["free"], 0)
+        entry["available"] += free
+        entry["warehouses"].append({"code": row["warehouse__code"], "available": free})
+    return list(found.values())
+
+
 def product_ledger(*, product_id: int) -> QuerySet[StockMovement]:
     """Every movement of a product's stock, newest first, with running context."""
     return (

@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         """Wire the side effects: outbox senders, and the subscribers of each subject's facts."""
         from orders import conditions
+        from orders.events import webhooks  # noqa: F401
         from orders.money import subscribers as money
         from orders.money.position import money_position
         from orders.notifications import emails
@@ -19,3 +20,6 @@ class OrdersConfig(AppConfig):
         emails.register_kinds()
         money.register_kinds()
         stock.register_kinds()
+        from orders.intake import imports
+
+        imports.register_kind()

@@ -23,10 +23,12 @@ from orders.customer.models import (
 )
 from orders.events.models import OrderEvent
 from orders.fulfilment.models import Shipment, ShipmentLine
+from orders.intake.models import Delivery, ImportJob, Store
 from orders.money.models import (
     DocumentSequence,
     Invoice,
     Payment,
+    PaymentLink,
     Refund,
     StoreCreditEntry,
 )
@@ -43,6 +45,10 @@ from orders.staff.models import SavedView
 from orders.verification.models import VerificationIssue
 
 __all__ = [
+    "PaymentLink",
+    "Delivery",
+    "ImportJob",
+    "Store",
     "Channel",
     "Customer",
     "CustomerGroup",

@@ -8,3 +8,14 @@ class OrdersiteConfig(AppConfig):
     name = "ordersite"
     verbose_name = _("Delivery (outbox)")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        """Webhooks out: their outbox kind, and forgetting cached endpoints on change."""
+        from django.db.models.signals import post_delete, post_save
+
+        from ordersite.webhooks import sending
+        from ordersite.webhooks.models import WebhookEndpoint
+
+        sending.register_kind()
+        post_save.connect(sending.endpoints_changed, sender=WebhookEndpoint)
+        post_delete.connect(sending.endpoints_changed, sender=WebhookEndpoint)

@@ -1,4 +1,4 @@
-"""What staff forms share: recording once per page drawn, and confirming unusual quantities."""
+"""What forms share: recording once per page drawn, confirming unusual quantities, card numbers."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -49,3 +49,30 @@ class ConfirmLargeMixin(forms.Form):
             % {"list": "; ".join(f"{q:,} × {what}" for what, q in large)},
         )
         return False
+
+
+class CardNumberField(forms.CharField):
+    """A payment card number as typed (spaces and dashes allowed): 12 to 19 digits
+    passing the Luhn check, cleaned to digits; anything else never reaches a gateway."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        digits = "".join(ch for ch in value if ch not in " -")
+        ascii_digits = digits.isascii() and digits.isdigit()
+        if not ascii_digits or not 12 <= len(digits) <= 19 or not _luhn(digits):
+            raise forms.ValidationError(
+                _("Enter the card number as printed on the card."), code="card_number"
+            )
+        return digits
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0

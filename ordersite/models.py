@@ -55,3 +55,11 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.get_status_display()})"
+
+
+from ordersite.api.models import ApiKey, IdempotentRequest  # noqa: E402
+
+__all__ = ["ApiKey", "IdempotentRequest", "OutboxMessage"]
+from ordersite.webhooks.models import WebhookAttempt, WebhookEndpoint  # noqa: E402
+
+__all__ += ["WebhookAttempt", "WebhookEndpoint"]

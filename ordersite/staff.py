@@ -38,6 +38,7 @@ def dashboard(request):
 
     from inventory.selectors import inventory_summary, open_low_stock_alerts
     from orders.core.selectors import work_queues
+    from orders.intake.selectors import deliveries_waiting_summary
     from orders.stock.selectors import backorder_summary
 
     queues, throughput = work_queues()
@@ -64,6 +65,7 @@ def dashboard(request):
             "alerts": open_low_stock_alerts()[:10],
             "inventory": inventory_summary(),
             "backorders": backorder_summary(),
+            "deliveries": deliveries_waiting_summary(),
             "queues": queues,
             "throughput": throughput,
         },

@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from orders.customer import pay as customer_pay
+from orders.intake.views import store_webhook
 from ordersite import staff, views
 from ordersite.limits import RowIdConverter
 
@@ -30,10 +32,16 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("track/", include("orders.customer.urls")),
+    path(
+        "pay/test/<str:link_token>/",
+        include(([path("", customer_pay.test_gateway, name="test")], "pay")),
+    ),
     path("staff/", include(staff_patterns)),
     path("staff/inventory/", include("inventory.urls")),
     path("staff/", include("orders.staff.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("ordersite.api.urls")),
+    path("hooks/stores/<str:slug>/", store_webhook, name="store_webhook"),
 ]
 
 handler400 = "ordersite.views.bad_request"

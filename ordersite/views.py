@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from orders.core.selectors import order_status_counts
@@ -33,7 +34,28 @@ def _audience(request) -> str:
     return "staff" if request.path.startswith(staff_paths) else "customer"
 
 
+API_ERRORS = {
+    400: ("bad_request", _("The request could not be read.")),
+    403: ("forbidden", _("This request is not allowed.")),
+    404: ("not_found", _("Nothing was found at this address.")),
+    500: ("server_error", _("Something went wrong on our side.")),
+    503: ("try_again", _("The database is busy; nothing was written. Try again.")),
+}
+
+
+def _api_error(request, status: int):
+    """For the API's clients the same errors as problem documents, never HTML."""
+    if not request.path.startswith("/api/"):
+        return None
+    from ordersite.api.problems import plain_problem
+
+    code, detail = API_ERRORS[status]
+    return plain_problem(status, code, str(detail))
+
+
 def _error(request, template: str, status: int) -> HttpResponse:
+    if api := _api_error(request, status):
+        return api
     context = {
         "audience": _audience(request),
         "request_id": getattr(request, "request_id", ""),
@@ -62,6 +84,8 @@ def server_error(request):
 
     Rendered without a request context: the database may be what failed.
     """
+    if api := _api_error(request, 500):
+        return api
     context = {
         "audience": _audience(request),
         "request_id": getattr(request, "request_id", ""),
@@ -75,6 +99,9 @@ def try_again(request):
     Rendered without a request context, like the 500 page: the database is what
     failed. Staff get a link back to the page they came from (on this site only).
     """
+    if api := _api_error(request, 503):
+        api["Retry-After"] = "5"
+        return api
     back = request.META.get("HTTP_REFERER", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -1,3 +1,3 @@
 """Admin registrations of the orders app, one module per subject."""
 
-from orders.admin import money, orders, records  # noqa: F401  (registers the models)
+from orders.admin import money, orders, records, stores  # noqa: F401  (registers the models)

@@ -130,6 +130,11 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             "The store's order id, the email's subject, the caller's reference."
         ),
     )
+    # Where an order from another system came from ("api:<integration>",
+    # "shopify:<store>") and its id there: unique together, so a retried or
+    # repeated delivery finds the order it made instead of making another.
+    source = models.CharField(_("source"), max_length=120, blank=True)
+    external_id = models.CharField(_("id at the source"), max_length=100, blank=True)
     customer = models.ForeignKey(
         "orders.Customer", on_delete=models.PROTECT, related_name="orders"
     )
@@ -236,6 +241,11 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
                 fields=["submission_key"],
                 condition=~Q(submission_key=""),
                 name="order_submitted_once",
+            ),
+            models.UniqueConstraint(
+                fields=["source", "external_id"],
+                condition=~Q(external_id=""),
+                name="order_received_once",
             ),
         ]
         # The staff list sorts by these (newest first by default) with the id as

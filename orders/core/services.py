@@ -48,11 +48,18 @@ def order_place(
     estimated_delivery=None,
     shipping_address: str = "",
     shipping_country: str = "",
+    billing_address: str = "",
     submission_key: str = "",
+    source: str = "",
+    external_id: str = "",
+    prices_authorised: bool = False,
 ) -> Order:
     """Create an order with its lines priced by the pricing rules, in state ``placed``.
 
     The order ships to the customer's address on file unless another one is given.
+    An order from another system carries its ``source`` and ``external_id``
+    (unique together); ``prices_authorised`` lets that integration's own prices
+    stand as manual prices with their reason.
     With a ``submission_key`` (drawn with the entry page) the same page sent twice,
     one after the other or at the same moment, places one order: the second call
     raises ``OrderAlreadyPlaced`` naming it (and, raised inside the caller's
@@ -69,10 +76,14 @@ def order_place(
         shipping_address=shipping_address,
         shipping_country=shipping_country,
         submission_key=key,
+        billing_address=billing_address,
         channel=channel,
         channel_reference=channel_reference,
         ship_by=ship_by,
         estimated_delivery=estimated_delivery,
+        source=source,
+        external_id=external_id,
+        prices_authorised=prices_authorised,
     )
     try:
         return _place(order=order, actor=actor)
@@ -127,20 +138,26 @@ def _priced_order(
     shipping_total,
     shipping_address: str = "",
     shipping_country: str = "",
+    billing_address: str = "",
+    prices_authorised: bool = False,
     **fields,
 ) -> Order:
     """An unsaved order with its lines priced by the pricing rules (for this
     customer) and its amounts worked out; ``quoted_lines`` holds the lines."""
     if not lines:
         raise InvalidOrder(_("An order needs at least one line."))
-    priced = price_lines(lines=lines, customer=customer, actor=actor)
+    priced = price_lines(
+        lines=lines, customer=customer, actor=actor, authorised=prices_authorised
+    )
     order = Order(
         customer=customer if customer.pk else None,
         shipping_address=shipping_address.strip() or customer.shipping_address,
         shipping_country=(
             shipping_country.strip() or customer.shipping_country
         ).upper(),
-        billing_address=customer.billing_address or customer.shipping_address,
+        billing_address=billing_address.strip()
+        or customer.billing_address
+        or customer.shipping_address,
         currency=settings.ORDERS_CURRENCY,
         shipping_total=_shipping(shipping_total),
         **fields,
@@ -211,16 +228,19 @@ def cancel_plan(order: Order, *, position=None) -> CancelPlan:
     )
 
 
-def order_cancel(*, order: Order, actor, reason: str) -> Order:
+def order_cancel(
+    *, order: Order, actor, reason: str, authorised: bool = False
+) -> Order:
     """Cancel before shipment: allocated stock goes back, open payments are voided, captured money refunded.
 
     The provider is never called here, with the order locked: voids and refunds
     are recorded as requests and carried out by the outbox after commit.
+    ``authorised``: the caller lets an integration cancel (its key's scope).
     """
     reason = require_reason(reason, _("cancel"))
     with transaction.atomic():
         order = lock_order(order)
-        transition_check(order=order, name="cancel", actor=actor)
+        transition_check(order=order, name="cancel", actor=actor, authorised=authorised)
         plan = cancel_plan(order)
         if plan.allocations:
             inventory.stock_release(
@@ -230,7 +250,7 @@ def order_cancel(*, order: Order, actor, reason: str) -> Order:
                 reason=reason,
             )
             OrderLineAllocation.objects.filter(line__order=order).delete()
-        source = fire(order, "cancel", actor=actor)
+        source = fire(order, "cancel", actor=actor, authorised=authorised)
         facts.order_cancelled(
             order=order,
             actor=actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders.customer import views
+from orders.customer import pay, views
 
 app_name = "track"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:token>/message/", views.message, name="message"),
     path("<str:token>/emails/", views.email_preferences, name="emails"),
     path("<str:token>/read-back/", views.read_back, name="read_back"),
+    path("<str:token>/pay/", pay.pay, name="pay"),
 ]

@@ -247,6 +247,8 @@ def order_page(request, token):
 
 
 def _render_order_page(request, order: Order):
+    from orders.money.links import amount_due
+
     held = order.status == S.ON_HOLD
     status = order.held_from if held else order.status
     can_confirm = (
@@ -272,6 +274,7 @@ def _render_order_page(request, order: Order):
             "address": _public_address(order),
             "lines": order.lines.order_by("pk"),
             "position": money_position(order),
+            "pay_due": amount_due(order),
             "shipments": shipments,
             "history": timeline(
                 order,

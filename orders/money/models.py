@@ -27,6 +27,7 @@ class Payment(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
         CASH_ON_DELIVERY = "cash_on_delivery", _("Cash on delivery")
         INVOICE = "invoice", _("Invoice with payment terms")
         STORE_CREDIT = "store_credit", _("Store credit")
+        ONLINE_STORE = "online_store", _("Paid in the online store")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -359,3 +360,44 @@ class Invoice(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+def new_link_token() -> str:
+    import secrets
+
+    return secrets.token_hex(16)
+
+
+class PaymentLink(models.Model):
+    """A customer's "Pay now": the amount due when they clicked, paid on the
+    provider's hosted page and recorded once, however often they come back."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for the customer")
+        PAID = "paid", _("Paid")
+
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="payment_links"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_link_token)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    provider = models.CharField(_("provider"), max_length=30)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Card attempts refused so far: each new attempt is its own submission, while
+    # the same attempt sent twice is one.
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("payment link")
+        verbose_name_plural = _("payment links")
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.amount} ({self.status})"

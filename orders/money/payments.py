@@ -133,6 +133,7 @@ def _open_payment(
     amount: Decimal,
     actor,
     submission_key: str = "",
+    authorised: bool = False,
     **fields,
 ) -> Payment:
     """Start a payment under the order's lock, once per page and never beyond what is owed.
@@ -140,7 +141,7 @@ def _open_payment(
     Payments still waiting for their capture count as on their way, so two tabs
     (or two people) cannot both pay the same balance: the second is refused.
     """
-    require(actor, "record_payment", _("take payments"))
+    require(actor, "record_payment", _("take payments"), authorised=authorised)
     key = submission(submission_key)
     with transaction.atomic():
         order = lock_order(order, same_state=False)
@@ -213,10 +214,10 @@ def _authorize(payment: Payment, *, actor, card_number: str = "") -> Payment:
 
 
 def payment_capture(
-    *, payment: Payment, actor, amount: Decimal | None = None
+    *, payment: Payment, actor, amount: Decimal | None = None, authorised: bool = False
 ) -> Payment:
     """Take the money of an authorized payment (for manual methods: staff confirm it arrived)."""
-    require(actor, "record_payment", _("capture payments"))
+    require(actor, "record_payment", _("capture payments"), authorised=authorised)
     amount = (
         payment.amount
         if amount is None
@@ -265,8 +266,11 @@ def payment_take_card(
     actor,
     capture: bool = True,
     submission_key: str = "",
+    authorised: bool = False,
 ) -> Payment:
-    """Charge a card through the card gateway: authorize, then (by default) capture."""
+    """Charge a card through the card gateway: authorize, then (by default) capture.
+
+    ``authorised``: the customer pays for their own order (a payment link)."""
     amount = money_above_zero(amount, _("The payment amount"))
     payment = _open_payment(
         order=order,
@@ -275,9 +279,12 @@ def payment_take_card(
         amount=amount,
         actor=actor,
         submission_key=submission_key,
+        authorised=authorised,
     )
     payment = _authorize(payment, actor=actor, card_number=card_number)
-    return payment_capture(payment=payment, actor=actor) if capture else payment
+    if not capture:
+        return payment
+    return payment_capture(payment=payment, actor=actor, authorised=authorised)
 
 
 def payment_record_manual(
@@ -320,6 +327,30 @@ def payment_record_manual(
     )
     payment = _authorize(payment, actor=actor)
     return payment_capture(payment=payment, actor=actor) if received else payment
+
+
+def payment_record_from_store(
+    *, order: Order, amount: Decimal, actor, reference: str = ""
+) -> Payment:
+    """Record money the online store already took for the order (captured at once);
+    the integration delivering the order may do this (the calling intake service
+    checked its key).
+
+    The store holds the money: a refund of it is made in the store and recorded
+    here with its reference, as staff do for a bank transfer.
+    """
+    amount = money_above_zero(amount, _("The payment amount"))
+    payment = _open_payment(
+        order=order,
+        provider="manual",
+        method=Payment.Method.ONLINE_STORE,
+        amount=amount,
+        actor=actor,
+        reference=reference.strip()[:100],
+        authorised=True,
+    )
+    payment = _authorize(payment, actor=actor)
+    return payment_capture(payment=payment, actor=actor, authorised=True)
 
 
 def payment_pay_with_store_credit(

@@ -342,16 +342,19 @@ def price_line(*, line: LineInput, customer: Customer, actor) -> OrderLine:
 
 
 def price_lines(
-    *, lines: list[LineInput], customer: Customer, actor
+    *, lines: list[LineInput], customer: Customer, actor, authorised: bool = False
 ) -> list[OrderLine]:
-    """Price every line (see ``price_line``), reading the pricing rules once for all."""
+    """Price every line (see ``price_line``), reading the pricing rules once for all.
+
+    ``authorised``: the calling service lets an integration set its own prices
+    (a store's price that differs from the rules, flagged for the verifier)."""
     manual = {}
     for index, line in enumerate(lines):
         quantity_in_range(line.quantity, sku=line.product.sku)
         if not line.product.active:
             raise InvalidOrder(_("%(sku)s is not sold any more.") % sku_of(line))
         if line.unit_price is not None:
-            manual[index] = _manual_price(line, actor)
+            manual[index] = _manual_price(line, actor, authorised=authorised)
     ruled = [i for i in range(len(lines)) if i not in manual]
     rules = dict(
         zip(
@@ -401,7 +404,7 @@ def price_lines(
     return priced
 
 
-def _manual_price(line: LineInput, actor) -> Decimal:
+def _manual_price(line: LineInput, actor, *, authorised: bool = False) -> Decimal:
     price = to_money(line.unit_price, what=_("The price of %(sku)s") % sku_of(line))
     if price < 0:
         raise InvalidOrder(_("%(sku)s: a price cannot be negative.") % sku_of(line))
@@ -412,5 +415,5 @@ def _manual_price(line: LineInput, actor) -> Decimal:
         )
     if not line.price_reason.strip():
         raise InvalidOrder(_("%(sku)s: a manual price needs a reason.") % sku_of(line))
-    require(actor, "set_manual_price", _("set manual prices"))
+    require(actor, "set_manual_price", _("set manual prices"), authorised=authorised)
     return price

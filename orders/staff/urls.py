@@ -1,11 +1,31 @@
 from django.urls import path
 
-from orders.staff import emails, entry, fulfilment, money, orders, verification
+from orders.staff import (
+    emails,
+    entry,
+    fulfilment,
+    imports,
+    intake,
+    money,
+    orders,
+    verification,
+)
 
 app_name = "orders"
 
 urlpatterns = [
     path("orders/", orders.order_list, name="list"),
+    path("intake/", intake.deliveries, name="intake"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/template.csv", imports.import_template, name="import_template"),
+    path("import/<id:job_id>/", imports.import_job, name="import"),
+    path("import/<id:job_id>/run/", imports.import_run, name="import_run"),
+    path(
+        "import/<id:job_id>/progress/", imports.import_progress, name="import_progress"
+    ),
+    path(
+        "intake/<id:delivery_id>/process/", intake.delivery_again, name="intake_again"
+    ),
     path("orders/new/", entry.order_new, name="new"),
     path("orders/new/customers/", entry.customer_picker, name="customer_picker"),
     path("orders/new/products/", entry.product_picker, name="product_picker"),

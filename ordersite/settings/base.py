@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "django_fsm",
     "crispy_forms",
     "crispy_bootstrap5",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "ordersite",
     "inventory",
     "orders",
@@ -291,6 +294,11 @@ ORDERS_PRICES_INCLUDE_TAX = env_bool("ORDERS_PRICES_INCLUDE_TAX", default=False)
 ORDERS_STORE_CREDIT_ALLOWED = env_bool("ORDERS_STORE_CREDIT_ALLOWED", default=True)
 # Days an invoice-with-terms payment is due after the order is placed.
 ORDERS_INVOICE_TERMS_DAYS = int(os.environ.get("ORDERS_INVOICE_TERMS_DAYS", "14"))
+# Who runs the hosted payment page behind the customer's "Pay now"
+# (orders.money.links); "test_card" simulates one on this site.
+ORDERS_HOSTED_PAYMENT_PROVIDER = os.environ.get(
+    "ORDERS_HOSTED_PAYMENT_PROVIDER", "test_card"
+)
 # Company details printed on invoices.
 ORDERS_COMPANY = {
     "name": os.environ.get("ORDERS_COMPANY_NAME", "ordersite demo shop"),
@@ -335,3 +343,36 @@ OUTBOX_RETRY_BACKOFF_SECONDS = float(
 OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
 # A message queued at commit and still not picked up after this is re-sent by the sweeper.
 OUTBOX_SWEEP_GRACE_SECONDS = int(os.environ.get("OUTBOX_SWEEP_GRACE_SECONDS", "60"))
+
+# ------------------------------------------------------------------------------
+# The integration API (/api/v1/): Django REST framework, documented by
+# drf-spectacular (docs/integration.md says why); keys, not sessions.
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["ordersite.api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["ordersite.api.auth.ScopeRequired"],
+    "DEFAULT_THROTTLE_CLASSES": ["ordersite.api.auth.KeyRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["ordersite.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "ordersite.api.problems.problem_response",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ordersite API",
+    "DESCRIPTION": "Orders in from online stores and other systems; orders, "
+    "stock and returns out. Every error is an RFC 9457 problem.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+}
+# The largest request body the API reads (bytes); larger ones get 413.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(512 * 1024)))
+# A store price the pricing rules disagree with: "flag" (accepted as a manual
+# price the verifier sees) or "refuse" (the order is refused, naming the line).
+API_PRICE_MISMATCH = os.environ.get("API_PRICE_MISMATCH", "flag")

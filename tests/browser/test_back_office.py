@@ -231,6 +231,8 @@ def test_the_staff_pages_fit_a_tablet_and_a_laptop(
         "refund": f"/staff/orders/{paid.number}/refund/",
         "discount": f"/staff/orders/{placed.number}/discount/",
         "admin-order": f"/admin/orders/order/{paid.pk}/change/",
+        "store-deliveries": "/staff/intake/",
+        "import": "/staff/import/",
     }
     for name, path in pages.items():
         page.goto(live_server.url + path)

@@ -331,7 +331,8 @@ def test_the_customer_pages_fit_a_phone(
     live_server,
     browser,
 ):
-    """390 px wide: the status pages in every state a customer meets, and the lookup."""
+    """390 px wide: the status pages in every state a customer meets, the lookup,
+    and paying online."""
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -339,6 +340,13 @@ def test_the_customer_pages_fit_a_phone(
     for state in (S.PLACED, S.BACKORDERED, S.SHIPPED, S.DELIVERED, S.CANCELLED):
         order = Order.objects.filter(status=state).first()
         paths[state] = f"/track/{order.tracking_token}/"
+    # paying online: the status page with "Pay now", the pay page, the gateway's page
+    from orders.money.links import payment_link_open
+
+    due = Order.objects.filter(status=S.ALLOCATED).first()
+    paths["allocated (pay now)"] = f"/track/{due.tracking_token}/"
+    paths["pay"] = f"/track/{due.tracking_token}/pay/"
+    paths["test gateway"] = f"/pay/test/{payment_link_open(order=due).token}/"
     for name, path in paths.items():
         page.goto(live_server.url + path)
         assert accessibility_problems(page) == [], name

@@ -14,8 +14,10 @@ from orders.models import (
     Customer,
     CustomerGroup,
     CustomerMessage,
+    Delivery,
     DiscountCode,
     DocumentSequence,
+    ImportJob,
     Invoice,
     Notification,
     Order,
@@ -27,12 +29,14 @@ from orders.models import (
     OrderLineAllocation,
     OrderNote,
     Payment,
+    PaymentLink,
     PriceList,
     PriceListEntry,
     Refund,
     SavedView,
     Shipment,
     ShipmentLine,
+    Store,
     StoreCreditEntry,
     TaxRate,
     VerificationIssue,
@@ -319,3 +323,41 @@ class SavedViewFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(StaffFactory)
     name = factory.Sequence(lambda n: f"View {n}")
     query = "status=paid"
+
+
+class StoreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Store
+
+    name = factory.Sequence(lambda n: f"Store {n}")
+    slug = factory.Sequence(lambda n: f"store-{n}")
+    platform = "shopify"
+    secret = "secret"
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    store = factory.SubFactory(StoreFactory)
+    topic = "orders/create"
+    external_id = factory.Sequence(str)
+    body = "{}"
+
+
+class PaymentLinkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentLink
+
+    order = factory.SubFactory(OrderFactory)
+    amount = Decimal("10.00")
+    provider = "test_card"
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ImportJob
+
+    uploaded_by = factory.SubFactory(StaffFactory)
+    filename = "orders.csv"
+    content = "reference,email,name,address,country,sku,quantity\n"

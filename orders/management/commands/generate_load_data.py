@@ -1073,7 +1073,8 @@ class Command(BaseCommand):
                      discount_total, shipping_total, tax_total, total,
                      first_checked_by_id, first_checked_at, verified_by_id, verified_at,
                      shipped_at, delivered_at, completed_at, cancelled_at,
-                     status_changed_at, placed_at, updated_at, submission_key{extra_columns})
+                     status_changed_at, placed_at, updated_at, submission_key,
+                     source, external_id{extra_columns})
                 SELECT id, number, token, channel, channel_ref, customer_id,
                        NULL, state, held_from, shipping_address, country,
                        billing, ship_by, estimated, {lit(settings.ORDERS_CURRENCY)}, subtotal,
@@ -1083,7 +1084,8 @@ class Command(BaseCommand):
                        CASE WHEN lvl >= 2 THEN verifier END, t2,
                        t7, t8, t9, tc,
                        changed_at, placed_at,
-                       CASE WHEN waived AND lvl = 1 THEN placed_at ELSE last_at END, ''
+                       CASE WHEN waived AND lvl = 1 THEN placed_at ELSE last_at END, '',
+                       '', ''
                        {extra_values}
                 FROM lx ORDER BY id
                 """,

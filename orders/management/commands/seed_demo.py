@@ -66,6 +66,16 @@ from orders.permissions import Role
 from orders.verification import services as verification
 from ordersite.models import OutboxMessage
 
+# The demo's API key: known, so the examples in docs/integration.md run as
+# written against `make run`. Demo data never loads in production.
+DEMO_API_KEY = "osk_demo0000_ordersite-demo-key-local-only"
+DEMO_API_KEY_NAME = "Demo store (API)"
+# Two online stores whose webhooks the demo accepts (docs/integration.md).
+DEMO_STORES = [
+    ("Demo Shopify store", "demo-shopify", "shopify", "demo-shopify-secret"),
+    ("Demo WooCommerce store", "demo-woocommerce", "woocommerce", "demo-woo-secret"),
+]
+
 
 class Command(BaseCommand):
     help = "Load demo data (catalogue, stock, customers, staff accounts, ~300 orders). Runs once."
@@ -76,6 +86,7 @@ class Command(BaseCommand):
         User = get_user_model()
         if User.objects.filter(username="admin").exists():
             self.stdout.write("Demo data already loaded; nothing to do.")
+            self._say_api_key()
             return
         rng = random.Random(SEED)
         # One transaction: all or nothing, and far fewer disk syncs on SQLite.
@@ -88,6 +99,8 @@ class Command(BaseCommand):
         ages = []
         with quiet, transaction.atomic():
             staff = self._staff(User)
+            self._api_key(staff[Role.MANAGER])
+            self._stores()
             products = self._catalogue(staff[Role.MANAGER])
             customers = self._customers(rng)
             self._agreements(customers, products)
@@ -119,6 +132,35 @@ class Command(BaseCommand):
                 f"{', '.join(['admin', *Role.ALL])} (password: {DEMO_PASSWORD})."
             )
         )
+        self._say_api_key()
+
+    def _say_api_key(self):
+        """The demo's API key, for docs/integration.md's examples."""
+        from ordersite.api.models import ApiKey
+
+        if ApiKey.objects.filter(name=DEMO_API_KEY_NAME, revoked_at=None).exists():
+            self.stdout.write(f"Demo API key (every scope): {DEMO_API_KEY}")
+        for name, slug, _platform, secret in DEMO_STORES:
+            self.stdout.write(
+                f"Demo store {name}: webhooks to /hooks/stores/{slug}/, secret {secret}"
+            )
+
+    def _api_key(self, manager):
+        from ordersite.api.models import Scope
+        from ordersite.api.services import api_key_create
+
+        api_key_create(
+            name=DEMO_API_KEY_NAME,
+            scopes=list(Scope.values),
+            actor=manager,
+            raw=DEMO_API_KEY,
+        )
+
+    def _stores(self):
+        from orders.intake.models import Store
+
+        for name, slug, platform, secret in DEMO_STORES:
+            Store.objects.create(name=name, slug=slug, platform=platform, secret=secret)
 
     def _staff(self, User) -> dict:
         User.objects.create_superuser("admin", "admin@ordersite.local", DEMO_PASSWORD)

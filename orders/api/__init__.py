@@ -1,0 +1,1 @@
+"""The orders endpoints of the integration API (``/api/v1/orders/``)."""

@@ -1,0 +1,1 @@
+"""Orders from other systems: the API, online stores, imported files."""
