@@ -1,10 +1,12 @@
 """Shared fixtures, and the skipping of tests that need PostgreSQL or Redis."""
 
+import io
 import os
 import random
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 
 from inventory import services as inventory
@@ -13,6 +15,7 @@ from orders.core import services
 from orders.money import pricing
 from orders.permissions import Role
 from orders.reference_data import ensure_all
+from tests import snapshots
 from tests.factories.inventory import ProductFactory, WarehouseFactory
 from tests.factories.orders import CustomerFactory, StaffFactory
 
@@ -43,6 +46,25 @@ def _reference_data(request):
     if marker and marker.kwargs.get("transaction"):
         request.getfixturevalue("transactional_db")
         ensure_all(django_apps)
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(django_db_setup, django_db_blocker):
+    """Seed the demo once per session, keep a copy, and put the database back."""
+    with django_db_blocker.unblock():
+        snapshots.take("before_demo")
+        ensure_all(django_apps)
+        call_command("seed_demo", stdout=io.StringIO())
+        snapshots.take("demo")
+        snapshots.restore("before_demo")
+
+
+@pytest.fixture
+def demo_data(_demo_snapshot):
+    """The database as ``seed_demo`` leaves it (seeded once per session, copied back
+    for each test in about a second). Use it with ``db`` or ``transactional_db``;
+    live-server and browser tests need ``transactional_db``."""
+    snapshots.restore("demo")
 
 
 @pytest.fixture

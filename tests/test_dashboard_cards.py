@@ -4,7 +4,6 @@ import re
 from html import unescape
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 
 from orders.permissions import Role
@@ -30,11 +29,7 @@ def listed(client, href: str) -> int:
 
 
 @pytest.mark.django_db
-def test_every_card_count_equals_what_its_link_lists(
-    django_capture_on_commit_callbacks,
-):
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("seed_demo")
+def test_every_card_count_equals_what_its_link_lists(demo_data):
     from django.contrib.auth import get_user_model
 
     client = Client()

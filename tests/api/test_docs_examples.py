@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "integration.md").read_text()
 
@@ -17,13 +16,8 @@ def blocks(language: str) -> list[str]:
     return re.findall(rf"```{language}\n(.*?)```", DOC, re.S)
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo")
-
-
 @pytest.mark.django_db(transaction=True)
-def test_the_curl_and_python_examples_create_orders(demo, live_server):
+def test_the_curl_and_python_examples_create_orders(demo_data, live_server):
     from orders.models import Order
 
     [curl] = [b for b in blocks("sh") if "curl" in b]

@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from orders.models import Order, OrderEvent, OrderStatus
 from orders.permissions import Role
@@ -28,8 +27,7 @@ def sign_out(page):
 
 
 @pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo")
+def demo(transactional_db, demo_data):
     StaffFactory(username="verifier2", role=Role.VERIFIER, password="ordersite-demo")
 
 

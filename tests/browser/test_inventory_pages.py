@@ -1,7 +1,6 @@
 """Warehouse and manager work through the inventory pages on the demo data, in Chromium."""
 
 import pytest
-from django.core.management import call_command
 
 from inventory.models import StockCount, StockItem
 from orders.models import Order, OrderStatus
@@ -14,13 +13,10 @@ def inventory_menu(page, name):
     page.locator(".dropdown-menu").get_by_role("link", name=name, exact=True).click()
 
 
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo")
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_delivery_fills_backorders_and_a_count_is_approved(demo, live_server, page):
+def test_a_delivery_fills_backorders_and_a_count_is_approved(
+    demo_data, live_server, page
+):
     waiting = Order.objects.filter(
         status=OrderStatus.BACKORDERED, lines__sku="CF-1027"
     ).count()

@@ -4,16 +4,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from orders.models import Order, OrderStatus, Payment, Refund
 from orders.money.position import money_position
 from tests.browser.conftest import sign_in
-
-
-@pytest.fixture
-def demo(transactional_db):
-    call_command("seed_demo")
 
 
 def money_box(page) -> str:
@@ -21,7 +15,9 @@ def money_box(page) -> str:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_money_side_from_the_staff_order_page(demo, live_server, page, browser):
+def test_the_money_side_from_the_staff_order_page(
+    demo_data, live_server, page, browser
+):
     unpaid = [
         o
         for o in Order.objects.filter(status=OrderStatus.ALLOCATED).order_by("pk")
