@@ -10,6 +10,7 @@ from inventory.models import (
     AlertDigest,
     GoodsReceipt,
     GoodsReceiptLine,
+    IncomingStock,
     LowStockAlert,
     Product,
     StockCount,
@@ -161,6 +162,43 @@ class GoodsReceiptLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["receipt", "product", "quantity"]
     search_fields = ["receipt__number", "product__sku"]
     list_select_related = ["receipt", "product"]
+
+
+class IncomingStockForm(forms.ModelForm):
+    quantity = BoundedIntegerField(
+        label=_("quantity"), min_value=1, limit=limits.max_stock_quantity
+    )
+
+    class Meta:
+        model = IncomingStock
+        fields = [
+            "product",
+            "warehouse",
+            "quantity",
+            "expected_on",
+            "supplier",
+            "reference",
+        ]
+
+
+@admin.register(IncomingStock)
+class IncomingStockAdmin(admin.ModelAdmin):
+    """What suppliers are expected to deliver: backordered orders are promised from it."""
+
+    form = IncomingStockForm
+    list_display = [
+        "product",
+        "warehouse",
+        "quantity",
+        "expected_on",
+        "supplier",
+        "arrived_at",
+    ]
+    list_filter = ["warehouse", ("arrived_at", admin.EmptyFieldListFilter)]
+    search_fields = ["product__sku", "product__name", "supplier", "reference"]
+    autocomplete_fields = ["product"]
+    readonly_fields = ["arrived_at", "receipt"]
+    date_hierarchy = "expected_on"
 
 
 @admin.register(LowStockAlert)

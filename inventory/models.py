@@ -346,6 +346,49 @@ class GoodsReceiptLine(models.Model):
         return f"{self.quantity} × {self.product.sku}"
 
 
+class IncomingStock(models.Model):
+    """Units a supplier is expected to deliver, and when: what backordered orders wait
+    for. Entered by staff; a goods receipt of the product into the warehouse marks
+    it arrived."""
+
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    expected_on = models.DateField(_("expected on"))
+    supplier = models.CharField(_("supplier"), max_length=200, blank=True)
+    reference = models.CharField(_("purchase order"), max_length=100, blank=True)
+    arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
+    receipt = models.ForeignKey(
+        GoodsReceipt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("arrived with"),
+    )
+
+    class Meta:
+        ordering = ["expected_on", "pk"]
+        verbose_name = _("expected delivery")
+        verbose_name_plural = _("expected deliveries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=QUANTITY_CEILING),
+                name="incomingstock_quantity_bounded",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["product", "expected_on"],
+                name="incomingstock_open",
+                condition=Q(arrived_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product.sku} on {self.expected_on:%Y-%m-%d}"
+
+
 class LowStockAlert(models.Model):
     """A stock item at or under its reorder point; closed when stock recovers."""
 

@@ -1,12 +1,13 @@
 """Read-only queries over stock, shaped for the staff pages and reports."""
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db.models import (
     Count,
     F,
+    Min,
     Q,
     QuerySet,
     Sum,
@@ -15,7 +16,13 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from inventory.models import LowStockAlert, StockItem, StockMovement
+from inventory.models import (
+    IncomingStock,
+    LowStockAlert,
+    StockItem,
+    StockMovement,
+    Warehouse,
+)
 
 
 def stock_levels(
@@ -67,6 +74,28 @@ def availability(*, skus: list[str]) -> list[dict]:
         entry["available"] += free
         entry["warehouses"].append({"code": row["warehouse__code"], "available": free})
     return list(found.values())
+
+
+def default_warehouse_id() -> int | None:
+    """The default warehouse's id (orders are promised from its lead time)."""
+    return (
+        Warehouse.objects.filter(is_default=True, active=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def expected_arrivals(*, product_ids: list[int]) -> dict[int, date]:
+    """The earliest date more units of each product are expected (open expected
+    deliveries only; products with none are left out). One query."""
+    rows = (
+        IncomingStock.objects.filter(
+            product_id__in=product_ids, arrived_at__isnull=True
+        )
+        .values("product_id")
+        .annotate(first=Min("expected_on"))
+    )
+    return {row["product_id"]: row["first"] for row in rows}
 
 
 def product_ledger(*, product_id: int) -> QuerySet[StockMovement]:

@@ -27,6 +27,7 @@ from inventory.locks import lock_stock_items, lock_stock_rows_of
 from inventory.models import (
     GoodsReceipt,
     GoodsReceiptLine,
+    IncomingStock,
     Product,
     StockItem,
     StockMovement,
@@ -424,6 +425,7 @@ def receipt_create(
                     reason=_("Delivery from %(supplier)s")
                     % {"supplier": receipt.supplier},
                 )
+            _incoming_arrived(receipt=receipt, lines=lines)
             # One announcement for the whole delivery.
             stock_increased(
                 product_ids=[line.product.pk for line in lines],
@@ -435,6 +437,27 @@ def receipt_create(
             raise AlreadyRecorded(earlier) from None
         raise
     return receipt
+
+
+def _incoming_arrived(*, receipt: GoodsReceipt, lines: list[ReceiptLine]) -> None:
+    """Mark the expected deliveries this receipt brings as arrived, earliest first,
+    as far as its units cover them (a partial delivery leaves the rest expected)."""
+    received: dict[int, int] = {}
+    for line in lines:
+        received[line.product.pk] = received.get(line.product.pk, 0) + line.quantity
+    expected = IncomingStock.objects.filter(
+        warehouse=receipt.warehouse,
+        product_id__in=list(received),
+        arrived_at__isnull=True,
+    ).order_by("expected_on", "pk")
+    arrived = []
+    for row in expected:
+        if row.quantity <= received[row.product_id]:
+            received[row.product_id] -= row.quantity
+            arrived.append(row.pk)
+    IncomingStock.objects.filter(pk__in=arrived).update(
+        arrived_at=timezone.now(), receipt=receipt
+    )
 
 
 REASON_LENGTH = StockMovement._meta.get_field("reason").max_length

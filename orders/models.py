@@ -21,6 +21,15 @@ from orders.customer.models import (
     OrderFeedback,
     OrderIssue,
 )
+from orders.delays.models import (
+    Delay,
+    DelayCause,
+    DelayDigest,
+    DelaySlip,
+    Holiday,
+    LeadTime,
+    StepTarget,
+)
 from orders.events.models import OrderEvent
 from orders.fulfilment.models import Shipment, ShipmentLine
 from orders.intake.models import Delivery, ImportJob, Store
@@ -45,6 +54,13 @@ from orders.staff.models import SavedView
 from orders.verification.models import VerificationIssue
 
 __all__ = [
+    "Delay",
+    "DelayCause",
+    "DelayDigest",
+    "DelaySlip",
+    "Holiday",
+    "LeadTime",
+    "StepTarget",
     "PaymentLink",
     "Delivery",
     "ImportJob",

@@ -60,6 +60,12 @@ ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         _("Can answer customers and resolve the problems they report"),
         (Role.CLERK, Role.RETURNS),
     ),
+    "handle_delays": (
+        _(
+            "Can explain delays to customers, change promised dates and close delay cases"
+        ),
+        (Role.CLERK,),
+    ),
 }
 ORDER_PERMISSIONS = {**TRANSITION_PERMISSIONS, **ACTION_PERMISSIONS}
 

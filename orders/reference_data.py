@@ -30,6 +30,57 @@ def create_tax_rates(apps, schema_editor=None) -> None:
             )
 
 
+# The delay causes staff choose from: (code, staff name, what the customer reads).
+DELAY_CAUSES = [
+    (
+        "stock_shortage",
+        "Stock shortage",
+        "an item ran out of stock and we are waiting for more",
+    ),
+    ("supplier_late", "Supplier late", "our supplier is late delivering an item to us"),
+    ("carrier_delay", "Carrier delay", "the delivery company is running late"),
+    ("payment_problem", "Payment problem", "the payment has not come through yet"),
+    (
+        "address_problem",
+        "Address problem",
+        "we need to check the delivery address with you",
+    ),
+    ("verification_hold", "Held for checks", "we are still checking the order details"),
+    ("other", "Other", "something unexpected held it up"),
+]
+# How long an order may wait in each state (business hours: target, at risk after).
+STEP_TARGETS = [
+    ("placed", 4, 2),  # verified within 4 business hours
+    ("verified", 4, 2),
+    ("paid", 8, 6),  # shipped within a business day of payment
+    ("picking", 4, 2),
+    ("packed", 4, 2),
+]
+
+
+def create_delay_defaults(apps, schema_editor=None) -> None:
+    """Causes, step targets and the shop's default lead time (1 day to ship, 3 in transit)."""
+    DelayCause = apps.get_model("orders", "DelayCause")
+    StepTarget = apps.get_model("orders", "StepTarget")
+    LeadTime = apps.get_model("orders", "LeadTime")
+    for position, (code, name, words) in enumerate(DELAY_CAUSES):
+        DelayCause.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "customer_text": words,
+                "needs_details": code == "other",
+                "position": position,
+            },
+        )
+    for status, hours, warn in STEP_TARGETS:
+        StepTarget.objects.get_or_create(
+            status=status, defaults={"hours": hours, "warn_hours": warn}
+        )
+    if not LeadTime.objects.filter(warehouse__isnull=True, carrier="").exists():
+        LeadTime.objects.create(ship_days=1, transit_days=3)
+
+
 def ensure_all(apps) -> None:
     """Everything migrations create, again: for test databases that were flushed."""
     from inventory.reference_data import create_tax_classes
@@ -37,4 +88,5 @@ def ensure_all(apps) -> None:
 
     create_tax_classes(apps)
     create_tax_rates(apps)
+    create_delay_defaults(apps)
     sync_staff_groups(apps)

@@ -38,6 +38,7 @@ def dashboard(request):
 
     from inventory.selectors import inventory_summary, open_low_stock_alerts
     from orders.core.selectors import work_queues
+    from orders.delays.selectors import delay_summary
     from orders.intake.selectors import deliveries_waiting_summary
     from orders.stock.selectors import backorder_summary
 
@@ -66,6 +67,7 @@ def dashboard(request):
             "inventory": inventory_summary(),
             "backorders": backorder_summary(),
             "deliveries": deliveries_waiting_summary(),
+            "delays": delay_summary(),
             "queues": queues,
             "throughput": throughput,
         },

@@ -275,7 +275,7 @@ LAYERS = {
     "services": "orders services<br>*.services, transitions, moves,<br>payments, refunds, discounts, pricing",
     "selectors": "orders selectors<br>*.selectors, events.timeline",
     "facts": "orders facts<br>*.facts, events.record, events.words",
-    "models": "orders models<br>*.models, permissions, conditions, exceptions",
+    "models": "orders models<br>*.models, permissions, conditions,<br>exceptions, delays.calendar",
     "inventory": "inventory",
     "returns": "returns",
     "seam": "ordersite seam, outbox, shared rules<br>facts, outbox, actors, limits,<br>exports, ratelimit",
@@ -315,7 +315,14 @@ def layer(module):
         return "selectors"
     if last in ("facts", "record", "words"):
         return "facts"
-    if last in ("models", "pricing_models", "conditions", "permissions", "exceptions"):
+    if last in (
+        "models",
+        "pricing_models",
+        "conditions",
+        "permissions",
+        "exceptions",
+        "calendar",
+    ):
         return "models"
     return "services"
 

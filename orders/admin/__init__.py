@@ -1,3 +1,9 @@
 """Admin registrations of the orders app, one module per subject."""
 
-from orders.admin import money, orders, records, stores  # noqa: F401  (registers the models)
+from orders.admin import (  # noqa: F401  (registers the models)
+    delays,
+    money,
+    orders,
+    records,
+    stores,
+)

@@ -258,6 +258,23 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["assigned_to", "status"], name="order_assigned"),
             models.Index(fields=["total", "id"], name="order_total"),
             models.Index(fields=["ship_by", "id"], name="order_ship_by"),
+            # The delay scan: orders still open in each respect, so its cost
+            # follows the late orders, not the table (orders/delays).
+            models.Index(
+                fields=["ship_by"],
+                name="order_ship_by_open",
+                condition=Q(status__in=OrderStatus.NOT_SHIPPED),
+            ),
+            models.Index(
+                fields=["estimated_delivery"],
+                name="order_delivery_open",
+                condition=Q(status=S.SHIPPED),
+            ),
+            models.Index(
+                fields=["status", "status_changed_at"],
+                name="order_in_state_since",
+                condition=Q(status__in=OrderStatus.BEFORE_SHIPMENT),
+            ),
             # the dashboard's "today" figures
             models.Index(fields=["shipped_at"], name="order_shipped_at"),
             models.Index(fields=["completed_at"], name="order_completed_at"),

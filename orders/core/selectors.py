@@ -299,6 +299,7 @@ def order_detail(*, number: str) -> Order:
             "messages__staff_author",
             "issues",
             "verification_issues__found_by",
+            "delays__cause",
             Prefetch(
                 "events",
                 queryset=OrderEvent.objects.select_related("actor").order_by(

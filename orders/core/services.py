@@ -24,6 +24,7 @@ from orders.core import facts
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderNote
 from orders.core.transitions import fire, lock_order, run_transition, transition_check
 from orders.customer.models import Customer
+from orders.delays.promise import promise_at_placement
 from orders.exceptions import InvalidOrder, OrderAlreadyPlaced, TransitionForbidden
 from orders.money import pricing, refunds
 from orders.money.models import Payment
@@ -98,6 +99,7 @@ def _place(*, order: Order, actor) -> Order:
     """Write the priced order and its lines once each, numbered, with its fact."""
     priced = order.quoted_lines
     with transaction.atomic():
+        promise_at_placement(order)
         order.save()
         # The number comes from the primary key: unique and free of races.
         order.number = f"ORD-{order.pk:06d}"

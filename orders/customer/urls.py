@@ -13,4 +13,5 @@ urlpatterns = [
     path("<str:token>/emails/", views.email_preferences, name="emails"),
     path("<str:token>/read-back/", views.read_back, name="read_back"),
     path("<str:token>/pay/", pay.pay, name="pay"),
+    path("<str:token>/delay/", views.delay_choice, name="delay"),
 ]

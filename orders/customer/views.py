@@ -17,8 +17,11 @@ from orders.core.models import Order, OrderStatus
 from orders.customer import services as customer_services
 from orders.customer.models import OrderIssue
 from orders.customer.selectors import open_problems
+from orders.delays import services as delays
+from orders.delays.models import Delay
+from orders.delays.selectors import case_of, choices_for
 from orders.events.timeline import timeline
-from orders.exceptions import OrderError
+from orders.exceptions import InvalidOrder, OrderError
 from orders.money.position import money_position
 from ordersite import ratelimit
 
@@ -117,6 +120,15 @@ class ProblemForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class DelayChoiceForm(forms.Form):
+    delay = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    choice = forms.ChoiceField(
+        label=gettext_lazy("How would you like to go on?"),
+        choices=Delay.Choice.choices,
+        widget=forms.RadioSelect,
     )
 
 
@@ -256,6 +268,15 @@ def _render_order_page(request, order: Order):
         and not hasattr(order, "feedback")
         and not open_problems().filter(order=order).exists()
     )
+    delay = case_of(order)
+    if delay is not None and not (
+        delay.is_open and (delay.explained_at or delay.escalated_at)
+    ):
+        delay = None  # only what the customer has been told
+    delay_choices = [
+        (choice, Delay.Choice(choice).label)
+        for choice in (choices_for(delay, order) if delay else [])
+    ]
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     shipments = [
         (s, carriers.get(s.carrier, "").format(number=s.tracking_number) or None)
@@ -287,6 +308,8 @@ def _render_order_page(request, order: Order):
             "can_confirm": can_confirm,
             "ask_read_back": order.status in (S.PLACED, S.VERIFIED)
             and customer_services.read_back_awaits_answer(order),
+            "delay": delay,
+            "delay_choices": delay_choices,
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
@@ -371,6 +394,26 @@ def message(request, token):
         MessageForm,
         lambda o, d: customer_services.message_from_customer(order=o, body=d["body"]),
         _("Message sent. We will answer here and by email."),
+    )
+
+
+@require_POST
+@private_page
+def delay_choice(request, token):
+    """The customer's answer to a delay: wait, ship what is ready, or cancel."""
+
+    def choose(order, data):
+        delay = case_of(order)
+        if delay is None or delay.pk != data["delay"]:
+            raise InvalidOrder(_("This question has changed; please look again."))
+        delays.delay_choose(delay=delay, choice=data["choice"])
+
+    return _act(
+        request,
+        token,
+        DelayChoiceForm,
+        choose,
+        _("Thank you. We have your answer and will go on as you chose."),
     )
 
 

@@ -75,6 +75,13 @@ class EventType(models.TextChoices):
         "email_preferences_changed",
         _("Email preferences changed"),
     )
+    # Promises and delays
+    PROMISE_CHANGED = "promise_changed", _("Promised dates changed")
+    DELAY_OPENED = "delay_opened", _("Delay detected")
+    DELAY_EXPLAINED = "delay_explained", _("Customer told of the delay")
+    DELAY_ESCALATED = "delay_escalated", _("Delay escalated")
+    DELAY_ANSWERED = "delay_answered", _("Customer chose how to go on")
+    DELAY_CLOSED = "delay_closed", _("Delay case closed")
     # Notifications
     EMAIL_QUEUED = "email_queued", _("Email queued")
     EMAIL_RESENT = "email_resent", _("Email sent again")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from orders.core import facts as _core_facts  # noqa: F401
 from orders.core.models import Order
 from orders.customer import facts as _customer_facts  # noqa: F401
+from orders.delays import facts as _delay_facts  # noqa: F401
 from orders.events.models import OrderEvent
 from orders.events.words import WORDING, Related
 from orders.fulfilment import facts as _fulfilment_facts  # noqa: F401

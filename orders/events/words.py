@@ -29,6 +29,7 @@ class Related:
         "refund": "refunds",
         "discount": "discounts",
         "line": "lines",
+        "delay": "delays",
     }
 
     def __init__(self, order):

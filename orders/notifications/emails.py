@@ -63,6 +63,9 @@ TEMPLATES = {
     Kind.REFUNDED: Template(_l("Refund for order %(number)s")),
     Kind.BALANCE_DUE: Template(_l("Payment still due for order %(number)s")),
     Kind.MESSAGE: Template(_l("A reply about your order %(number)s")),
+    Kind.DELAYED: Template(_l("Your order %(number)s is delayed: a new date")),
+    Kind.STILL_DELAYED: Template(_l("Your order %(number)s is still delayed")),
+    Kind.NEW_DATE: Template(_l("A new delivery date for your order %(number)s")),
 }
 
 
@@ -166,16 +169,35 @@ class Alert:
     CUSTOMER_MESSAGE = "customer_message"
     PROBLEM_REPORTED = "problem_reported"
     READ_BACK_DISPUTED = "read_back_disputed"
+    DELAY_ESCALATED = "delay_escalated"
+
+
+def _alert_recipients(alert: str) -> list[str]:
+    if alert == Alert.DELAY_ESCALATED:
+        return list(
+            settings.ORDERS_DELAY_ESCALATION_EMAILS
+            or settings.ORDERS_STAFF_ALERT_EMAILS
+        )
+    return list(settings.ORDERS_STAFF_ALERT_EMAILS)
 
 
 def alert_staff(*, order: Order, alert: str, ref_id: int) -> OutboxMessage | None:
-    """Queue an alert to ``ORDERS_STAFF_ALERT_EMAILS`` about ``order`` (none configured: none sent)."""
-    if not settings.ORDERS_STAFF_ALERT_EMAILS:
+    """Queue an alert to ``ORDERS_STAFF_ALERT_EMAILS`` (an escalation: to
+    ``ORDERS_DELAY_ESCALATION_EMAILS``) about ``order``; none configured, none sent."""
+    if not _alert_recipients(alert):
         return None
     return outbox.enqueue(STAFF_ALERT, order_id=order.pk, alert=alert, ref_id=ref_id)
 
 
 def _alert_words(order: Order, alert: str, ref_id: int) -> tuple[str, str]:
+    if alert == Alert.DELAY_ESCALATED:
+        return (
+            _("Escalated: the new date given to the customer slipped"),
+            _(
+                "The customer has been told it is late again. Give a new date "
+                "and consider compensation."
+            ),
+        )
     if alert == Alert.PROBLEM_REPORTED:
         issue = OrderIssue.objects.filter(pk=ref_id).first()
         reason = issue.get_reason_display() if issue else ""
@@ -192,7 +214,7 @@ def _alert_words(order: Order, alert: str, ref_id: int) -> tuple[str, str]:
 
 def send_staff_alert(message: OutboxMessage) -> None:
     """Outbox sender: render the alert from the rows as they are now and email staff."""
-    recipients = list(settings.ORDERS_STAFF_ALERT_EMAILS)
+    recipients = _alert_recipients(message.payload["alert"])
     if not recipients:
         return
     order = Order.objects.get(pk=message.payload["order_id"])
@@ -208,7 +230,42 @@ def send_staff_alert(message: OutboxMessage) -> None:
     ).send()
 
 
+def send_delay_digest(message: OutboxMessage) -> None:
+    """Outbox sender: the team's digest of the delay cases opened in one interval."""
+    from datetime import datetime
+
+    from orders.delays.models import Delay
+
+    recipients = list(settings.ORDERS_STAFF_ALERT_EMAILS)
+    if not recipients:
+        return
+    cases = Delay.objects.filter(
+        opened_at__lte=datetime.fromisoformat(message.payload["until"])
+    ).select_related("order")
+    if message.payload["since"]:
+        cases = cases.filter(
+            opened_at__gt=datetime.fromisoformat(message.payload["since"])
+        )
+    cases = list(cases.order_by("opened_at", "pk")[:200])
+    lines = [f"{case.order.number}  {staff_url(case.order)}" for case in cases]
+    EmailMessage(
+        subject=_("%(n)d new delay cases to explain") % {"n": len(cases)},
+        body=_("Orders found late since the last digest:")
+        + "\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + settings.SITE_URL.rstrip("/")
+        + reverse("orders:delays"),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        headers={"Message-ID": outbox.message_id("delay-digest", message.pk)},
+    ).send()
+
+
 def register_kinds() -> None:
     """Tell the outbox how emails and alerts are sent (from ``OrdersConfig.ready``)."""
+    from orders.delays.models import DELAY_DIGEST
+
     outbox.register(CUSTOMER_EMAIL, send=send_customer_email, transient=TRANSIENT)
     outbox.register(STAFF_ALERT, send=send_staff_alert, transient=TRANSIENT)
+    outbox.register(DELAY_DIGEST, send=send_delay_digest, transient=TRANSIENT)

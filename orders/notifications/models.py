@@ -25,6 +25,9 @@ class NotificationKind(models.TextChoices):
     REFUNDED = "order_refunded", _("Refund made")
     BALANCE_DUE = "order_balance_due", _("Payment still due")
     MESSAGE = "order_message", _("Reply from the shop")
+    DELAYED = "order_delayed", _("Delayed: the cause and a new date")
+    STILL_DELAYED = "order_still_delayed", _("Still delayed")
+    NEW_DATE = "order_new_date", _("New delivery date")
 
 
 class Notification(models.Model):

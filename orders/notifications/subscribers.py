@@ -8,6 +8,8 @@ email nobody: they are the shop's own steps.
 
 from orders.core.models import OrderStatus
 from orders.customer.models import CustomerMessage
+from orders.delays.models import Delay
+from orders.delays.selectors import choices_for
 from orders.events.models import EventType as T
 from orders.events.models import OrderEvent, topic
 from orders.fulfilment.models import Shipment
@@ -89,6 +91,33 @@ def email_reply(event: OrderEvent) -> None:
 def send_again(event: OrderEvent) -> None:
     original = Notification.objects.get(pk=event.data["resent_from"])
     email_again(order=event.order, original=original)
+
+
+@subscribe(topic(T.DELAY_EXPLAINED))
+def email_delay_notice(event: OrderEvent) -> None:
+    delay = Delay.objects.select_related("cause").get(pk=event.data["delay_id"])
+    email_customer(
+        order=event.order,
+        kind=Kind.DELAYED,
+        extra={"delay": delay, "choices": choices_for(delay, event.order)},
+    )
+
+
+@subscribe(topic(T.DELAY_ESCALATED))
+def email_still_delayed(event: OrderEvent) -> None:
+    email_customer(order=event.order, kind=Kind.STILL_DELAYED)
+    alert_staff(
+        order=event.order,
+        alert=Alert.DELAY_ESCALATED,
+        ref_id=event.data["delay_id"],
+    )
+
+
+@subscribe(topic(T.PROMISE_CHANGED))
+def email_new_date(event: OrderEvent) -> None:
+    # A backorder's new date is in the backorder email itself.
+    if event.data.get("because") == "staff":
+        email_customer(order=event.order, kind=Kind.NEW_DATE)
 
 
 ALERTS = {

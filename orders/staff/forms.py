@@ -480,3 +480,53 @@ class SendBackForm(forms.Form):
             *VerificationIssue.Reason.choices,
         ]
         self.fields["reason"].error_messages["required"] = _("Say what was wrong.")
+
+
+# ------------------------------------------------------------------------------
+# Promises and delays
+# ------------------------------------------------------------------------------
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class PromiseForm(forms.Form):
+    """Other promised dates, with the reason (the customer is told the delivery date)."""
+
+    ship_by = forms.DateField(label=_("Ship by"), widget=DateInput, required=False)
+    estimated_delivery = forms.DateField(
+        label=_("Estimated delivery"), widget=DateInput
+    )
+    reason = forms.CharField(label=_("Why"), max_length=300)
+
+
+class DelayExplainForm(forms.Form):
+    """Why the order is late and the new date the customer is told."""
+
+    cause = forms.ModelChoiceField(
+        label=_("Cause"),
+        queryset=None,
+        empty_label=None,
+        error_messages={"invalid_choice": _("Choose the cause from the list.")},
+    )
+    details = forms.CharField(
+        label=_("What happened (for staff; required for “other”)"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    new_date = forms.DateField(label=_("New delivery date"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        from orders.delays.models import DelayCause
+
+        super().__init__(*args, **kwargs)
+        self.fields["cause"].queryset = DelayCause.objects.filter(active=True)
+
+
+class DelayCloseForm(forms.Form):
+    root_cause = forms.CharField(
+        label=_("Root cause: what made this order late, and what would prevent it?"),
+        min_length=10,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -21,6 +21,7 @@ from orders.core.selectors import order_list as order_list_selector
 from orders.core.transitions import available_transitions
 from orders.customer import services as customer_side
 from orders.customer.models import OrderIssue
+from orders.delays.selectors import case_of
 from orders.events.timeline import timeline
 from orders.exceptions import OrderError
 from orders.fulfilment.selectors import units_to_ship
@@ -38,6 +39,7 @@ from orders.staff.common import (
 from orders.staff.forms import (
     NoteForm,
     OrderFilterForm,
+    PromiseForm,
     ReasonForm,
     ReplyForm,
     SendBackForm,
@@ -263,6 +265,19 @@ def order_detail(request, number):
             "note_form": NoteForm(auto_id="note_%s"),
             "reply_form": ReplyForm(auto_id="reply_%s"),
             "staff_members": _staff_members(),
+            "delay": case_of(order),
+            "promise_form": (
+                PromiseForm(
+                    prefix="promise",
+                    initial={
+                        "ship_by": order.ship_by,
+                        "estimated_delivery": order.estimated_delivery,
+                    },
+                )
+                if order.status in OrderStatus.NOT_SHIPPED
+                or order.status == OrderStatus.SHIPPED
+                else None
+            ),
         },
     )
 

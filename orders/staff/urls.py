@@ -1,6 +1,7 @@
 from django.urls import path
 
 from orders.staff import (
+    delays,
     emails,
     entry,
     fulfilment,
@@ -16,6 +17,11 @@ app_name = "orders"
 urlpatterns = [
     path("orders/", orders.order_list, name="list"),
     path("intake/", intake.deliveries, name="intake"),
+    path("delays/", delays.delay_list, name="delays"),
+    path("delays/<id:delay_id>/", delays.delay_detail, name="delay"),
+    path("delays/<id:delay_id>/explain/", delays.delay_explain, name="delay_explain"),
+    path("delays/<id:delay_id>/close/", delays.delay_close, name="delay_close"),
+    path("orders/<str:number>/promise/", delays.order_promise, name="promise"),
     path("import/", imports.import_upload, name="import_upload"),
     path("import/template.csv", imports.import_template, name="import_template"),
     path("import/<id:job_id>/", imports.import_job, name="import"),

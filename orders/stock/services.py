@@ -8,6 +8,7 @@ from inventory.exceptions import InsufficientStock
 from inventory.models import StockItem
 from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderStatus
 from orders.core.transitions import fire, lock_order, transition_check
+from orders.delays.promise import promise_after_backorder
 from orders.exceptions import InvalidOrder, OrderChanged, TransitionNotAllowed
 from orders.money import pricing
 from orders.money.payments import advance_if_paid
@@ -60,7 +61,7 @@ def _record_missing(lines: list[OrderLine], shortage: InsufficientStock) -> list
     ]
 
 
-def order_check_inventory(*, order: Order, actor) -> Order:
+def order_check_inventory(*, order: Order, actor, authorised: bool = False) -> Order:
     """Allocate stock to every line, or backorder the order recording what is missing.
 
     On a backordered order that is still short, the missing quantities are
@@ -70,7 +71,9 @@ def order_check_inventory(*, order: Order, actor) -> Order:
     with transaction.atomic():
         order = lock_order(order, lines=True)
         lines = order.line_list()
-        transition_check(order=order, name="allocate", actor=actor)
+        transition_check(
+            order=order, name="allocate", actor=actor, authorised=authorised
+        )
         requests = [
             inventory.AllocationRequest(
                 key=line.pk, product_id=line.product_id, quantity=line.quantity
@@ -87,7 +90,12 @@ def order_check_inventory(*, order: Order, actor) -> Order:
             if order.status == OrderStatus.BACKORDERED:
                 still_short = shortage
             else:
-                source = fire(order, "backorder", actor=actor)
+                source = fire(order, "backorder", actor=actor, authorised=authorised)
+                promise_after_backorder(
+                    order=order,
+                    actor=actor,
+                    product_ids=sorted({s.product_id for s in shortage.shortages}),
+                )
                 facts.order_backordered(
                     order=order, actor=actor, from_status=source, missing=report
                 )
@@ -106,7 +114,7 @@ def order_check_inventory(*, order: Order, actor) -> Order:
             OrderLine.objects.filter(order=order).update(backordered_quantity=0)
             for line in lines:  # the lines the facts and emails read
                 line.backordered_quantity = 0
-            source = fire(order, "allocate", actor=actor)
+            source = fire(order, "allocate", actor=actor, authorised=authorised)
             facts.order_allocated(
                 order=order,
                 actor=actor,
@@ -127,17 +135,22 @@ def order_check_inventory(*, order: Order, actor) -> Order:
     return order
 
 
-def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
+def order_split_backorder(
+    *, order: Order, actor, line_ids: list[int], authorised: bool = False
+) -> Order:
     """Ship what is in stock now: the chosen lines' missing units move to a new order.
 
     Only on a backordered order and only for lines the staff member chose (never
     silently). The new order is already verified (it was verified as part of
     this one), waits for stock as ``backordered`` and is filled when stock
     arrives; this order runs its inventory check again. Returns the new order.
+    ``authorised``: the customer chose it (a delay's choices).
     """
     with transaction.atomic():
         order = lock_order(order)
-        transition_check(order=order, name="allocate", actor=actor)
+        transition_check(
+            order=order, name="allocate", actor=actor, authorised=authorised
+        )
         if order.status != OrderStatus.BACKORDERED:
             raise TransitionNotAllowed(_("Only a backordered order can be split."))
         lines = {
@@ -210,7 +223,7 @@ def order_split_backorder(*, order: Order, actor, line_ids: list[int]) -> Order:
         facts.split_off(order=order, actor=actor, child=child, moved=moved)
         facts.split_from(order=child, actor=actor, parent=order)
     try:
-        order_check_inventory(order=order, actor=actor)
+        order_check_inventory(order=order, actor=actor, authorised=authorised)
     except TransitionNotAllowed:
         pass  # other lines are still short; the order stays backordered
     return child

@@ -176,6 +176,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "outbox.sweep",
         "schedule": int(os.environ.get("OUTBOX_SWEEP_SECONDS", "120")),
     },
+    # Late orders become delay cases (orders/delays); far below the visibility timeout.
+    "orders-scan-delays": {
+        "task": "orders.scan_delays",
+        "schedule": int(os.environ.get("ORDERS_DELAY_SCAN_SECONDS", "300")),
+    },
     "inventory-low-stock": {
         "task": "inventory.check_low_stock",
         "schedule": int(os.environ.get("INVENTORY_LOW_STOCK_CHECK_SECONDS", "3600")),
@@ -311,6 +316,14 @@ ORDERS_COMPANY = {
 ORDERS_STAFF_ALERT_EMAILS = env_list(
     "ORDERS_STAFF_ALERT_EMAILS", "orders@ordersite.local"
 )
+# Delays (orders/delays): business hours of business days (Monday–Friday, not a
+# holiday in the admin) in TIME_ZONE, which promises and step targets count in.
+ORDERS_WORKDAY = os.environ.get("ORDERS_WORKDAY", "09:00-17:00")
+# The interval of the team's digest of new delay cases (one email per interval at
+# most; the scan runs every ORDERS_DELAY_SCAN_SECONDS, see CELERY_BEAT_SCHEDULE).
+ORDERS_DELAY_DIGEST_MINUTES = int(os.environ.get("ORDERS_DELAY_DIGEST_MINUTES", "60"))
+# Who hears of a case whose new date slipped again (empty: the staff alert list).
+ORDERS_DELAY_ESCALATION_EMAILS = env_list("ORDERS_DELAY_ESCALATION_EMAILS", "")
 # Delivered orders complete by themselves after this many days without a reported problem.
 ORDERS_AUTO_COMPLETE_DAYS = int(os.environ.get("ORDERS_AUTO_COMPLETE_DAYS", "14"))
 # Status-page lookups allowed per IP address per hour.

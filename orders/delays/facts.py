@@ -1,0 +1,206 @@
+"""Promises and delays: recorded and put in words.
+
+See ``orders.events.record`` for what a fact holds and ``events.words`` for the wording.
+"""
+
+from datetime import date
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from orders.core.models import Order
+from orders.delays.models import Delay, DelaySlip
+from orders.events.models import EventType as T
+from orders.events.models import OrderEvent
+from orders.events.record import record
+from orders.events.words import Wording, data_of, label, say_all
+
+
+def _day(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def promise_changed(
+    *, order: Order, actor, before: tuple, reason: str, because: str = "staff"
+) -> OrderEvent:
+    """The order's promised dates changed; ``before`` the (ship-by, delivery) they
+    replace; ``because`` "staff" (with ``reason``), "backorder" or "delay"."""
+    return record(
+        order=order,
+        type=T.PROMISE_CHANGED,
+        actor=actor,
+        data={
+            "ship_by": _day(order.ship_by),
+            "estimated_delivery": _day(order.estimated_delivery),
+            "was_ship_by": _day(before[0]),
+            "was_estimated_delivery": _day(before[1]),
+            "because": because,
+            "reason": reason,
+        },
+    )
+
+
+def delay_opened(*, order: Order, delay: Delay, slip: DelaySlip) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_OPENED,
+        data={
+            "delay_id": delay.pk,
+            "slipped": slip.kind,
+            "status": slip.status,
+            "deadline": slip.deadline.isoformat(),
+        },
+    )
+
+
+def delay_escalated(*, order: Order, delay: Delay, slip: DelaySlip) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_ESCALATED,
+        data={
+            "delay_id": delay.pk,
+            "slipped": slip.kind,
+            "status": slip.status,
+            "deadline": slip.deadline.isoformat(),
+            "slips": delay.slips,
+        },
+    )
+
+
+def delay_explained(*, order: Order, actor, delay: Delay) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_EXPLAINED,
+        actor=actor,
+        data={
+            "delay_id": delay.pk,
+            "cause": delay.cause.code,
+            "new_date": _day(delay.new_date),
+        },
+    )
+
+
+def delay_answered(*, order: Order, actor, delay: Delay, **outcome) -> OrderEvent:
+    """The customer's choice; ``outcome`` names what it did (``split_order``)."""
+    return record(
+        order=order,
+        type=T.DELAY_ANSWERED,
+        actor=actor,
+        data={"delay_id": delay.pk, "choice": delay.choice, **outcome},
+    )
+
+
+def delay_closed(*, order: Order, actor, delay: Delay) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_CLOSED,
+        actor=actor,
+        data={"delay_id": delay.pk, "cause": delay.cause.code if delay.cause else ""},
+    )
+
+
+# ------------------------------------------------------------------------------
+# In words
+# ------------------------------------------------------------------------------
+def _date(value: str) -> str:
+    return formats.date_format(date.fromisoformat(value)) if value else "—"
+
+
+def _slipped(e) -> str:
+    data = data_of(e)
+    if data.get("slipped") == DelaySlip.Kind.STEP:
+        from orders.core.models import OrderStatus
+
+        return _("the target time for “%(state)s”") % {
+            "state": label(OrderStatus, data.get("status")).lower()
+        }
+    return label(DelaySlip.Kind, data.get("slipped")).lower()
+
+
+def _promise_staff(e, r):
+    data = data_of(e)
+    words = _("Promise now: ship by %(ship)s, delivery %(delivery)s (was %(was)s).") % {
+        "ship": _date(data.get("ship_by")),
+        "delivery": _date(data.get("estimated_delivery")),
+        "was": _date(data.get("was_estimated_delivery")),
+    }
+    because = data.get("because")
+    if because == "backorder":
+        return words + " " + _("Moved to when the missing stock is expected.")
+    if data.get("reason"):
+        return f"{words} {data['reason']}"
+    return words
+
+
+def _promise_customer(e, r):
+    return _("We now expect to deliver your order on %(date)s.") % {
+        "date": _date(data_of(e).get("estimated_delivery"))
+    }
+
+
+def _opened(e, r):
+    return _("Late: %(what)s was missed.") % {"what": _slipped(e)}
+
+
+def _escalated(e, r):
+    return _(
+        "Late again (%(what)s missed after the customer was given a new date): escalated."
+    ) % {"what": _slipped(e)}
+
+
+def _escalated_customer(e, r):
+    return _(
+        "Your order is taking longer than we told you. We are sorry; we will "
+        "write to you with a new date."
+    )
+
+
+def _cause_words(e, r, *, customer: bool) -> str:
+    delay = r.get("delay", data_of(e).get("delay_id"))
+    if delay is not None and delay.cause_id:
+        return delay.cause.customer_text if customer else delay.cause.name
+    return data_of(e).get("cause", "")
+
+
+def _explained_staff(e, r):
+    return _("Customer told of the delay (%(cause)s); new delivery date %(date)s.") % {
+        "cause": _cause_words(e, r, customer=False),
+        "date": _date(data_of(e).get("new_date")),
+    }
+
+
+def _explained_customer(e, r):
+    return _(
+        "Your order is delayed: %(cause)s. We now expect to deliver it on %(date)s."
+    ) % {
+        "cause": _cause_words(e, r, customer=True),
+        "date": _date(data_of(e).get("new_date")),
+    }
+
+
+def _answered_staff(e, r):
+    return _("The customer chose: %(choice)s.") % {
+        "choice": label(Delay.Choice, data_of(e).get("choice")).lower()
+    }
+
+
+def _answered_customer(e, r):
+    return _("You chose: %(choice)s.") % {
+        "choice": label(Delay.Choice, data_of(e).get("choice")).lower()
+    }
+
+
+def _closed(e, r):
+    return _("Delay case closed with its root cause.")
+
+
+say_all(
+    {
+        T.PROMISE_CHANGED: Wording(_promise_staff, _promise_customer),
+        T.DELAY_OPENED: Wording(_opened),
+        T.DELAY_ESCALATED: Wording(_escalated, _escalated_customer),
+        T.DELAY_EXPLAINED: Wording(_explained_staff, _explained_customer),
+        T.DELAY_ANSWERED: Wording(_answered_staff, _answered_customer),
+        T.DELAY_CLOSED: Wording(_closed),
+    }
+)

@@ -1,0 +1,133 @@
+"""The delay cases: the queue, one case (explain, see the answer, close), and
+promised dates changed from the order page."""
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from orders.core.models import Order
+from orders.delays import selectors
+from orders.delays import services as delays
+from orders.delays.models import DelayCause
+from orders.exceptions import OrderError
+from orders.staff.forms import DelayCloseForm, DelayExplainForm, PromiseForm
+from ordersite.pagination import CappedPaginator
+from ordersite.staff import staff_required
+
+
+@staff_required("orders.view_order")
+def delay_list(request):
+    """Open cases by what they wait for (``?show=``), and the orders at risk."""
+    show = request.GET.get("show", "to_explain")
+    if show not in selectors.SHOWS:
+        show = "to_explain"
+    page = CappedPaginator(selectors.delay_cases(show=show), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "staff/orders/delays.html",
+        {
+            "page": page,
+            "show": show,
+            "shows": [(key, label) for key, (label, _c) in selectors.SHOWS.items()],
+            "summary": selectors.delay_summary(),
+            "at_risk": selectors.at_risk() if show == "to_explain" else [],
+        },
+    )
+
+
+@staff_required("orders.view_order")
+def delay_detail(request, delay_id, explain_form=None, close_form=None):
+    delay = selectors.delay_case(delay_id)
+    order = delay.order
+    suggested = delays.delay_suggestion(delay, order) if delay.is_open else {}
+    if explain_form is None:
+        cause = DelayCause.objects.filter(code=suggested.get("cause"), active=True)
+        explain_form = DelayExplainForm(
+            initial={
+                "cause": cause.first() if delay.cause_id is None else delay.cause,
+                "details": delay.cause_details or suggested.get("details", ""),
+                "new_date": suggested.get("new_date"),
+            }
+        )
+    return render(
+        request,
+        "staff/orders/delay.html",
+        {
+            "delay": delay,
+            "order": order,
+            "explain_form": explain_form,
+            "close_form": close_form or DelayCloseForm(),
+            "choices": selectors.choices_for(delay, order),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.handle_delays")
+def delay_explain(request, delay_id):
+    delay = selectors.delay_case(delay_id)
+    form = DelayExplainForm(request.POST)
+    if not form.is_valid():
+        return delay_detail(request, delay_id, explain_form=form)
+    try:
+        delays.delay_explain(delay=delay, actor=request.user, **form.cleaned_data)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+        return delay_detail(request, delay_id, explain_form=form)
+    messages.success(
+        request,
+        _("The customer is told: %(cause)s, new delivery date %(date)s.")
+        % {
+            "cause": form.cleaned_data["cause"].customer_text,
+            "date": form.cleaned_data["new_date"],
+        },
+    )
+    return redirect("orders:delay", delay_id=delay.pk)
+
+
+@require_POST
+@staff_required("orders.handle_delays")
+def delay_close(request, delay_id):
+    delay = selectors.delay_case(delay_id)
+    form = DelayCloseForm(request.POST)
+    if not form.is_valid():
+        return delay_detail(request, delay_id, close_form=form)
+    try:
+        delays.delay_close(
+            delay=delay, actor=request.user, root_cause=form.cleaned_data["root_cause"]
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+        return delay_detail(request, delay_id, close_form=form)
+    messages.success(request, _("Delay case closed."))
+    return redirect("orders:delays")
+
+
+@require_POST
+@staff_required("orders.handle_delays")
+def order_promise(request, number):
+    """New promised dates from the order page; the customer is emailed the new date."""
+    order = get_object_or_404(Order, number=number)
+    form = PromiseForm(request.POST, prefix="promise")
+    if not form.is_valid():
+        messages.error(
+            request,
+            " ".join(str(e) for errors in form.errors.values() for e in errors),
+        )
+        return redirect("orders:detail", number=number)
+    try:
+        delays.order_promise_change(
+            order=order, actor=request.user, **form.cleaned_data
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Promise changed; the customer is told the new delivery date %(date)s.")
+            % {"date": form.cleaned_data["estimated_delivery"]},
+        )
+    return redirect("orders:detail", number=number)
