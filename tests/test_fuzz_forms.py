@@ -88,6 +88,8 @@ GET_ONLY = {
     "orders:customer_picker",
     "orders:product_picker",
     "orders:intake",
+    "orders:delays",
+    "orders:delay",
     "orders:import",
     "orders:import_template",
     "orders:import_progress",
@@ -420,7 +422,39 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         "R1,a@example.com,A,Road 1,DE,FZ-BEANS,1\nR2,,B,Road,DE,FZ-BEANS,x\n",
         actor=staff[Role.MANAGER],
     )
-    everyone = [*orders.values(), part, over, disc, failed, cancelled, other, unhappy]
+    # A late order whose customer was told why and is asked how to go on.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.delays import services as delays
+    from orders.delays.models import Delay, DelayCause
+
+    slow = order_in(S.ALLOCATED)
+    Order.objects.filter(pk=slow.pk).update(
+        ship_by=timezone.localdate() - timedelta(days=3)
+    )
+    delays.delays_scan()
+    case = Delay.objects.get(order=slow)
+    delays.delay_explain(
+        delay=case,
+        actor=staff[Role.CLERK],
+        cause=DelayCause.objects.get(code="carrier_delay"),
+        new_date=timezone.localdate() + timedelta(days=4),
+    )
+    # (the same form of several orders is one target: the last one found; the late
+    # order comes first so the daily doors are posted from orders they suit)
+    everyone = [
+        slow,
+        *orders.values(),
+        part,
+        over,
+        disc,
+        failed,
+        cancelled,
+        other,
+        unhappy,
+    ]
     order_pages = [
         reverse(name, args=[o.number])
         for o in everyone
@@ -442,6 +476,8 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         reverse("orders:import", args=[job.pk]),
         reverse("orders:new"),
         reverse("orders:backorders"),
+        reverse("orders:delays"),
+        reverse("orders:delay", args=[case.pk]),
         reverse("staff:dashboard"),
         reverse("inventory:product", args=[beans.sku]),
         reverse("inventory:product", args=[cups.sku]),

@@ -14,6 +14,7 @@ from inventory.models import (
     AlertDigest,
     GoodsReceipt,
     GoodsReceiptLine,
+    IncomingStock,
     LedgerCheckpoint,
     LowStockAlert,
     Product,
@@ -142,4 +143,16 @@ class StockCountLineFactory(factory.django.DjangoModelFactory):
     count = factory.SubFactory(StockCountFactory)
     stock_item = factory.SubFactory(
         StockItemFactory, warehouse=factory.SelfAttribute("..count.warehouse")
+    )
+
+
+class IncomingStockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = IncomingStock
+
+    product = factory.SubFactory(ProductFactory)
+    warehouse = factory.SubFactory(WarehouseFactory)
+    quantity = 10
+    expected_on = factory.LazyFunction(
+        lambda: timezone.localdate() + datetime.timedelta(days=5)
     )

@@ -4,21 +4,29 @@
 rules and pages); tests of the lifecycle place orders with ``orders.services``.
 """
 
+from datetime import date, timedelta
 from decimal import Decimal
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from orders.models import (
     Customer,
     CustomerGroup,
     CustomerMessage,
+    Delay,
+    DelayCause,
+    DelayDigest,
+    DelaySlip,
     Delivery,
     DiscountCode,
     DocumentSequence,
+    Holiday,
     ImportJob,
     Invoice,
+    LeadTime,
     Notification,
     Order,
     OrderDiscount,
@@ -36,6 +44,7 @@ from orders.models import (
     SavedView,
     Shipment,
     ShipmentLine,
+    StepTarget,
     Store,
     StoreCreditEntry,
     TaxRate,
@@ -361,3 +370,66 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     uploaded_by = factory.SubFactory(StaffFactory)
     filename = "orders.csv"
     content = "reference,email,name,address,country,sku,quantity\n"
+
+
+class HolidayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    day = factory.Sequence(lambda n: date(2030, 1, 1) + timedelta(days=n))
+    name = "Shop closed"
+
+
+class LeadTimeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LeadTime
+
+    warehouse = factory.SubFactory("tests.factories.inventory.WarehouseFactory")
+    carrier = factory.Sequence(lambda n: f"express-{n}")
+    ship_days = 0
+    transit_days = 1
+
+
+class StepTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StepTarget
+        django_get_or_create = ["status"]
+
+    status = "allocated"
+    hours = 16
+    warn_hours = 8
+
+
+class DelayCauseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DelayCause
+
+    code = factory.Sequence(lambda n: f"cause-{n}")
+    name = "Roaster on holiday"
+    customer_text = "our roaster is closed for a week"
+
+
+class DelayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delay
+
+    order = factory.SubFactory(OrderFactory)
+    deadline = factory.LazyFunction(timezone.now)
+
+
+class DelaySlipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DelaySlip
+
+    delay = factory.SubFactory(DelayFactory)
+    order = factory.SelfAttribute("delay.order")
+    kind = DelaySlip.Kind.SHIP_BY
+    deadline = factory.LazyFunction(timezone.now)
+
+
+class DelayDigestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DelayDigest
+
+    period = factory.Sequence(lambda n: timezone.now() + timedelta(hours=n))
+    cases = 1

@@ -246,6 +246,51 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             idempotency_key="tour-refused",
             actor=clerk,
         )
+        # Late: a promise changed by hand, a case explained, escalated when the
+        # new date slips, answered by the customer and closed.
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from orders.delays import services as delays
+        from orders.delays.models import Delay, DelayCause
+
+        slow = demo.advance(
+            services.order_place(
+                customer=buyer, channel="web", lines=[pricing.LineInput(cups, 1)]
+            ),
+            S.ALLOCATED,
+            crew=crew,
+        )
+        today = timezone.localdate()
+        delays.order_promise_change(
+            order=slow,
+            actor=clerk,
+            ship_by=today,
+            estimated_delivery=today + timedelta(days=2),
+            reason="Roaster closed",
+        )
+        Order.objects.filter(pk=slow.pk).update(ship_by=today - timedelta(days=3))
+        delays.delays_scan()
+        case = Delay.objects.get(order=slow)
+        delays.delay_explain(
+            delay=case,
+            actor=clerk,
+            cause=DelayCause.objects.get(code="supplier_late"),
+            new_date=today + timedelta(days=5),
+        )
+        delays.delays_scan(now=timezone.now() + timedelta(days=8))
+        delays.delay_explain(
+            delay=case,
+            actor=clerk,
+            cause=DelayCause.objects.get(code="supplier_late"),
+            new_date=today + timedelta(days=12),
+        )
+        delays.delay_choose(delay=case, choice=Delay.Choice.WAIT)
+        delays.delay_close(
+            delay=case, actor=clerk, root_cause="Supplier closed over the holidays."
+        )
+        orders["slow"] = slow
     refund.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         refunds.refund_retry(refund=refund, actor=clerk)
@@ -284,7 +329,13 @@ def test_facts_are_data_never_prose_or_personal_data(tour):
             if isinstance(value, str):
                 assert not re.search(r"[a-z]+ [a-z]+ [a-z]+ [a-z]+ [a-z]+", value) or (
                     event.type
-                    in (T.HELD, T.CANCELLED, T.CORRECTED, T.PAYMENT_VOID_REQUESTED)
+                    in (
+                        T.HELD,
+                        T.CANCELLED,
+                        T.CORRECTED,
+                        T.PAYMENT_VOID_REQUESTED,
+                        T.PROMISE_CHANGED,
+                    )
                 ), (event.type, value)
 
 
