@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from inventory.models import StockItem
 from orders.core.lifecycle import mermaid
-from orders.models import Channel, Order, OrderStatus, Payment, Refund
+from orders.models import Channel, Notification, Order, OrderStatus, Payment, Refund
 from orders.permissions import Role
 
 ROOT = Path(settings.BASE_DIR)
@@ -154,8 +154,23 @@ def test_seed_demo_loads_every_state_and_channel_once(
     call_command("seed_demo")
     assert "already loaded" in capsys.readouterr().out
 
-    # then every lifecycle state and channel is there, 300 orders in all
-    assert Order.objects.count() == 300
+    # then every lifecycle state and channel is there: 300 orders, and the second
+    # parts of those whose customers chose to take what was ready after a delay
+    from orders.delays.models import Delay
+
+    partial = Delay.objects.filter(choice=Delay.Choice.PARTIAL).count()
+    assert partial and Order.objects.count() == 300 + partial
+    # late orders are delay cases: explained (the notice sent), answered each way,
+    # closed with a root cause, escalated, and some still waiting for staff
+    assert set(Delay.objects.values_list("choice", flat=True)) == {
+        "",
+        *Delay.Choice.values,
+    }
+    assert Delay.objects.filter(explained_at__isnull=True, status="open").exists()
+    assert Delay.objects.filter(escalated_at__isnull=False).exists()
+    assert Delay.objects.filter(status="closed").exclude(root_cause="").exists()
+    explained = Delay.objects.filter(explained_at__isnull=False).count()
+    assert Notification.objects.filter(kind="order_delayed").count() >= explained
     assert set(Order.objects.values_list("status", flat=True)) == set(
         OrderStatus.values
     )

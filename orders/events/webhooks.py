@@ -1,5 +1,5 @@
 """Order facts as webhooks for the endpoints that subscribed (see
-``ordersite.webhooks``): placed, status changed, shipped, refunded."""
+``ordersite.webhooks``): placed, status changed, shipped, refunded, delayed."""
 
 from orders.events.models import EventType as T
 from orders.events.models import OrderEvent, topic
@@ -19,6 +19,8 @@ def events_of(event: OrderEvent) -> list[str]:
         found.append(WebhookEvent.ORDER_SHIPPED)
     if event.type == T.REFUNDED:
         found.append(WebhookEvent.REFUND_ISSUED)
+    if event.type in (T.DELAY_EXPLAINED, T.DELAY_ESCALATED, T.PROMISE_CHANGED):
+        found.append(WebhookEvent.ORDER_DELAYED)
     return found
 
 

@@ -15,6 +15,7 @@ class WebhookEvent(models.TextChoices):
     ORDER_STATUS_CHANGED = "order.status_changed", _("Order status changed")
     ORDER_SHIPPED = "order.shipped", _("Parcel shipped (with tracking)")
     REFUND_ISSUED = "refund.issued", _("Refund issued")
+    ORDER_DELAYED = "order.delayed", _("Order delayed (cause and new date)")
 
 
 def new_secret() -> str:

@@ -24,6 +24,8 @@ from inventory.models import Product, StockItem, StockMovement, Warehouse
 from orders import demo
 from orders.core import services
 from orders.customer import services as customer_side
+from orders.delays.demo import seed_delays
+from orders.delays.models import DELAY_DIGEST
 from orders.demo_data import (
     AGE_DAYS,
     CANCEL_REASONS,
@@ -125,12 +127,24 @@ class Command(BaseCommand):
         with quiet, transaction.atomic():
             for order, age in ages:
                 self._backdate(order, age)
+        # Late orders become delay cases, many of them worked on already.
+        with quiet, transaction.atomic():
+            late = seed_delays(staff=staff, rng=rng, out_of_stock=OUT_OF_STOCK)
+            OutboxMessage.objects.filter(
+                kind__in=[CUSTOMER_EMAIL, STAFF_ALERT, DELAY_DIGEST],
+                status=OutboxMessage.Status.PENDING,
+            ).update(status=OutboxMessage.Status.SENT, sent_at=timezone.now())
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {len(products)} products, {len(customers)} customers and "
                 f"{Order.objects.count()} orders. Staff accounts: "
                 f"{', '.join(['admin', *Role.ALL])} (password: {DEMO_PASSWORD})."
             )
+        )
+        self.stdout.write(
+            f"Delays: {late['cases']} cases from the scan, {late['told']} explained "
+            f"to the customer, {late['answered']} answered, {late['closed']} closed, "
+            f"{late['escalated']} escalated."
         )
         self._say_api_key()
 

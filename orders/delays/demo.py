@@ -1,0 +1,137 @@
+"""The demo's delays (``seed_demo``): the scan turns the late demo orders into cases,
+and staff and customers have worked on many of them, through the services.
+
+Run after the demo's orders are spread over the past weeks. The scan runs at
+the time each deadline passed (so cases spread over those weeks too), staff
+explain most cases with what the system suggests, customers answer some of them
+(wait, ship what is ready, cancel), a few are closed with their root cause, and
+one case's new date slips again and is escalated.
+"""
+
+import random
+from datetime import date, timedelta
+
+from django.db.models import F
+from django.utils import timezone
+
+from inventory.models import IncomingStock, Product, Warehouse
+from orders.core.models import Order
+from orders.delays import services as delays
+from orders.delays.models import Delay, DelayCause, DelaySlip, Holiday
+from orders.events.models import EventType, OrderEvent
+from orders.exceptions import OrderError
+
+ROOT_CAUSES = [
+    "Reorder point for this coffee was too low for the season; raised it.",
+    "Supplier shipped a week late; asked them for a confirmed date next time.",
+    "Order sat unverified over the weekend; added a Monday-morning check.",
+    "Carrier missed the pickup; booked a second daily collection.",
+]
+
+
+def seed_delays(*, staff: dict, rng: random.Random, out_of_stock: set[str]) -> dict:
+    """Holidays, expected deliveries, then the delay cases and their history."""
+    today = timezone.localdate()
+    for day, name in [
+        (date(today.year, 12, 25), "Christmas Day"),
+        (date(today.year, 12, 26), "Second day of Christmas"),
+        (date(today.year + 1, 1, 1), "New Year's Day"),
+    ]:
+        Holiday.objects.get_or_create(day=day, defaults={"name": name})
+    main = Warehouse.objects.get(is_default=True)
+    for n, product in enumerate(Product.objects.filter(sku__in=sorted(out_of_stock))):
+        IncomingStock.objects.create(
+            product=product,
+            warehouse=main,
+            quantity=40,
+            # one of them is overdue: the supplier is late
+            expected_on=today + timedelta(days=-2 if n == 0 else 6 + n),
+            supplier="Kaffeerösterei Nord",
+            reference=f"PO-2026-{410 + n}",
+        )
+    delays.delays_scan()
+    _as_if_found_when_late()
+    clerk, manager = staff["clerk"], staff["manager"]
+    cases = list(
+        Delay.objects.filter(status=Delay.Status.OPEN)
+        .select_related("order")
+        .order_by("pk")
+    )
+    told = answered = closed = 0
+    causes = {c.code: c for c in DelayCause.objects.all()}
+    for n, case in enumerate(cases):
+        if n % 3 == 2:
+            continue  # left for staff to explain: the dashboard's work
+        order = case.order
+        suggested = delays.delay_suggestion(case, order)
+        cause = causes.get(suggested["cause"]) or causes["supplier_late"]
+        try:
+            case = delays.delay_explain(
+                delay=case,
+                actor=clerk,
+                cause=cause,
+                new_date=max(suggested["new_date"], today + timedelta(days=2)),
+                details=suggested["details"],
+            )
+        except OrderError:
+            continue
+        told += 1
+        offered = delays.choices_for(case, Order.objects.get(pk=order.pk))
+        pick = rng.random()
+        choice = (
+            Delay.Choice.PARTIAL
+            if Delay.Choice.PARTIAL in offered and pick < 0.6
+            else Delay.Choice.CANCEL
+            if Delay.Choice.CANCEL in offered and pick > 0.9
+            else Delay.Choice.WAIT
+            if pick < 0.55
+            else None
+        )
+        if choice:
+            delays.delay_choose(delay=case, choice=choice)
+            answered += 1
+            if closed < len(ROOT_CAUSES) and choice != Delay.Choice.WAIT:
+                delays.delay_close(
+                    delay=case, actor=manager, root_cause=ROOT_CAUSES[closed]
+                )
+                closed += 1
+    escalated = _one_slips_again()
+    return {
+        "cases": len(cases),
+        "told": told,
+        "answered": answered,
+        "closed": closed,
+        "escalated": escalated,
+    }
+
+
+def _as_if_found_when_late() -> None:
+    # Demo only: the scan ran just now, but a shop running the beat task would
+    # have found each slip soon after its deadline; move each case's dates there.
+    for slip in DelaySlip.objects.select_related("delay"):
+        found = slip.deadline + timedelta(minutes=7)
+        if found >= timezone.now():
+            continue
+        DelaySlip.objects.filter(pk=slip.pk).update(detected_at=found)
+        Delay.objects.filter(pk=slip.delay_id, opened_at__gt=found).update(
+            opened_at=found
+        )
+        OrderEvent.objects.filter(
+            order_id=slip.order_id, type=EventType.DELAY_OPENED
+        ).update(created_at=found)
+
+
+def _one_slips_again() -> int:
+    """A case whose customer chose to wait sees its new date pass: escalated."""
+    case = (
+        Delay.objects.filter(status=Delay.Status.OPEN, choice=Delay.Choice.WAIT)
+        .order_by("pk")
+        .first()
+    )
+    if case is None:
+        return 0
+    # Demo only: as if the new ship-by date had passed without the order shipping.
+    Order.objects.filter(pk=case.order_id).update(
+        ship_by=F("ship_by") - timedelta(days=9)
+    )
+    return len(delays.delays_scan().escalated)
