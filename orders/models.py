@@ -22,6 +22,7 @@ from orders.customer.models import (
     OrderIssue,
 )
 from orders.delays.models import (
+    CorrectiveAction,
     Delay,
     DelayCause,
     DelayDigest,
@@ -54,6 +55,7 @@ from orders.staff.models import SavedView
 from orders.verification.models import VerificationIssue
 
 __all__ = [
+    "CorrectiveAction",
     "Delay",
     "DelayCause",
     "DelayDigest",

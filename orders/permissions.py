@@ -60,6 +60,10 @@ ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         _("Can answer customers and resolve the problems they report"),
         (Role.CLERK, Role.RETURNS),
     ),
+    "review_delays": (
+        _("Can read the delay review and follow up corrective actions"),
+        (),
+    ),
     "handle_delays": (
         _(
             "Can explain delays to customers, change promised dates and close delay cases"

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orders.delays.models import (
+    CorrectiveAction,
     Delay,
     DelayCause,
     DelayDigest,
@@ -88,3 +89,12 @@ class DelayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(DelayDigest)
 class DelayDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["period", "cases", "created_at"]
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: agreed when a case is closed, marked done on the delay review."""
+
+    list_display = ["description", "owner", "due_on", "done_at", "delay"]
+    list_filter = [("done_at", admin.EmptyFieldListFilter)]
+    search_fields = ["description", "delay__order__number"]

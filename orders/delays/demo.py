@@ -21,11 +21,24 @@ from orders.delays.models import Delay, DelayCause, DelaySlip, Holiday
 from orders.events.models import EventType, OrderEvent
 from orders.exceptions import OrderError
 
+# (root cause, corrective action, days until it is due)
 ROOT_CAUSES = [
-    "Reorder point for this coffee was too low for the season; raised it.",
-    "Supplier shipped a week late; asked them for a confirmed date next time.",
-    "Order sat unverified over the weekend; added a Monday-morning check.",
-    "Carrier missed the pickup; booked a second daily collection.",
+    (
+        "Reorder point for this coffee was too low for the season.",
+        "Raise the reorder points of the winter blends",
+        5,
+    ),
+    (
+        "Supplier shipped a week late without telling us.",
+        "Ask the roastery for confirmed delivery dates on every order",
+        10,
+    ),
+    ("Order sat unverified over the weekend.", "", 0),
+    (
+        "Carrier missed the pickup twice this month.",
+        "Book a second daily collection with DHL",
+        14,
+    ),
 ]
 
 
@@ -91,8 +104,14 @@ def seed_delays(*, staff: dict, rng: random.Random, out_of_stock: set[str]) -> d
             delays.delay_choose(delay=case, choice=choice)
             answered += 1
             if closed < len(ROOT_CAUSES) and choice != Delay.Choice.WAIT:
+                root_cause, action, days = ROOT_CAUSES[closed]
                 delays.delay_close(
-                    delay=case, actor=manager, root_cause=ROOT_CAUSES[closed]
+                    delay=case,
+                    actor=manager,
+                    root_cause=root_cause,
+                    action=action,
+                    owner=staff["warehouse"] if action else None,
+                    due_on=today + timedelta(days=days) if action else None,
                 )
                 closed += 1
     escalated = _one_slips_again()

@@ -18,6 +18,8 @@ from orders.core.models import Order, OrderStatus
 
 # The outbox kind of the team's digest of new delay cases.
 DELAY_DIGEST = "delay_digest"
+# ... and of the reminder to an owner of a corrective action that is due.
+ACTION_REMINDER = "corrective_action_reminder"
 # Lead times and targets are days or hours; a year is the most anyone means.
 MAX_LEAD_DAYS = 365
 MAX_TARGET_HOURS = 24 * 365
@@ -320,3 +322,46 @@ class DelayDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.period:%Y-%m-%d %H:%M}: {self.cases}"
+
+
+class CorrectiveAction(models.Model):
+    """What someone will change so that a delay does not happen again; reminded
+    through the outbox once due, listed with its age until done."""
+
+    delay = models.ForeignKey(
+        Delay, on_delete=models.PROTECT, related_name="actions", verbose_name=_("case")
+    )
+    description = models.CharField(_("what will change"), max_length=500)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due"))
+    created_at = models.DateTimeField(_("agreed"), default=timezone.now)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The last day its owner was reminded (one reminder a day while overdue).
+    reminded_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("corrective action")
+        verbose_name_plural = _("corrective actions")
+        indexes = [
+            models.Index(
+                fields=["due_on", "id"],
+                name="action_open",
+                condition=Q(done_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]

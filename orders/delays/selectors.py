@@ -134,3 +134,149 @@ def at_risk(*, now=None, limit: int = 50) -> list[dict]:
                     }
                 )
     return rows[:limit]
+
+
+# ------------------------------------------------------------------------------
+# The review
+# ------------------------------------------------------------------------------
+# A SKU, supplier or carrier in this many cases of the period is a repeat offender.
+REPEAT_AT = 3
+MAX_REVIEW_WEEKS = 52
+DIMENSIONS = {
+    "cause": _("Cause"),
+    "product": _("Product"),
+    "supplier": _("Supplier"),
+    "warehouse": _("Warehouse"),
+    "carrier": _("Carrier"),
+    "week": _("Week"),
+}
+REPEATS = ("product", "supplier", "carrier")
+
+
+def _extra_days(delay: Delay, now) -> float:
+    """Days between the first missed deadline and when the order moved on
+    (shipped, delivered for a delivery slip, cancelled), or now."""
+    order = delay.order
+    slips = list(delay.slip_rows.all())
+    first = min((s.deadline for s in slips), default=delay.deadline)
+    if any(s.kind == "delivery" for s in slips):
+        end = order.delivered_at
+    else:
+        end = order.shipped_at or order.cancelled_at
+    return max(((end or now) - first).total_seconds() / 86400, 0.0)
+
+
+def delay_review(*, weeks: int = 12, now=None) -> dict:
+    """Cases opened in the last ``weeks`` weeks by cause, product, supplier,
+    warehouse, carrier and week (cases, average and worst extra days), the on-time
+    rate of the orders shipped in the period and the open corrective actions.
+
+    Reads the period's cases with their orders, lines, allocations and shipments
+    (a fixed number of queries), and the period's shipped orders from the
+    ``order_shipped_at`` index.
+    """
+    from django.db.models import Prefetch
+    from django.db.models.functions import TruncDate
+
+    from inventory.models import IncomingStock
+    from orders.core.models import OrderLine
+    from orders.delays.models import CorrectiveAction
+
+    now = now or timezone.now()
+    weeks = min(max(int(weeks), 1), MAX_REVIEW_WEEKS)
+    since = now - timedelta(weeks=weeks)
+    calendar = Calendar.load()
+    cases = list(
+        Delay.objects.filter(opened_at__gte=since)
+        .select_related("order", "cause")
+        .prefetch_related(
+            "slip_rows",
+            "order__shipments",
+            Prefetch(
+                "order__lines",
+                queryset=OrderLine.objects.prefetch_related(
+                    "allocations__stock_item__warehouse"
+                ),
+            ),
+        )
+    )
+    product_ids = {line.product_id for d in cases for line in d.order.lines.all()}
+    suppliers = dict(
+        IncomingStock.objects.filter(product_id__in=product_ids)
+        .exclude(supplier="")
+        .order_by("product_id", "expected_on")
+        .values_list("product_id", "supplier")
+    )
+    groups: dict[str, dict[str, list[float]]] = {k: {} for k in DIMENSIONS}
+    every = []
+    for delay in cases:
+        days = _extra_days(delay, now)
+        every.append(days)
+        lines = delay.order.lines.all()
+        keys = {
+            "cause": {
+                delay.cause.name if delay.cause_id else str(_("not explained yet"))
+            },
+            "product": {line.sku for line in lines},
+            "supplier": {
+                suppliers[line.product_id]
+                for line in lines
+                if line.product_id in suppliers
+            },
+            "warehouse": {
+                a.stock_item.warehouse.name
+                for line in lines
+                for a in line.allocations.all()
+            },
+            "carrier": {s.carrier for s in delay.order.shipments.all()},
+            "week": {calendar.local_date(delay.opened_at).strftime("%G-W%V")},
+        }
+        for dimension, values in keys.items():
+            for value in values or {"—"}:
+                groups[dimension].setdefault(value, []).append(days)
+    tables = {}
+    for dimension, found in groups.items():
+        rows = [
+            {
+                "key": key,
+                "cases": len(days),
+                "average": round(sum(days) / len(days), 1),
+                "worst": round(max(days), 1),
+                "repeat": dimension in REPEATS
+                and key != "—"
+                and len(days) >= REPEAT_AT,
+            }
+            for key, days in found.items()
+        ]
+        if dimension == "week":
+            rows.sort(key=lambda r: r["key"])
+        else:
+            rows.sort(key=lambda r: (-r["cases"], r["key"]))
+        tables[dimension] = rows
+    shipped = Order.objects.filter(
+        shipped_at__gte=since, ship_by__isnull=False
+    ).aggregate(
+        total=Count("pk"),
+        on_time=Count("pk", filter=Q(ship_by__gte=TruncDate("shipped_at"))),
+    )
+    return {
+        "weeks": weeks,
+        "since": since,
+        "cases": len(cases),
+        "open": sum(1 for d in cases if d.is_open),
+        "average": round(sum(every) / len(every), 1) if every else None,
+        "worst": round(max(every), 1) if every else None,
+        "shipped": shipped["total"],
+        "on_time_rate": (
+            round(100 * shipped["on_time"] / shipped["total"], 1)
+            if shipped["total"]
+            else None
+        ),
+        "tables": tables,
+        "actions": list(
+            CorrectiveAction.objects.filter(done_at__isnull=True)
+            .select_related("owner", "delay__order")
+            .order_by("due_on", "pk")[:100]
+        ),
+        "today": calendar.local_date(now),
+    }

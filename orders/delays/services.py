@@ -21,7 +21,9 @@ from orders.core.transitions import lock_order
 from orders.delays import facts
 from orders.delays.calendar import Calendar
 from orders.delays.models import (
+    ACTION_REMINDER,
     DELAY_DIGEST,
+    CorrectiveAction,
     Delay,
     DelayCause,
     DelayDigest,
@@ -34,13 +36,14 @@ from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.permissions import require
 from orders.stock.services import order_split_backorder
 from ordersite import outbox
-from ordersite.actors import CUSTOMER
+from ordersite.actors import CUSTOMER, Actor
 
 S = OrderStatus
 # How far ahead anyone may promise or move a date.
 MAX_PROMISE_DAYS = 365
 DETAILS_LENGTH = Delay._meta.get_field("cause_details").max_length
 ROOT_CAUSE_LENGTH = 2000
+ACTION_LENGTH = CorrectiveAction._meta.get_field("description").max_length
 
 
 # ------------------------------------------------------------------------------
@@ -118,6 +121,7 @@ class ScanResult:
     escalated: list[int] = field(default_factory=list)
     slips: int = 0
     digest: int | None = None
+    reminded: int = 0
 
 
 def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
@@ -183,6 +187,7 @@ def delays_scan(*, now: datetime | None = None) -> ScanResult:
         elif kind == "escalated":
             result.escalated.append(delay_id)
     result.digest = _queue_digest(now=now)
+    result.reminded = actions_remind(now=now)
     return result
 
 
@@ -388,8 +393,17 @@ def delay_choose(*, delay: Delay, choice: str) -> Delay:
     return delay
 
 
-def delay_close(*, delay: Delay, actor, root_cause: str) -> Delay:
-    """Close the case with what caused it, for the review."""
+def delay_close(
+    *,
+    delay: Delay,
+    actor,
+    root_cause: str,
+    action: str = "",
+    owner=None,
+    due_on: date | None = None,
+) -> Delay:
+    """Close the case with what caused it, for the review, and optionally a
+    corrective action with an owner and a due date."""
     require(actor, "handle_delays", _("close delay cases"))
     root_cause = (root_cause or "").strip()
     if len(root_cause) < 10:
@@ -400,6 +414,16 @@ def delay_close(*, delay: Delay, actor, root_cause: str) -> Delay:
         raise InvalidOrder(
             _("Keep the root cause under %(n)d characters.") % {"n": ROOT_CAUSE_LENGTH}
         )
+    action = (action or "").strip()
+    if action:
+        if len(action) > ACTION_LENGTH:
+            raise InvalidOrder(
+                _("Keep the action under %(n)d characters.") % {"n": ACTION_LENGTH}
+            )
+        if owner is None or not (owner.is_active and owner.is_staff):
+            raise InvalidOrder(_("A corrective action needs an owner on the staff."))
+        today = Calendar.load().local_date(timezone.now())
+        due_on = _check_date(due_on, today=today, what=_("The action's due date"))
     with transaction.atomic():
         order, delay = _lock_case(delay)
         if not delay.is_open:
@@ -411,8 +435,44 @@ def delay_close(*, delay: Delay, actor, root_cause: str) -> Delay:
         )
         delay.root_cause = root_cause
         delay.save(update_fields=["status", "closed_at", "closed_by", "root_cause"])
+        if action:
+            CorrectiveAction.objects.create(
+                delay=delay, description=action, owner=owner, due_on=due_on
+            )
         facts.delay_closed(order=order, actor=actor, delay=delay)
     return delay
+
+
+def corrective_action_done(*, action: CorrectiveAction, actor) -> CorrectiveAction:
+    """Its owner or a manager marks an action done (once)."""
+    if Actor.of(actor).staff_user != action.owner:
+        require(actor, "review_delays", _("mark other people's actions done"))
+    # conditional: a second click or tab changes nothing
+    CorrectiveAction.objects.filter(pk=action.pk, done_at__isnull=True).update(
+        done_at=timezone.now(), done_by=actor
+    )
+    action.refresh_from_db()
+    return action
+
+
+def actions_remind(*, now: datetime) -> int:
+    """Email each owner of an action due today or overdue, once a day (outbox)."""
+    today = Calendar.load().local_date(now)
+    due = CorrectiveAction.objects.filter(
+        done_at__isnull=True, due_on__lte=today
+    ).exclude(reminded_on=today)
+    reminded = 0
+    for pk in list(due.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            # conditional: two scans at once remind once
+            if (
+                CorrectiveAction.objects.filter(pk=pk)
+                .exclude(reminded_on=today)
+                .update(reminded_on=today)
+            ):
+                outbox.enqueue(ACTION_REMINDER, action_id=pk)
+                reminded += 1
+    return reminded
 
 
 def delay_suggestion(delay: Delay, order: Order) -> dict:

@@ -262,10 +262,36 @@ def send_delay_digest(message: OutboxMessage) -> None:
     ).send()
 
 
+def send_action_reminder(message: OutboxMessage) -> None:
+    """Outbox sender: remind the owner of a corrective action that is due."""
+    from orders.delays.models import CorrectiveAction
+
+    action = (
+        CorrectiveAction.objects.filter(pk=message.payload["action_id"])
+        .select_related("owner", "delay__order")
+        .first()
+    )
+    if action is None or action.done_at or not action.owner.email:
+        return
+    EmailMessage(
+        subject=_("Corrective action due %(day)s: %(what)s")
+        % {"day": action.due_on, "what": action.description[:60]},
+        body=_("Agreed when closing the delay of %(number)s:")
+        % {"number": action.delay.order.number}
+        + f"\n\n{action.description}\n\n"
+        + settings.SITE_URL.rstrip("/")
+        + reverse("orders:delay_review"),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[action.owner.email],
+        headers={"Message-ID": outbox.message_id("action-reminder", message.pk)},
+    ).send()
+
+
 def register_kinds() -> None:
     """Tell the outbox how emails and alerts are sent (from ``OrdersConfig.ready``)."""
-    from orders.delays.models import DELAY_DIGEST
+    from orders.delays.models import ACTION_REMINDER, DELAY_DIGEST
 
     outbox.register(CUSTOMER_EMAIL, send=send_customer_email, transient=TRANSIENT)
     outbox.register(STAFF_ALERT, send=send_staff_alert, transient=TRANSIENT)
     outbox.register(DELAY_DIGEST, send=send_delay_digest, transient=TRANSIENT)
+    outbox.register(ACTION_REMINDER, send=send_action_reminder, transient=TRANSIENT)

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_POST
 from orders.core.models import Order
 from orders.delays import selectors
 from orders.delays import services as delays
-from orders.delays.models import DelayCause
+from orders.delays.models import CorrectiveAction, DelayCause
 from orders.exceptions import OrderError
 from orders.staff.forms import DelayCloseForm, DelayExplainForm, PromiseForm
+from ordersite.exports import csv_response
 from ordersite.pagination import CappedPaginator
 from ordersite.staff import staff_required
 
@@ -96,9 +97,7 @@ def delay_close(request, delay_id):
     if not form.is_valid():
         return delay_detail(request, delay_id, close_form=form)
     try:
-        delays.delay_close(
-            delay=delay, actor=request.user, root_cause=form.cleaned_data["root_cause"]
-        )
+        delays.delay_close(delay=delay, actor=request.user, **form.cleaned_data)
     except OrderError as exc:
         messages.error(request, str(exc))
         return delay_detail(request, delay_id, close_form=form)
@@ -131,3 +130,67 @@ def order_promise(request, number):
             % {"date": form.cleaned_data["estimated_delivery"]},
         )
     return redirect("orders:detail", number=number)
+
+
+@staff_required("orders.review_delays")
+def delay_review(request):
+    """Why orders were late, for managers: by cause, product, supplier, warehouse,
+    carrier and week, with the on-time rate and the corrective actions still open.
+    ``?csv=<dimension>`` downloads one table."""
+    try:
+        weeks = int(request.GET.get("weeks", 12))
+    except (TypeError, ValueError):
+        weeks = 12
+    review = selectors.delay_review(weeks=weeks)
+    wanted = request.GET.get("csv")
+    if wanted in selectors.DIMENSIONS:
+        return csv_response(
+            f"delays-by-{wanted}.csv",
+            [
+                str(selectors.DIMENSIONS[wanted]),
+                "cases",
+                "average_extra_days",
+                "worst_extra_days",
+                "repeat",
+            ],
+            (
+                [
+                    r["key"],
+                    r["cases"],
+                    r["average"],
+                    r["worst"],
+                    "yes" if r["repeat"] else "",
+                ]
+                for r in review["tables"][wanted]
+            ),
+        )
+    charts = {
+        "week": [(r["key"], r["cases"]) for r in review["tables"]["week"]],
+        "cause": [(r["key"], r["cases"]) for r in review["tables"]["cause"]],
+    }
+    return render(
+        request,
+        "staff/orders/delay_review.html",
+        {
+            "review": review,
+            "tables": [
+                (key, label, review["tables"][key])
+                for key, label in selectors.DIMENSIONS.items()
+            ],
+            "charts": charts,
+            "week_choices": (4, 12, 26, 52),
+        },
+    )
+
+
+@require_POST
+@staff_required("orders.view_order")
+def action_done(request, action_id):
+    action = get_object_or_404(CorrectiveAction, pk=action_id)
+    try:
+        delays.corrective_action_done(action=action, actor=request.user)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Action marked done."))
+    return redirect("orders:delay_review")

@@ -530,3 +530,32 @@ class DelayCloseForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    action = forms.CharField(
+        label=_("Corrective action (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("What will change so it does not happen again."),
+    )
+    owner = forms.ModelChoiceField(
+        label=_("Owner of the action"), queryset=None, required=False
+    )
+    due_on = forms.DateField(label=_("Due"), widget=DateInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from django.contrib.auth import get_user_model
+
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = (
+            get_user_model()
+            .objects.filter(is_staff=True, is_active=True)
+            .order_by("username")
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") and not (data.get("owner") and data.get("due_on")):
+            raise forms.ValidationError(
+                _("A corrective action needs an owner and a due date."),
+                code="action_incomplete",
+            )
+        return data

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from orders.models import (
+    CorrectiveAction,
     Customer,
     CustomerGroup,
     CustomerMessage,
@@ -433,3 +434,13 @@ class DelayDigestFactory(factory.django.DjangoModelFactory):
 
     period = factory.Sequence(lambda n: timezone.now() + timedelta(hours=n))
     cases = 1
+
+
+class CorrectiveActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CorrectiveAction
+
+    delay = factory.SubFactory(DelayFactory)
+    description = "Raise the reorder point before the holidays"
+    owner = factory.SubFactory(StaffFactory)
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
