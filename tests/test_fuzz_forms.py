@@ -90,6 +90,7 @@ GET_ONLY = {
     "orders:intake",
     "orders:delays",
     "orders:delay",
+    "orders:delay_review",
     "orders:import",
     "orders:import_template",
     "orders:import_progress",
@@ -442,6 +443,9 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         cause=DelayCause.objects.get(code="carrier_delay"),
         new_date=timezone.localdate() + timedelta(days=4),
     )
+    from tests.factories.orders import CorrectiveActionFactory
+
+    CorrectiveActionFactory(delay=case, owner=staff[Role.WAREHOUSE])
     # (the same form of several orders is one target: the last one found; the late
     # order comes first so the daily doors are posted from orders they suit)
     everyone = [
@@ -478,6 +482,7 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         reverse("orders:backorders"),
         reverse("orders:delays"),
         reverse("orders:delay", args=[case.pk]),
+        reverse("orders:delay_review"),
         reverse("staff:dashboard"),
         reverse("inventory:product", args=[beans.sku]),
         reverse("inventory:product", args=[cups.sku]),
