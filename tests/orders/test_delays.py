@@ -721,6 +721,7 @@ def test_a_due_action_is_reminded_once_a_day_until_done(
     with django_capture_on_commit_callbacks(execute=True):
         delays.delays_scan()
         delays.delays_scan()
+
     def reminders():
         return [m for m in mail.outbox if m.to == ["wh@example.com"]]
 
