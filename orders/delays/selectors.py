@@ -139,7 +139,8 @@ def at_risk(*, now=None, limit: int = 50) -> list[dict]:
 # ------------------------------------------------------------------------------
 # The review
 # ------------------------------------------------------------------------------
-# A SKU, supplier or carrier in this many cases of the period is a repeat offender.
+# A SKU, supplier or carrier in at least this many cases of the period (and
+# twice the median of its kind) is a repeat offender.
 REPEAT_AT = 3
 MAX_REVIEW_WEEKS = 52
 DIMENSIONS = {
@@ -236,6 +237,11 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
                 groups[dimension].setdefault(value, []).append(days)
     tables = {}
     for dimension, found in groups.items():
+        # A repeat offender stands out: at least REPEAT_AT cases and twice the
+        # median of its kind (so a busy period does not mark every SKU).
+        counts = sorted(len(days) for key, days in found.items() if key != "—")
+        median = counts[len(counts) // 2] if counts else 0
+        repeat_at = max(REPEAT_AT, 2 * median)
         rows = [
             {
                 "key": key,
