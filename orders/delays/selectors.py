@@ -250,7 +250,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
                 "worst": round(max(days), 1),
                 "repeat": dimension in REPEATS
                 and key != "—"
-                and len(days) >= REPEAT_AT,
+                and len(days) >= repeat_at,
             }
             for key, days in found.items()
         ]
