@@ -240,7 +240,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
         # A repeat offender stands out: at least REPEAT_AT cases and twice the
         # median of its kind (so a busy period does not mark every SKU).
         counts = sorted(len(days) for key, days in found.items() if key != "—")
-        median = counts[len(counts) // 2] if counts else 0
+        median = counts[(len(counts) - 1) // 2] if counts else 0
         repeat_at = max(REPEAT_AT, 2 * median)
         rows = [
             {
