@@ -3,7 +3,7 @@
 See ``orders.events.record`` for what a fact holds and ``events.words`` for the wording.
 """
 
-from datetime import date
+from datetime import date, datetime
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -87,6 +87,22 @@ def delay_answered(*, order: Order, actor, delay: Delay, **outcome) -> OrderEven
         type=T.DELAY_ANSWERED,
         actor=actor,
         data={"delay_id": delay.pk, "choice": delay.choice, **outcome},
+    )
+
+
+def delay_update_due(*, order: Order, delay: Delay) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_UPDATE_DUE,
+        data={"delay_id": delay.pk, "due": delay.next_update_at.isoformat()},
+    )
+
+
+def delay_update_sent(*, order: Order, delay: Delay) -> OrderEvent:
+    return record(
+        order=order,
+        type=T.DELAY_UPDATE_SENT,
+        data={"delay_id": delay.pk, "new_date": _day(delay.new_date)},
     )
 
 
@@ -190,6 +206,26 @@ def _answered_customer(e, r):
     }
 
 
+def _update_due(e, r):
+    return _("The customer is due an update by %(when)s: staff reminded.") % {
+        "when": formats.date_format(
+            datetime.fromisoformat(data_of(e)["due"]), "SHORT_DATETIME_FORMAT"
+        )
+    }
+
+
+def _update_staff(e, r):
+    return _(
+        "Nobody had written for a while: the customer was told %(date)s still holds."
+    ) % {"date": _date(data_of(e).get("new_date"))}
+
+
+def _update_customer(e, r):
+    return _("We checked on your order: we still expect to deliver it on %(date)s.") % {
+        "date": _date(data_of(e).get("new_date"))
+    }
+
+
 def _closed(e, r):
     return _("Delay case closed with its root cause.")
 
@@ -201,6 +237,8 @@ say_all(
         T.DELAY_ESCALATED: Wording(_escalated, _escalated_customer),
         T.DELAY_EXPLAINED: Wording(_explained_staff, _explained_customer),
         T.DELAY_ANSWERED: Wording(_answered_staff, _answered_customer),
+        T.DELAY_UPDATE_DUE: Wording(_update_due),
+        T.DELAY_UPDATE_SENT: Wording(_update_staff, _update_customer),
         T.DELAY_CLOSED: Wording(_closed),
     }
 )

@@ -218,6 +218,11 @@ class Delay(models.Model):
     choice = models.CharField(
         _("customer's choice"), max_length=10, choices=Choice.choices, blank=True
     )
+    # Keeping the line open: the customer hears from us at least every
+    # ORDERS_DELAY_UPDATE_DAYS while the case is open; staff are reminded first.
+    next_update_at = models.DateTimeField(_("next update due"), null=True, blank=True)
+    last_update_at = models.DateTimeField(_("last update sent"), null=True, blank=True)
+    update_reminded_for = models.DateTimeField(null=True, blank=True)
     chosen_at = models.DateTimeField(_("chosen"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(
@@ -257,6 +262,11 @@ class Delay(models.Model):
                 condition=Q(status="open"),
             ),
             models.Index(fields=["opened_at", "id"], name="delay_opened"),
+            models.Index(
+                fields=["next_update_at"],
+                name="delay_update_due",
+                condition=Q(status="open"),
+            ),
         ]
 
     def __str__(self) -> str:

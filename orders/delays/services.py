@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from orders.delays.models import (
 )
 from orders.delays.promise import promise_for, set_promise, ship_by_for_delivery
 from orders.delays.selectors import choices_for
+from orders.events.models import EventType as T
 from orders.exceptions import InvalidOrder, TransitionNotAllowed
 from orders.permissions import require
 from orders.stock.services import order_split_backorder
@@ -122,6 +123,7 @@ class ScanResult:
     slips: int = 0
     digest: int | None = None
     reminded: int = 0
+    updates: int = 0
 
 
 def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
@@ -186,6 +188,7 @@ def delays_scan(*, now: datetime | None = None) -> ScanResult:
             result.opened.append(delay_id)
         elif kind == "escalated":
             result.escalated.append(delay_id)
+    result.updates = _keep_line_open(now=now)
     result.digest = _queue_digest(now=now)
     result.reminded = actions_remind(now=now)
     return result
@@ -251,6 +254,72 @@ def _record_slip(slip: Slip, *, now: datetime) -> tuple[str, int] | None:
             facts.delay_escalated(order=order, delay=delay, slip=row)
             return "escalated", delay.pk
         return "added", delay.pk
+
+
+def _update_interval() -> timedelta:
+    return timedelta(days=max(settings.ORDERS_DELAY_UPDATE_DAYS, 1))
+
+
+def _keep_line_open(*, now: datetime) -> int:
+    """While a case is open the customer hears from us at least every interval:
+    staff are reminded before an update is due (once per due time); when it is
+    due and nobody wrote to the customer since, they get a short "still on track"
+    note. Reads the partial index of open cases by due time."""
+    interval = _update_interval()
+    remind = timedelta(hours=settings.ORDERS_DELAY_UPDATE_REMIND_HOURS)
+    for pk in list(
+        Delay.objects.filter(
+            status=Delay.Status.OPEN,
+            next_update_at__gt=now,
+            next_update_at__lte=now + remind,
+        )
+        .exclude(update_reminded_for=F("next_update_at"))
+        .values_list("pk", flat=True)[:500]
+    ):
+        with transaction.atomic():
+            case = Delay.objects.select_for_update().select_related("order").get(pk=pk)
+            if case.update_reminded_for == case.next_update_at:
+                continue  # another scan reminded
+            case.update_reminded_for = case.next_update_at
+            case.save(update_fields=["update_reminded_for"])
+            facts.delay_update_due(order=case.order, delay=case)
+    sent = 0
+    for pk in list(
+        Delay.objects.filter(
+            status=Delay.Status.OPEN, next_update_at__lte=now
+        ).values_list("pk", flat=True)[:500]
+    ):
+        with transaction.atomic():
+            order_id = Delay.objects.filter(pk=pk).values_list("order_id", flat=True)[0]
+            # the order's row first, as every order service locks
+            order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
+            case = Delay.objects.select_for_update().get(pk=pk)
+            if (
+                not case.is_open
+                or case.next_update_at is None
+                or case.next_update_at > now
+            ):
+                continue  # another scan sent it, or the case moved on
+            if case.explained_at is None:
+                case.next_update_at = None  # escalated: staff owe a new date first
+                case.save(update_fields=["next_update_at"])
+                continue
+            wrote = (
+                order.events.filter(type=T.STAFF_REPLIED)
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)
+                .first()
+            )
+            last = max(t for t in (wrote, case.last_update_at, case.explained_at) if t)
+            if last + interval > now:
+                case.next_update_at = last + interval  # someone wrote meanwhile
+                case.save(update_fields=["next_update_at"])
+                continue
+            case.last_update_at, case.next_update_at = now, now + interval
+            case.save(update_fields=["last_update_at", "next_update_at"])
+            facts.delay_update_sent(order=order, delay=case)
+            sent += 1
+    return sent
 
 
 def _queue_digest(*, now: datetime) -> int | None:
@@ -342,6 +411,7 @@ def delay_explain(
         )
         delay.cause, delay.cause_details, delay.new_date = cause, details, new_date
         delay.explained_at, delay.explained_by = timezone.now(), actor
+        delay.next_update_at = delay.explained_at + _update_interval()
         delay.save(
             update_fields=[
                 "cause",
@@ -349,6 +419,7 @@ def delay_explain(
                 "new_date",
                 "explained_at",
                 "explained_by",
+                "next_update_at",
             ]
         )
         facts.delay_explained(order=order, actor=actor, delay=delay)

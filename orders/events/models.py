@@ -81,6 +81,8 @@ class EventType(models.TextChoices):
     DELAY_EXPLAINED = "delay_explained", _("Customer told of the delay")
     DELAY_ESCALATED = "delay_escalated", _("Delay escalated")
     DELAY_ANSWERED = "delay_answered", _("Customer chose how to go on")
+    DELAY_UPDATE_DUE = "delay_update_due", _("Staff reminded to update the customer")
+    DELAY_UPDATE_SENT = "delay_update_sent", _("Customer updated on the delay")
     DELAY_CLOSED = "delay_closed", _("Delay case closed")
     # Notifications
     EMAIL_QUEUED = "email_queued", _("Email queued")

@@ -66,6 +66,7 @@ TEMPLATES = {
     Kind.DELAYED: Template(_l("Your order %(number)s is delayed: a new date")),
     Kind.STILL_DELAYED: Template(_l("Your order %(number)s is still delayed")),
     Kind.NEW_DATE: Template(_l("A new delivery date for your order %(number)s")),
+    Kind.DELAY_UPDATE: Template(_l("News of your delayed order %(number)s")),
 }
 
 
@@ -170,6 +171,7 @@ class Alert:
     PROBLEM_REPORTED = "problem_reported"
     READ_BACK_DISPUTED = "read_back_disputed"
     DELAY_ESCALATED = "delay_escalated"
+    DELAY_UPDATE_DUE = "delay_update_due"
 
 
 def _alert_recipients(alert: str) -> list[str]:
@@ -190,6 +192,14 @@ def alert_staff(*, order: Order, alert: str, ref_id: int) -> OutboxMessage | Non
 
 
 def _alert_words(order: Order, alert: str, ref_id: int) -> tuple[str, str]:
+    if alert == Alert.DELAY_UPDATE_DUE:
+        return (
+            _("A delayed order's customer is due an update"),
+            _(
+                "Write to the customer on the order page before the update is due; "
+                "otherwise they get an automatic note that the new date still holds."
+            ),
+        )
     if alert == Alert.DELAY_ESCALATED:
         return (
             _("Escalated: the new date given to the customer slipped"),

@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     DELAYED = "order_delayed", _("Delayed: the cause and a new date")
     STILL_DELAYED = "order_still_delayed", _("Still delayed")
     NEW_DATE = "order_new_date", _("New delivery date")
+    DELAY_UPDATE = "order_delay_update", _("Delay: still on track")
 
 
 class Notification(models.Model):

@@ -113,6 +113,21 @@ def email_still_delayed(event: OrderEvent) -> None:
     )
 
 
+@subscribe(topic(T.DELAY_UPDATE_SENT))
+def email_delay_update(event: OrderEvent) -> None:
+    delay = Delay.objects.select_related("cause").get(pk=event.data["delay_id"])
+    email_customer(order=event.order, kind=Kind.DELAY_UPDATE, extra={"delay": delay})
+
+
+@subscribe(topic(T.DELAY_UPDATE_DUE))
+def alert_update_due(event: OrderEvent) -> None:
+    alert_staff(
+        order=event.order,
+        alert=Alert.DELAY_UPDATE_DUE,
+        ref_id=event.data["delay_id"],
+    )
+
+
 @subscribe(topic(T.PROMISE_CHANGED))
 def email_new_date(event: OrderEvent) -> None:
     # A backorder's new date is in the backorder email itself.

@@ -322,6 +322,13 @@ ORDERS_WORKDAY = os.environ.get("ORDERS_WORKDAY", "09:00-17:00")
 # The interval of the team's digest of new delay cases (one email per interval at
 # most; the scan runs every ORDERS_DELAY_SCAN_SECONDS, see CELERY_BEAT_SCHEDULE).
 ORDERS_DELAY_DIGEST_MINUTES = int(os.environ.get("ORDERS_DELAY_DIGEST_MINUTES", "60"))
+# While a case is open the customer hears from us at least this often (an
+# automatic "still on track" if nobody wrote), and staff are reminded this many
+# hours before, so they can write themselves.
+ORDERS_DELAY_UPDATE_DAYS = int(os.environ.get("ORDERS_DELAY_UPDATE_DAYS", "3"))
+ORDERS_DELAY_UPDATE_REMIND_HOURS = int(
+    os.environ.get("ORDERS_DELAY_UPDATE_REMIND_HOURS", "24")
+)
 # Who hears of a case whose new date slipped again (empty: the staff alert list).
 ORDERS_DELAY_ESCALATION_EMAILS = env_list("ORDERS_DELAY_ESCALATION_EMAILS", "")
 # Delivered orders complete by themselves after this many days without a reported problem.

@@ -277,14 +277,18 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             delay=case,
             actor=clerk,
             cause=DelayCause.objects.get(code="supplier_late"),
-            new_date=today + timedelta(days=5),
+            new_date=today + timedelta(days=12),
         )
-        delays.delays_scan(now=timezone.now() + timedelta(days=8))
+        # keeping the line open: staff reminded, then the customer told it holds
+        case.refresh_from_db()
+        delays.delays_scan(now=case.next_update_at - timedelta(hours=2))
+        delays.delays_scan(now=case.next_update_at + timedelta(minutes=1))
+        delays.delays_scan(now=timezone.now() + timedelta(days=20))  # slips again
         delays.delay_explain(
             delay=case,
             actor=clerk,
             cause=DelayCause.objects.get(code="supplier_late"),
-            new_date=today + timedelta(days=12),
+            new_date=today + timedelta(days=30),
         )
         delays.delay_choose(delay=case, choice=Delay.Choice.WAIT)
         delays.delay_close(
