@@ -277,7 +277,11 @@ def _keep_line_open(*, now: datetime) -> int:
         .values_list("pk", flat=True)[:500]
     ):
         with transaction.atomic():
-            case = Delay.objects.select_for_update().select_related("order").get(pk=pk)
+            case = (
+                Delay.objects.select_for_update(of=("self",))
+                .select_related("order")
+                .get(pk=pk)
+            )
             if case.update_reminded_for == case.next_update_at:
                 continue  # another scan reminded
             case.update_reminded_for = case.next_update_at
@@ -358,7 +362,11 @@ def _queue_digest(*, now: datetime) -> int | None:
 # ------------------------------------------------------------------------------
 def _lock_case(delay: Delay) -> tuple[Order, Delay]:
     order = lock_order(delay.order, same_state=False)
-    delay = Delay.objects.select_for_update().select_related("cause").get(pk=delay.pk)
+    delay = (
+        Delay.objects.select_for_update(of=("self",))
+        .select_related("cause")
+        .get(pk=delay.pk)
+    )
     return order, delay
 
 
