@@ -22,6 +22,9 @@ from orders.customer.models import (
     OrderIssue,
 )
 from orders.delays.models import (
+    CompensationLimit,
+    CompensationOffer,
+    CompensationRule,
     CorrectiveAction,
     Delay,
     DelayCause,
@@ -55,6 +58,9 @@ from orders.staff.models import SavedView
 from orders.verification.models import VerificationIssue
 
 __all__ = [
+    "CompensationLimit",
+    "CompensationOffer",
+    "CompensationRule",
     "CorrectiveAction",
     "Delay",
     "DelayCause",

@@ -64,6 +64,10 @@ ACTION_PERMISSIONS: dict[str, tuple[str, tuple[str, ...]]] = {
         _("Can read the delay review and follow up corrective actions"),
         (),
     ),
+    "approve_compensation": (
+        _("Can approve compensation above a role's limit"),
+        (),
+    ),
     "handle_delays": (
         _(
             "Can explain delays to customers, change promised dates and close delay cases"

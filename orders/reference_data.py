@@ -58,6 +58,16 @@ STEP_TARGETS = [
 ]
 
 
+COMPENSATION_LIMITS = [("clerk", "15.00"), ("returns", "15.00")]
+# (days late at least, order total at least, earlier delays at least, offer,
+#  amount, percent of the order total)
+COMPENSATION_RULES = [
+    (2, "0", 0, "discount_code", "5.00", ""),
+    (5, "50", 0, "store_credit", "", "10"),
+    (2, "0", 1, "discount_code", "10.00", ""),
+]
+
+
 def create_delay_defaults(apps, schema_editor=None) -> None:
     """Causes, step targets and the shop's default lead time (1 day to ship, 3 in transit)."""
     DelayCause = apps.get_model("orders", "DelayCause")
@@ -79,6 +89,27 @@ def create_delay_defaults(apps, schema_editor=None) -> None:
         )
     if not LeadTime.objects.filter(warehouse__isnull=True, carrier="").exists():
         LeadTime.objects.create(ship_days=1, transit_days=3)
+    # Up to which value each role offers compensation alone (managers: no limit).
+    CompensationLimit = apps.get_model("orders", "CompensationLimit")
+    for role, value in COMPENSATION_LIMITS:
+        CompensationLimit.objects.get_or_create(
+            role=role, defaults={"max_value": Decimal(value)}
+        )
+    # A starting policy, replaced in the admin as the shop sees fit.
+    CompensationRule = apps.get_model("orders", "CompensationRule")
+    if not CompensationRule.objects.exists():
+        for position, (days, total, earlier, kind, amount, percent) in enumerate(
+            COMPENSATION_RULES
+        ):
+            CompensationRule.objects.create(
+                position=position,
+                min_days_late=days,
+                min_order_total=Decimal(total),
+                min_earlier_delays=earlier,
+                kind=kind,
+                amount=Decimal(amount) if amount else None,
+                percent=Decimal(percent) if percent else None,
+            )
 
 
 def ensure_all(apps) -> None:

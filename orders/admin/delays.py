@@ -7,6 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from orders.delays.models import (
+    CompensationLimit,
+    CompensationOffer,
+    CompensationRule,
     CorrectiveAction,
     Delay,
     DelayCause,
@@ -98,3 +101,45 @@ class CorrectiveActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["description", "owner", "due_on", "done_at", "delay"]
     list_filter = [("done_at", admin.EmptyFieldListFilter)]
     search_fields = ["description", "delay__order__number"]
+
+
+@admin.register(CompensationRule)
+class CompensationRuleAdmin(admin.ModelAdmin):
+    """The compensation policy: each active rule a case meets is suggested on it."""
+
+    list_display = [
+        "position",
+        "kind",
+        "cause",
+        "min_days_late",
+        "min_order_total",
+        "min_earlier_delays",
+        "amount",
+        "percent",
+        "gift",
+        "active",
+    ]
+    list_editable = ["active"]
+    autocomplete_fields = ["gift"]
+
+
+@admin.register(CompensationLimit)
+class CompensationLimitAdmin(admin.ModelAdmin):
+    """Up to which value a role offers alone; managers approve above it."""
+
+    list_display = ["role", "max_value"]
+
+
+@admin.register(CompensationOffer)
+class CompensationOfferAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "delay",
+        "kind",
+        "value",
+        "status",
+        "offered_by",
+        "approved_by",
+        "cost",
+    ]
+    list_filter = ["status", "kind"]
+    search_fields = ["delay__order__number"]

@@ -14,4 +14,9 @@ urlpatterns = [
     path("<str:token>/read-back/", views.read_back, name="read_back"),
     path("<str:token>/pay/", pay.pay, name="pay"),
     path("<str:token>/delay/", views.delay_choice, name="delay"),
+    path(
+        "<str:token>/compensation/",
+        views.compensation_accept,
+        name="compensation",
+    ),
 ]

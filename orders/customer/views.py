@@ -17,8 +17,9 @@ from orders.core.models import Order, OrderStatus
 from orders.customer import services as customer_services
 from orders.customer.models import OrderIssue
 from orders.customer.selectors import open_problems
+from orders.delays import compensation
 from orders.delays import services as delays
-from orders.delays.models import Delay
+from orders.delays.models import CompensationOffer, Delay
 from orders.delays.selectors import case_of, choices_for
 from orders.events.timeline import timeline
 from orders.exceptions import InvalidOrder, OrderError
@@ -310,6 +311,15 @@ def _render_order_page(request, order: Order):
             and customer_services.read_back_awaits_answer(order),
             "delay": delay,
             "delay_choices": delay_choices,
+            "offers": list(
+                CompensationOffer.objects.filter(
+                    delay__order=order,
+                    status__in=[
+                        CompensationOffer.Status.OFFERED,
+                        CompensationOffer.Status.ACCEPTED,
+                    ],
+                ).select_related("product", "discount_code")
+            ),
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
@@ -414,6 +424,32 @@ def delay_choice(request, token):
         DelayChoiceForm,
         choose,
         _("Thank you. We have your answer and will go on as you chose."),
+    )
+
+
+class AcceptForm(forms.Form):
+    offer = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+@require_POST
+@private_page
+def compensation_accept(request, token):
+    """The customer accepts one of the offers made for a delay."""
+
+    def accept(order, data):
+        offer = CompensationOffer.objects.filter(
+            pk=data["offer"], delay__order=order
+        ).first()
+        if offer is None:
+            raise InvalidOrder(_("This offer is no longer open."))
+        compensation.compensation_accept(offer=offer)
+
+    return _act(
+        request,
+        token,
+        AcceptForm,
+        accept,
+        _("Thank you for your patience. It is done."),
     )
 
 

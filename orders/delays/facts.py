@@ -12,8 +12,8 @@ from orders.core.models import Order
 from orders.delays.models import Delay, DelaySlip
 from orders.events.models import EventType as T
 from orders.events.models import OrderEvent
-from orders.events.record import record
-from orders.events.words import Wording, data_of, label, say_all
+from orders.events.record import money, record
+from orders.events.words import Wording, amount, data_of, label, say_all
 
 
 def _day(value: date | None) -> str:
@@ -113,6 +113,38 @@ def delay_closed(*, order: Order, actor, delay: Delay) -> OrderEvent:
         actor=actor,
         data={"delay_id": delay.pk, "cause": delay.cause.code if delay.cause else ""},
     )
+
+
+def _offer_data(offer) -> dict:
+    data = {
+        "delay_id": offer.delay_id,
+        "offer_id": offer.pk,
+        "kind": offer.kind,
+        "value": money(offer.value),
+    }
+    if offer.product_id:
+        data["sku"] = offer.product.sku
+    return data
+
+
+def compensation_proposed(*, order: Order, actor, offer) -> OrderEvent:
+    return record(
+        order=order, type=T.COMPENSATION_PROPOSED, actor=actor, data=_offer_data(offer)
+    )
+
+
+def compensation_offered(*, order: Order, actor, offer) -> OrderEvent:
+    return record(
+        order=order, type=T.COMPENSATION_OFFERED, actor=actor, data=_offer_data(offer)
+    )
+
+
+def compensation_accepted(*, order: Order, actor, offer) -> OrderEvent:
+    data = _offer_data(offer)
+    data["cost"] = money(offer.cost)
+    if offer.discount_code_id:
+        data["discount_code_id"] = offer.discount_code_id
+    return record(order=order, type=T.COMPENSATION_ACCEPTED, actor=actor, data=data)
 
 
 # ------------------------------------------------------------------------------
@@ -226,6 +258,40 @@ def _update_customer(e, r):
     }
 
 
+def _offer(e) -> str:
+    from orders.delays.models import CompensationKind
+
+    data = data_of(e)
+    what = label(CompensationKind, data.get("kind")).lower()
+    if data.get("kind") == CompensationKind.GIFT:
+        return f"{what} ({data.get('sku', '')})"
+    return f"{what}, {amount(e, 'value')}"
+
+
+def _proposed(e, r):
+    return _("Compensation proposed, waiting for a manager's approval: %(offer)s.") % {
+        "offer": _offer(e)
+    }
+
+
+def _offered_staff(e, r):
+    return _("Compensation offered to the customer: %(offer)s.") % {"offer": _offer(e)}
+
+
+def _offered_customer(e, r):
+    return _("We are sorry for the delay and offered you: %(offer)s.") % {
+        "offer": _offer(e)
+    }
+
+
+def _accepted_staff(e, r):
+    return _("The customer accepted: %(offer)s.") % {"offer": _offer(e)}
+
+
+def _accepted_customer(e, r):
+    return _("You accepted: %(offer)s.") % {"offer": _offer(e)}
+
+
 def _closed(e, r):
     return _("Delay case closed with its root cause.")
 
@@ -240,5 +306,8 @@ say_all(
         T.DELAY_UPDATE_DUE: Wording(_update_due),
         T.DELAY_UPDATE_SENT: Wording(_update_staff, _update_customer),
         T.DELAY_CLOSED: Wording(_closed),
+        T.COMPENSATION_PROPOSED: Wording(_proposed),
+        T.COMPENSATION_OFFERED: Wording(_offered_staff, _offered_customer),
+        T.COMPENSATION_ACCEPTED: Wording(_accepted_staff, _accepted_customer),
     }
 )

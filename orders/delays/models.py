@@ -375,3 +375,183 @@ class CorrectiveAction(models.Model):
 
     def __str__(self) -> str:
         return self.description[:60]
+
+
+# ------------------------------------------------------------------------------
+# Compensation
+# ------------------------------------------------------------------------------
+class CompensationKind(models.TextChoices):
+    DISCOUNT_CODE = "discount_code", _("A discount code for a next order")
+    GIFT = "gift", _("A free gift with this order")
+    PARTIAL_REFUND = "partial_refund", _("A partial refund")
+    STORE_CREDIT = "store_credit", _("Store credit")
+
+
+class CompensationRule(models.Model):
+    """The compensation policy: which situation earns which offer. Every active
+    rule whose conditions a case meets is suggested to staff on the case."""
+
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+    cause = models.ForeignKey(
+        DelayCause,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cause"),
+        help_text=_("Empty: any cause."),
+    )
+    min_days_late = models.PositiveSmallIntegerField(_("at least days late"), default=0)
+    min_order_total = models.DecimalField(
+        _("order total at least"), max_digits=12, decimal_places=2, default=0
+    )
+    min_earlier_delays = models.PositiveSmallIntegerField(
+        _("customer's earlier delays at least"), default=0
+    )
+    kind = models.CharField(_("offer"), max_length=20, choices=CompensationKind.choices)
+    amount = models.DecimalField(
+        _("amount"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    percent = models.DecimalField(
+        _("percent of the order total"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    gift = models.ForeignKey(
+        "inventory.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gift"),
+    )
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("compensation rule")
+        verbose_name_plural = _("compensation rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="gift", gift__isnull=False))
+                | (
+                    ~Q(kind="gift")
+                    & (
+                        Q(amount__gt=0, percent__isnull=True)
+                        | Q(amount__isnull=True, percent__gt=0, percent__lte=100)
+                    )
+                ),
+                name="compensationrule_one_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.position})"
+
+
+class CompensationLimit(models.Model):
+    """Up to which value a role offers compensation alone; above, a manager approves."""
+
+    role = models.CharField(_("role"), max_length=20, unique=True)
+    max_value = models.DecimalField(_("up to"), max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["role"]
+        verbose_name = _("compensation limit")
+        verbose_name_plural = _("compensation limits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_value__gte=0), name="compensationlimit_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role}: {self.max_value}"
+
+
+class CompensationOffer(models.Model):
+    """One offer to a customer for a delay; the customer accepts one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a manager's approval")
+        OFFERED = "offered", _("Offered to the customer")
+        ACCEPTED = "accepted", _("Accepted")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    delay = models.ForeignKey(Delay, on_delete=models.PROTECT, related_name="offers")
+    kind = models.CharField(_("offer"), max_length=20, choices=CompensationKind.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2)
+    product = models.ForeignKey(
+        "inventory.Product",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("gift"),
+    )
+    rule = models.ForeignKey(
+        CompensationRule,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OFFERED
+    )
+    offered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    offered_at = models.DateTimeField(default=timezone.now)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=0)
+    discount_code = models.ForeignKey(
+        "orders.DiscountCode",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    credit_entry = models.ForeignKey(
+        "orders.StoreCreditEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    gift_line = models.ForeignKey(
+        "orders.OrderLine",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["offered_at", "pk"]
+        verbose_name = _("compensation offer")
+        verbose_name_plural = _("compensation offers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(value__gt=0), name="compensationoffer_value_positive"
+            ),
+            # One accepted offer per case, whatever clicks and tabs do.
+            models.UniqueConstraint(
+                fields=["delay"],
+                condition=Q(status="accepted"),
+                name="compensationoffer_one_accepted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.value}"

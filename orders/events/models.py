@@ -84,6 +84,10 @@ class EventType(models.TextChoices):
     DELAY_UPDATE_DUE = "delay_update_due", _("Staff reminded to update the customer")
     DELAY_UPDATE_SENT = "delay_update_sent", _("Customer updated on the delay")
     DELAY_CLOSED = "delay_closed", _("Delay case closed")
+    COMPENSATION_PROPOSED = "compensation_proposed", _("Compensation awaits approval")
+    COMPENSATION_OFFERED = "compensation_offered", _("Compensation offered")
+    COMPENSATION_ACCEPTED = "compensation_accepted", _("Compensation accepted")
+    GIFT_ADDED = "gift_added", _("Free gift added")
     # Notifications
     EMAIL_QUEUED = "email_queued", _("Email queued")
     EMAIL_RESENT = "email_resent", _("Email sent again")

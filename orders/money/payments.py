@@ -471,6 +471,19 @@ def store_credit_balance(*, customer: Customer) -> Decimal:
     return total or ZERO
 
 
+def store_credit_grant(
+    *, customer: Customer, amount: Decimal, order: Order | None, note: str
+) -> StoreCreditEntry:
+    """Credit the customer ``amount`` to spend on a later order (a goodwill credit,
+    e.g. compensation for a delay; refunds as credit go through ``payment_refund``)."""
+    amount = money_above_zero(amount, _("The credit"))
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        return StoreCreditEntry.objects.create(
+            customer=customer, amount=amount, order=order, note=note[:200]
+        )
+
+
 def _spend_store_credit(payment: Payment, amount: Decimal) -> None:
     # Under the customer's row lock, so two payments cannot spend one balance.
     customer = Customer.objects.select_for_update().get(pk=payment.order.customer_id)

@@ -7,11 +7,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from orders.core.models import Order
-from orders.delays import selectors
+from orders.delays import compensation, selectors
 from orders.delays import services as delays
-from orders.delays.models import CorrectiveAction, DelayCause
+from orders.delays.models import CompensationOffer, CorrectiveAction, DelayCause
 from orders.exceptions import OrderError
-from orders.staff.forms import DelayCloseForm, DelayExplainForm, PromiseForm
+from orders.staff.forms import (
+    CompensationForm,
+    DelayCloseForm,
+    DelayExplainForm,
+    PromiseForm,
+)
 from ordersite.exports import csv_response
 from ordersite.pagination import CappedPaginator
 from ordersite.staff import staff_required
@@ -40,7 +45,9 @@ def delay_list(request):
 
 
 @staff_required("orders.view_order")
-def delay_detail(request, delay_id, explain_form=None, close_form=None):
+def delay_detail(
+    request, delay_id, explain_form=None, close_form=None, compensation_form=None
+):
     delay = selectors.delay_case(delay_id)
     order = delay.order
     suggested = delays.delay_suggestion(delay, order) if delay.is_open else {}
@@ -62,6 +69,12 @@ def delay_detail(request, delay_id, explain_form=None, close_form=None):
             "explain_form": explain_form,
             "close_form": close_form or DelayCloseForm(),
             "choices": selectors.choices_for(delay, order),
+            "offers": list(delay.offers.select_related("product", "offered_by")),
+            "suggestions": compensation.compensation_suggestions(delay)
+            if delay.is_open
+            else [],
+            "limit": compensation.limit_of(request.user),
+            "compensation_form": compensation_form or CompensationForm(),
         },
     )
 
@@ -194,3 +207,61 @@ def action_done(request, action_id):
     else:
         messages.success(request, _("Action marked done."))
     return redirect("orders:delay_review")
+
+
+@require_POST
+@staff_required("orders.handle_delays")
+def compensation_offer(request, delay_id):
+    """An offer by hand, or one the policy suggested (``rule``)."""
+    from orders.delays.models import CompensationRule
+
+    delay = selectors.delay_case(delay_id)
+    rule = None
+    if request.POST.get("rule", "").isdigit():
+        rule = CompensationRule.objects.filter(pk=int(request.POST["rule"])).first()
+        suggested = [
+            s for s in compensation.compensation_suggestions(delay) if s.rule == rule
+        ]
+        if not suggested:
+            messages.error(request, _("That suggestion no longer applies."))
+            return redirect("orders:delay", delay_id=delay.pk)
+        data = {"kind": suggested[0].kind, "value": suggested[0].value}
+        data["product"] = suggested[0].product
+    else:
+        form = CompensationForm(request.POST)
+        if not form.is_valid():
+            return delay_detail(request, delay_id, compensation_form=form)
+        data = {
+            "kind": form.cleaned_data["kind"],
+            "value": form.cleaned_data.get("value"),
+            "product": form.cleaned_data.get("product"),
+        }
+    try:
+        offer = compensation.compensation_offer(
+            delay=delay, actor=request.user, rule=rule, **data
+        )
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("Offered to the customer on their page.")
+            if offer.status == offer.Status.OFFERED
+            else _("Above your limit: waiting for a manager's approval."),
+        )
+    return redirect("orders:delay", delay_id=delay.pk)
+
+
+@require_POST
+@staff_required("orders.approve_compensation")
+def compensation_approve(request, offer_id):
+    offer = get_object_or_404(
+        CompensationOffer.objects.select_related("delay"), pk=offer_id
+    )
+    try:
+        compensation.compensation_approve(offer=offer, actor=request.user)
+    except OrderError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Approved: the customer sees the offer."))
+    return redirect("orders:delay", delay_id=offer.delay_id)

@@ -559,3 +559,38 @@ class DelayCloseForm(forms.Form):
                 code="action_incomplete",
             )
         return data
+
+
+class CompensationForm(forms.Form):
+    """An offer by hand: what, and its value (a gift is worth its catalogue price)."""
+
+    kind = forms.ChoiceField(label=_("Offer"))
+    value = BoundedDecimalField(
+        label=_("Value"),
+        min_value=Decimal("0.01"),
+        limit=lambda: settings.ORDERS_MAX_UNIT_PRICE,
+        required=False,
+    )
+    gift_sku = forms.CharField(label=_("Gift (SKU)"), max_length=64, required=False)
+
+    def __init__(self, *args, **kwargs):
+        from orders.delays.models import CompensationKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CompensationKind.choices
+
+    def clean(self):
+        from inventory.models import Product
+
+        data = super().clean()
+        if data.get("kind") == "gift":
+            data["product"] = Product.objects.filter(
+                sku=(data.get("gift_sku") or "").strip(), active=True
+            ).first()
+            if data["product"] is None:
+                raise forms.ValidationError(
+                    _("Give the SKU of a product that is sold."), code="no_gift"
+                )
+        elif not data.get("value"):
+            raise forms.ValidationError(_("Give the value."), code="no_value")
+        return data

@@ -23,6 +23,16 @@ urlpatterns = [
     path("delays/<id:delay_id>/", delays.delay_detail, name="delay"),
     path("delays/<id:delay_id>/explain/", delays.delay_explain, name="delay_explain"),
     path("delays/<id:delay_id>/close/", delays.delay_close, name="delay_close"),
+    path(
+        "delays/<id:delay_id>/compensation/",
+        delays.compensation_offer,
+        name="compensation_offer",
+    ),
+    path(
+        "compensation/<id:offer_id>/approve/",
+        delays.compensation_approve,
+        name="compensation_approve",
+    ),
     path("orders/<str:number>/promise/", delays.order_promise, name="promise"),
     path("import/", imports.import_upload, name="import_upload"),
     path("import/template.csv", imports.import_template, name="import_template"),

@@ -66,6 +66,16 @@ def split_from(*, order: Order, actor, parent: Order) -> OrderEvent:
     )
 
 
+def gift_added(*, order: Order, actor, line) -> OrderEvent:
+    """A free unit joined the order (compensation); its reason is on the line."""
+    return record(
+        order=order,
+        type=T.GIFT_ADDED,
+        actor=actor,
+        data={"line_id": line.pk, "sku": line.sku},
+    )
+
+
 # ------------------------------------------------------------------------------
 # In words
 # ------------------------------------------------------------------------------
@@ -107,8 +117,20 @@ def _split_from(e, r):
     ) % {"parent": data_of(e).get("parent")}
 
 
+def _gift_staff(e, r):
+    return _("Free gift added: 1 × %(sku)s.") % {"sku": data_of(e).get("sku")}
+
+
+def _gift_customer(e, r):
+    line = r.get("line", data_of(e).get("line_id"))
+    return _("We added a free gift to your order: %(name)s.") % {
+        "name": line.name if line else _("a gift")
+    }
+
+
 say_all(
     {
+        T.GIFT_ADDED: Wording(_gift_staff, _gift_customer),
         T.ALLOCATED: Wording(_allocated_staff, _allocated_customer),
         T.BACKORDERED: Wording(
             _backordered_staff,

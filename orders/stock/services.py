@@ -6,7 +6,14 @@ from django.utils.translation import gettext as _
 from inventory import services as inventory
 from inventory.exceptions import InsufficientStock
 from inventory.models import StockItem
-from orders.core.models import ZERO, Order, OrderLine, OrderLineAllocation, OrderStatus
+from orders.core.models import (
+    ZERO,
+    Order,
+    OrderLine,
+    OrderLineAllocation,
+    OrderStatus,
+    PriceSource,
+)
 from orders.core.transitions import fire, lock_order, transition_check
 from orders.delays.promise import promise_after_backorder
 from orders.exceptions import InvalidOrder, OrderChanged, TransitionNotAllowed
@@ -251,3 +258,68 @@ def orders_fill_backorders(*, product_ids: list[int]) -> list[str]:
             continue  # still short, or someone else moved it meanwhile
         allocated.append(order.number)
     return allocated
+
+
+# States a gift can still join the order in: before anything is picked.
+GIFT_STATES = (
+    OrderStatus.PLACED,
+    OrderStatus.VERIFIED,
+    OrderStatus.BACKORDERED,
+    OrderStatus.ALLOCATED,
+    OrderStatus.PAID,
+)
+
+
+def order_add_gift(*, order: Order, product, reason: str, actor) -> OrderLine:
+    """Add one unit of ``product`` at no charge with ``reason`` (a manual price of
+    zero); on an order that holds stock the unit is allocated at once, or nothing
+    is added (``InsufficientStock``)."""
+    with transaction.atomic():
+        order = lock_order(order, same_state=False)
+        if order.status not in GIFT_STATES:
+            raise TransitionNotAllowed(
+                _("Order %(number)s is %(status)s: a gift can no longer join it.")
+                % {
+                    "number": order.number,
+                    "status": order.get_status_display().lower(),
+                }
+            )
+        if not product.active:
+            raise InvalidOrder(
+                _("%(sku)s is not sold any more.") % {"sku": product.sku}
+            )
+        line = OrderLine.objects.create(
+            order=order,
+            product=product,
+            sku=product.sku,
+            name=product.name,
+            quantity=1,
+            unit_price=ZERO,
+            line_total=ZERO,
+            price_source=PriceSource.MANUAL,
+            price_reason=reason[:200],
+        )
+        if order.status in OrderStatus.HOLDS_STOCK:
+            allocations = inventory.stock_allocate(
+                requests=[
+                    inventory.AllocationRequest(
+                        key=line.pk, product_id=product.pk, quantity=1
+                    )
+                ],
+                actor=staff_user(actor),
+                reference=order.number,
+            )
+            OrderLineAllocation.objects.bulk_create(
+                [
+                    OrderLineAllocation(
+                        line_id=a.key,
+                        stock_item_id=a.stock_item_id,
+                        quantity=a.quantity,
+                    )
+                    for a in allocations
+                ]
+            )
+        pricing.order_recalculate(order=order)
+        order.save()
+        facts.gift_added(order=order, actor=actor, line=line)
+    return line

@@ -13,6 +13,9 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from orders.models import (
+    CompensationLimit,
+    CompensationOffer,
+    CompensationRule,
     CorrectiveAction,
     Customer,
     CustomerGroup,
@@ -444,3 +447,30 @@ class CorrectiveActionFactory(factory.django.DjangoModelFactory):
     description = "Raise the reorder point before the holidays"
     owner = factory.SubFactory(StaffFactory)
     due_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=7))
+
+
+class CompensationRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompensationRule
+
+    kind = "discount_code"
+    amount = Decimal("5.00")
+
+
+class CompensationLimitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompensationLimit
+        django_get_or_create = ["role"]
+
+    role = "verifier"
+    max_value = Decimal("5.00")
+
+
+class CompensationOfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CompensationOffer
+
+    delay = factory.SubFactory(DelayFactory)
+    kind = "store_credit"
+    value = Decimal("5.00")
+    offered_by = factory.SubFactory(StaffFactory)

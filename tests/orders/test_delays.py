@@ -11,8 +11,16 @@ from django.utils import timezone
 
 from inventory import services as inventory
 from orders.core import services
+from orders.delays import compensation as comp
 from orders.delays import services as delays
-from orders.delays.models import Delay, DelayCause, DelayDigest, DelaySlip
+from orders.delays.models import (
+    CompensationLimit,
+    CompensationOffer,
+    Delay,
+    DelayCause,
+    DelayDigest,
+    DelaySlip,
+)
 from orders.delays.promise import promise_for
 from orders.events.models import EventType as T
 from orders.exceptions import InvalidOrder, TransitionForbidden, TransitionNotAllowed
@@ -25,6 +33,7 @@ from tests.factories.orders import OrderFactory
 from tests.racing import race
 
 S = OrderStatus
+D = Decimal
 
 
 def late(order, days=3):
@@ -826,3 +835,233 @@ def test_a_staff_reply_counts_as_the_update(order_in, staff):
     assert not emails(order, Kind.DELAY_UPDATE).exists()
     case.refresh_from_db()
     assert case.next_update_at > due  # counted from the reply
+
+
+# ------------------------------------------------------------------------------
+# Compensation
+# ------------------------------------------------------------------------------
+OFFER = CompensationOffer.Status
+
+
+@pytest.mark.django_db
+def test_the_policy_suggests_offers_for_the_situation(order_in, staff):
+    # the starting policy: 5.00 code from 2 days late; 10 % credit from 5 days on
+    # orders of 50 or more; a 10.00 code for a customer delayed before
+    from orders.delays.models import CompensationRule
+
+    order = late(order_in(S.PAID))
+    CompensationRule.objects.filter(kind="store_credit").update(
+        min_order_total=order.total
+    )
+    case = explained(order, staff)
+    offers = {(s.kind, s.value) for s in comp.compensation_suggestions(case)}
+    assert offers == {("discount_code", D("5.00"))}
+    # a week later
+    DelaySlip.objects.filter(delay=case).update(
+        deadline=timezone.now() - timedelta(days=8)
+    )
+    offers = {(s.kind, s.value) for s in comp.compensation_suggestions(case)}
+    assert offers == {
+        ("discount_code", D("5.00")),
+        ("store_credit", (order.total / 10).quantize(D("0.01"))),
+    }
+    # a smaller order: no credit; the same customer late again: the bigger code
+    CompensationRule.objects.filter(kind="store_credit").update(
+        min_order_total=order.total + 1
+    )
+    assert "store_credit" not in {s.kind for s in comp.compensation_suggestions(case)}
+    again = explained(late(order_in(S.PAID, customer=order.customer)), staff)
+    offers = {(s.kind, s.value) for s in comp.compensation_suggestions(again)}
+    assert ("discount_code", D("10.00")) in offers
+
+
+@pytest.mark.django_db
+def test_an_offer_above_the_limit_waits_for_a_second_person(order_in, staff):
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    clerk, manager = staff[Role.CLERK], staff[Role.MANAGER]
+    small = comp.compensation_offer(
+        delay=case, actor=clerk, kind="store_credit", value=D("5")
+    )
+    assert small.status == OFFER.OFFERED
+    big = comp.compensation_offer(
+        delay=case, actor=clerk, kind="store_credit", value=D("40")
+    )
+    assert big.status == OFFER.PENDING
+    assert (
+        facts_of(order, T.COMPENSATION_PROPOSED)
+        and not facts_of(order, T.COMPENSATION_PROPOSED)[0].customer_visible
+    )
+    with pytest.raises(TransitionForbidden):
+        comp.compensation_approve(offer=big, actor=clerk)  # not a manager
+    own = comp.compensation_offer(
+        delay=case, actor=manager, kind="store_credit", value=D("60")
+    )
+    assert own.status == OFFER.OFFERED  # managers have no limit
+    from tests.factories.orders import StaffFactory
+
+    second = StaffFactory(username="manager2", role=Role.MANAGER)
+    comp.compensation_approve(offer=big, actor=second)
+    big.refresh_from_db()
+    assert big.status == OFFER.OFFERED and big.approved_by == second
+    with pytest.raises(TransitionForbidden):
+        comp.compensation_offer(
+            delay=case, actor=staff[Role.WAREHOUSE], kind="store_credit", value=D("1")
+        )
+    for bad in (D("0"), D("-5"), D("1e12")):
+        with pytest.raises(InvalidOrder):
+            comp.compensation_offer(
+                delay=case, actor=clerk, kind="store_credit", value=bad
+            )
+    with pytest.raises(InvalidOrder):
+        comp.compensation_offer(
+            delay=case, actor=clerk, kind="partial_refund", value=order.total + 1
+        )
+
+
+@pytest.mark.django_db
+def test_the_four_eyes_rule_holds_for_managers_too(order_in, staff):
+    CompensationLimit.objects.filter(role=Role.CLERK).update(max_value=D("1.00"))
+    case = explained(late(order_in(S.PAID)), staff)
+    offer = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="discount_code", value=D("3")
+    )
+    assert offer.status == OFFER.PENDING
+    # the clerk becomes a manager too: still not the one to approve their own offer
+    staff[Role.CLERK].groups.add(*staff[Role.MANAGER].groups.all())
+    promoted = type(staff[Role.CLERK]).objects.get(pk=staff[Role.CLERK].pk)
+    with pytest.raises(TransitionForbidden, match="other than"):
+        comp.compensation_approve(offer=offer, actor=promoted)
+
+
+@pytest.mark.django_db
+def test_accepting_a_code_issues_it_and_withdraws_the_rest(order_in, staff, client):
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    code = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="discount_code", value=D("5")
+    )
+    credit = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="store_credit", value=D("5")
+    )
+    page = client.get(
+        reverse("track:order", args=[order.tracking_token])
+    ).content.decode()
+    assert "To make up for the delay" in page and page.count("Accept") >= 2
+    url = reverse("track:compensation", args=[order.tracking_token])
+    client.post(url, {"offer": code.pk})
+    client.post(url, {"offer": code.pk})  # a double click
+    refused = client.post(url, {"offer": credit.pk}, follow=True).content.decode()
+    assert "no longer open" in refused
+    code.refresh_from_db()
+    credit.refresh_from_db()
+    assert code.status == OFFER.ACCEPTED and code.cost == D("5.00")
+    assert code.discount_code.value == D("5.00")
+    assert code.discount_code.customer == order.customer
+    assert credit.status == OFFER.WITHDRAWN
+    assert code.discount_code.code in refused  # shown on the page
+    assert len(facts_of(order, T.COMPENSATION_ACCEPTED)) == 1
+
+
+@pytest.mark.django_db
+def test_a_partial_refund_and_store_credit_go_through_the_payments_service(
+    order_in, staff, django_capture_on_commit_callbacks
+):
+    from orders.money.payments import store_credit_balance
+
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    refund = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="partial_refund", value=D("3")
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        comp.compensation_accept(offer=refund)
+        comp.compensation_accept(offer=refund)
+    [made] = Refund.objects.filter(order=order)
+    assert made.amount == D("3.00") and made.status == "succeeded"
+    other = explained(late(order_in(S.PAID, customer=order.customer)), staff)
+    credit = comp.compensation_offer(
+        delay=other, actor=staff[Role.CLERK], kind="store_credit", value=D("4")
+    )
+    comp.compensation_accept(offer=credit)
+    assert store_credit_balance(customer=order.customer) == D("4.00")
+
+
+@pytest.mark.django_db
+def test_a_gift_joins_the_order_with_its_stock_allocated(order_in, staff, stock):
+    from inventory.models import StockItem
+
+    gift = ProductFactory(sku="GIFT-MUG", unit_price=D("8.00"))
+    stock(gift, 1)
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    offer = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="gift", product=gift
+    )
+    assert offer.value == D("8.00")
+    total = order.total
+    comp.compensation_accept(offer=offer)
+    order.refresh_from_db()
+    line = order.lines.get(sku="GIFT-MUG")
+    assert line.unit_price == 0 and line.price_source == "manual" and line.price_reason
+    assert order.total == total
+    assert StockItem.objects.get(product=gift).allocated == 1
+    # out of stock: the next gift is refused with nothing written
+    other = explained(late(order_in(S.PAID)), staff)
+    second = comp.compensation_offer(
+        delay=other, actor=staff[Role.CLERK], kind="gift", product=gift
+    )
+    with pytest.raises(InvalidOrder, match="gift"):
+        comp.compensation_accept(offer=second)
+    second.refresh_from_db()
+    assert second.status == OFFER.OFFERED and not other.order.lines.filter(
+        sku="GIFT-MUG"
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_offers_accepted_at_once_pay_out_once(order_in, staff):
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    first = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="partial_refund", value=D("2")
+    )
+    second = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="store_credit", value=D("2")
+    )
+    race(
+        lambda: comp.compensation_accept(offer=first),
+        lambda: comp.compensation_accept(offer=first),
+        lambda: comp.compensation_accept(offer=second),
+    )
+    accepted = CompensationOffer.objects.filter(delay=case, status=OFFER.ACCEPTED)
+    assert accepted.count() == 1
+    from orders.money.models import StoreCreditEntry
+
+    payouts = (
+        Refund.objects.filter(order=order).count()
+        + StoreCreditEntry.objects.filter(customer=order.customer, amount__gt=0).count()
+    )
+    assert payouts == 1
+
+
+@pytest.mark.django_db
+def test_staff_offer_from_the_case_page(order_in, staff, client):
+    order = late(order_in(S.PAID))
+    case = explained(order, staff)
+    client.force_login(staff[Role.CLERK])
+    page = client.get(reverse("orders:delay", args=[case.pk])).content.decode()
+    assert "The policy suggests" in page
+    rule = comp.compensation_suggestions(case)[0].rule
+    client.post(reverse("orders:compensation_offer", args=[case.pk]), {"rule": rule.pk})
+    bad = client.post(
+        reverse("orders:compensation_offer", args=[case.pk]),
+        {"kind": "store_credit", "value": "4006381333931"},
+    )
+    assert bad.status_code == 200 and "At most" in bad.content.decode()
+    client.post(
+        reverse("orders:compensation_offer", args=[case.pk]),
+        {"kind": "gift", "gift_sku": "NO-SUCH"},
+    )
+    assert [o.kind for o in case.offers.all()] == ["discount_code"]
