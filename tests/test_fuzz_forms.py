@@ -446,6 +446,15 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
     from tests.factories.orders import CorrectiveActionFactory
 
     CorrectiveActionFactory(delay=case, owner=staff[Role.WAREHOUSE])
+    from orders.delays import compensation
+
+    for value in ("3.00", "40.00"):  # offered to the customer; waiting for approval
+        compensation.compensation_offer(
+            delay=case,
+            actor=staff[Role.CLERK],
+            kind="store_credit",
+            value=Decimal(value),
+        )
     # (the same form of several orders is one target: the last one found; the late
     # order comes first so the daily doors are posted from orders they suit)
     everyone = [

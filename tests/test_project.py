@@ -169,6 +169,12 @@ def test_seed_demo_loads_every_state_and_channel_once(
     assert Delay.objects.filter(explained_at__isnull=True, status="open").exists()
     assert Delay.objects.filter(escalated_at__isnull=False).exists()
     assert Delay.objects.filter(status="closed").exclude(root_cause="").exists()
+    # compensation: offers accepted (cost recorded), one waiting for a manager
+    from orders.delays.models import CompensationOffer
+
+    accepted = CompensationOffer.objects.filter(status="accepted")
+    assert accepted.count() >= 2 and not accepted.filter(cost=0).exists()
+    assert CompensationOffer.objects.filter(status="pending").exists()
     explained = Delay.objects.filter(explained_at__isnull=False).count()
     assert Notification.objects.filter(kind="order_delayed").count() >= explained
     assert set(Order.objects.values_list("status", flat=True)) == set(

@@ -10,6 +10,7 @@ one case's new date slips again and is escalated.
 
 import random
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db.models import F
 from django.utils import timezone
@@ -17,7 +18,15 @@ from django.utils import timezone
 from inventory.models import IncomingStock, Product, Warehouse
 from orders.core.models import Order
 from orders.delays import services as delays
-from orders.delays.models import Delay, DelayCause, DelaySlip, Holiday
+from orders.delays.models import (
+    CompensationKind,
+    CompensationOffer,
+    CompensationRule,
+    Delay,
+    DelayCause,
+    DelaySlip,
+    Holiday,
+)
 from orders.events.models import EventType, OrderEvent
 from orders.exceptions import OrderError
 
@@ -114,14 +123,79 @@ def seed_delays(*, staff: dict, rng: random.Random, out_of_stock: set[str]) -> d
                     due_on=today + timedelta(days=days) if action else None,
                 )
                 closed += 1
+    offered = _compensation(staff=staff)
     escalated = _one_slips_again()
     return {
+        "offered": offered,
         "cases": len(cases),
         "told": told,
         "answered": answered,
         "closed": closed,
         "escalated": escalated,
     }
+
+
+def _compensation(*, staff: dict) -> int:
+    """Staff offer what the policy suggests on some explained cases; some customers
+    accept (a code, credit, a gift), and one larger offer waits for a manager."""
+    from orders.delays import compensation
+
+    gift = Product.objects.filter(active=True).order_by("unit_price").first()
+    CompensationRule.objects.get_or_create(
+        kind=CompensationKind.GIFT,
+        gift=gift,
+        defaults={"position": 9, "min_days_late": 4},
+    )
+    offered = 0
+    cases = Delay.objects.filter(
+        status=Delay.Status.OPEN, explained_at__isnull=False
+    ).order_by("pk")
+    for n, case in enumerate(cases[:12]):
+        for suggestion in compensation.compensation_suggestions(case)[:2]:
+            try:
+                offer = compensation.compensation_offer(
+                    delay=case,
+                    actor=staff["clerk"],
+                    kind=suggestion.kind,
+                    value=suggestion.value,
+                    product=suggestion.product,
+                    rule=suggestion.rule,
+                )
+            except OrderError:
+                continue
+            offered += 1
+            if n % 3 == 0 and offer.status == CompensationOffer.Status.OFFERED:
+                try:
+                    compensation.compensation_accept(offer=offer)
+                except OrderError:
+                    pass
+        extra = {
+            1: (CompensationKind.GIFT, None),
+            2: (CompensationKind.STORE_CREDIT, 5),
+        }
+        if n % 4 in extra:  # a gift or a little credit, accepted
+            kind, value = extra[n % 4]
+            try:
+                offer = compensation.compensation_offer(
+                    delay=case,
+                    actor=staff["clerk"],
+                    kind=kind,
+                    value=Decimal(value) if value else None,
+                    product=gift,
+                )
+                offered += 1
+                compensation.compensation_accept(offer=offer)
+            except OrderError:
+                pass
+        if n == 5:  # a goodwill credit above the clerk's limit
+            compensation.compensation_offer(
+                delay=case,
+                actor=staff["clerk"],
+                kind=CompensationKind.STORE_CREDIT,
+                value=Decimal("25.00"),
+            )
+            offered += 1
+    return offered
 
 
 def _as_if_found_when_late() -> None:

@@ -2,8 +2,9 @@
 and the orders at risk of missing a deadline."""
 
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -181,7 +182,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
 
     from inventory.models import IncomingStock
     from orders.core.models import OrderLine
-    from orders.delays.models import CorrectiveAction
+    from orders.delays.models import CompensationOffer, CorrectiveAction
 
     now = now or timezone.now()
     weeks = min(max(int(weeks), 1), MAX_REVIEW_WEEKS)
@@ -209,9 +210,19 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
         .values_list("product_id", "supplier")
     )
     groups: dict[str, dict[str, list[float]]] = {k: {} for k in DIMENSIONS}
+    costs: dict[str, dict[str, Decimal]] = {k: {} for k in DIMENSIONS}
+    cost_of = dict(
+        CompensationOffer.objects.filter(
+            delay__in=[d.pk for d in cases], status=CompensationOffer.Status.ACCEPTED
+        )
+        .values("delay_id")
+        .annotate(total=Sum("cost"))
+        .values_list("delay_id", "total")
+    )
     every = []
     for delay in cases:
         days = _extra_days(delay, now)
+        cost = cost_of.get(delay.pk, Decimal("0"))
         every.append(days)
         lines = delay.order.lines.all()
         keys = {
@@ -235,6 +246,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
         for dimension, values in keys.items():
             for value in values or {"—"}:
                 groups[dimension].setdefault(value, []).append(days)
+                costs[dimension][value] = costs[dimension].get(value, 0) + cost
     tables = {}
     for dimension, found in groups.items():
         # A repeat offender stands out: at least REPEAT_AT cases and twice the
@@ -248,6 +260,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
                 "cases": len(days),
                 "average": round(sum(days) / len(days), 1),
                 "worst": round(max(days), 1),
+                "cost": costs[dimension][key],
                 "repeat": dimension in REPEATS
                 and key != "—"
                 and len(days) >= repeat_at,
@@ -272,6 +285,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
         "open": sum(1 for d in cases if d.is_open),
         "average": round(sum(every) / len(every), 1) if every else None,
         "worst": round(max(every), 1) if every else None,
+        "cost": sum(cost_of.values(), Decimal("0")),
         "shipped": shipped["total"],
         "on_time_rate": (
             round(100 * shipped["on_time"] / shipped["total"], 1)

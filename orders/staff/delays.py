@@ -164,6 +164,7 @@ def delay_review(request):
                 "cases",
                 "average_extra_days",
                 "worst_extra_days",
+                "compensation",
                 "repeat",
             ],
             (
@@ -172,6 +173,7 @@ def delay_review(request):
                     r["cases"],
                     r["average"],
                     r["worst"],
+                    r["cost"],
                     "yes" if r["repeat"] else "",
                 ]
                 for r in review["tables"][wanted]

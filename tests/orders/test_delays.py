@@ -782,7 +782,7 @@ def test_the_review_counts_cases_by_cause_product_and_week(
     assert "REV-BEANS" in page and "chart.min.js" in page and "data-repeat" in page
     csv = client.get(reverse("orders:delay_review") + "?csv=product")
     body = b"".join(csv.streaming_content).decode()
-    assert "REV-BEANS,3," in body
+    assert "REV-BEANS,3," in body and "compensation" in body.splitlines()[0]
 
 
 # ------------------------------------------------------------------------------
@@ -1065,3 +1065,22 @@ def test_staff_offer_from_the_case_page(order_in, staff, client):
         {"kind": "gift", "gift_sku": "NO-SUCH"},
     )
     assert [o.kind for o in case.offers.all()] == ["discount_code"]
+
+
+@pytest.mark.django_db
+def test_the_review_counts_the_compensation_given(order_in, staff):
+    from orders.delays.selectors import delay_review
+
+    case = explained(late(order_in(S.PAID)), staff)
+    offer = comp.compensation_offer(
+        delay=case, actor=staff[Role.CLERK], kind="store_credit", value=D("4.50")
+    )
+    comp.compensation_offer(  # offered, never accepted: costs nothing
+        delay=case, actor=staff[Role.CLERK], kind="discount_code", value=D("9")
+    )
+    assert delay_review()["cost"] == 0
+    comp.compensation_accept(offer=offer)
+    review = delay_review()
+    assert review["cost"] == D("4.50")
+    [row] = review["tables"]["cause"]
+    assert row["key"] == "Stock shortage" and row["cost"] == D("4.50")

@@ -291,6 +291,17 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             new_date=today + timedelta(days=30),
         )
         delays.delay_choose(delay=case, choice=Delay.Choice.WAIT)
+        # compensation: one above the clerk's limit approved by a manager, a gift
+        from orders.delays import compensation
+
+        big = compensation.compensation_offer(
+            delay=case, actor=clerk, kind="store_credit", value=D("50.00")
+        )
+        compensation.compensation_approve(offer=big, actor=manager)
+        gift = compensation.compensation_offer(
+            delay=case, actor=clerk, kind="gift", product=cups
+        )
+        compensation.compensation_accept(offer=gift)
         delays.delay_close(
             delay=case, actor=clerk, root_cause="Supplier closed over the holidays."
         )

@@ -143,8 +143,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Delays: {late['cases']} cases from the scan, {late['told']} explained "
-            f"to the customer, {late['answered']} answered, {late['closed']} closed, "
-            f"{late['escalated']} escalated."
+            f"to the customer, {late['answered']} answered, {late['offered']} "
+            f"compensation offers, {late['closed']} closed, {late['escalated']} escalated."
         )
         self._say_api_key()
 
