@@ -136,6 +136,15 @@ class OrderOut(serializers.Serializer):
     status = serializers.CharField()
     payment_status = serializers.CharField()
     placed_at = serializers.DateTimeField()
+    ship_by = serializers.DateField(
+        allow_null=True, help_text=_("The promised ship-by date.")
+    )
+    estimated_delivery = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "The delivery date the customer was promised (or told after a delay)."
+        ),
+    )
     currency = serializers.CharField()
     subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
     discount_total = serializers.DecimalField(max_digits=12, decimal_places=2)

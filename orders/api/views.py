@@ -59,6 +59,8 @@ def order_out(order: Order, request) -> dict:
         "status": order.status,
         "payment_status": money_position(order).status,
         "placed_at": order.placed_at,
+        "ship_by": order.ship_by,
+        "estimated_delivery": order.estimated_delivery,
         "currency": order.currency,
         "subtotal": order.subtotal,
         "discount_total": order.discount_total,
