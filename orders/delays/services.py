@@ -114,6 +114,9 @@ class Slip:
     kind: str
     deadline: datetime
     status: str = ""
+    # what the deadline was worked out from (the promised date, or the time the
+    # order entered its state), compared again under the lock
+    basis: object = None
 
 
 @dataclass
@@ -139,11 +142,15 @@ def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
     for pk, ship_by in Order.objects.filter(
         ship_by__lt=today, status__in=S.NOT_SHIPPED
     ).values_list("pk", "ship_by"):
-        found.append(Slip(pk, DelaySlip.Kind.SHIP_BY, calendar.end_of(ship_by)))
+        found.append(
+            Slip(pk, DelaySlip.Kind.SHIP_BY, calendar.end_of(ship_by), basis=ship_by)
+        )
     for pk, delivery in Order.objects.filter(
         estimated_delivery__lt=today, status=S.SHIPPED
     ).values_list("pk", "estimated_delivery"):
-        found.append(Slip(pk, DelaySlip.Kind.DELIVERY, calendar.end_of(delivery)))
+        found.append(
+            Slip(pk, DelaySlip.Kind.DELIVERY, calendar.end_of(delivery), basis=delivery)
+        )
     targets = {t.status: t.hours for t in StepTarget.objects.all()}
     if targets:
         waiting = Q()
@@ -156,7 +163,9 @@ def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
         ):
             deadline = calendar.add_business_hours(since, targets[status])
             if deadline <= now:
-                found.append(Slip(pk, DelaySlip.Kind.STEP, deadline, status))
+                found.append(
+                    Slip(pk, DelaySlip.Kind.STEP, deadline, status, basis=since)
+                )
     if not found:
         return []
     known = set(
@@ -195,12 +204,13 @@ def delays_scan(*, now: datetime | None = None) -> ScanResult:
 
 
 def _still_late(order: Order, slip: Slip) -> bool:
-    """The slip read before the lock still holds for the order as it is now."""
+    """The slip read before the lock still holds for the order as it is now (staff
+    may have moved the promise, or the order its state, in between)."""
     if slip.kind == DelaySlip.Kind.SHIP_BY:
-        return order.status in S.NOT_SHIPPED and order.ship_by is not None
+        return order.status in S.NOT_SHIPPED and order.ship_by == slip.basis
     if slip.kind == DelaySlip.Kind.DELIVERY:
-        return order.status == S.SHIPPED
-    return order.status == slip.status
+        return order.status == S.SHIPPED and order.estimated_delivery == slip.basis
+    return order.status == slip.status and order.status_changed_at == slip.basis
 
 
 def _record_slip(slip: Slip, *, now: datetime) -> tuple[str, int] | None:

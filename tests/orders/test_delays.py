@@ -1084,3 +1084,22 @@ def test_the_review_counts_the_compensation_given(order_in, staff):
     assert review["cost"] == D("4.50")
     [row] = review["tables"]["cause"]
     assert row["key"] == "Stock shortage" and row["cost"] == D("4.50")
+
+
+@pytest.mark.django_db
+def test_a_promise_moved_while_the_scan_runs_is_not_a_slip(order_in, staff):
+    # the scan read the order late; before it locked the row, a clerk moved the
+    # promise (a receipt, a new date): nothing is recorded against the old one
+    from orders.delays.calendar import Calendar
+
+    order = late(order_in(S.ALLOCATED))
+    [slip] = delays.late_orders(now=timezone.now(), calendar=Calendar.load())
+    delays.order_promise_change(
+        order=order,
+        actor=staff[Role.CLERK],
+        ship_by=timezone.localdate() + timedelta(days=2),
+        estimated_delivery=timezone.localdate() + timedelta(days=4),
+        reason="Supplier confirmed Friday",
+    )
+    assert delays._record_slip(slip, now=timezone.now()) is None
+    assert not Delay.objects.filter(order=order).exists()
