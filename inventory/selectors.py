@@ -21,7 +21,6 @@ from inventory.models import (
     LowStockAlert,
     StockItem,
     StockMovement,
-    Warehouse,
 )
 
 
@@ -74,15 +73,6 @@ def availability(*, skus: list[str]) -> list[dict]:
         entry["available"] += free
         entry["warehouses"].append({"code": row["warehouse__code"], "available": free})
     return list(found.values())
-
-
-def default_warehouse_id() -> int | None:
-    """The default warehouse's id (orders are promised from its lead time)."""
-    return (
-        Warehouse.objects.filter(is_default=True, active=True)
-        .values_list("pk", flat=True)
-        .first()
-    )
 
 
 def expected_arrivals(*, product_ids: list[int]) -> dict[int, date]:

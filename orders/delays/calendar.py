@@ -31,7 +31,13 @@ class Calendar:
         from orders.delays.models import Holiday
 
         if holidays is None:
-            holidays = Holiday.objects.values_list("day", flat=True)
+            # Deadlines are counted from at most a few weeks back (an order in one
+            # state longer than that is late by any target): older holidays are
+            # not read.
+            since = timezone.localdate() - timedelta(days=60)
+            holidays = Holiday.objects.filter(day__gte=since).values_list(
+                "day", flat=True
+            )
         opens, closes = workday()
         return cls(
             holidays=frozenset(holidays),

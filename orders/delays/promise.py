@@ -31,10 +31,15 @@ class Promise:
 
 
 def lead_time(*, warehouse_id: int | None = None, carrier: str = "") -> tuple[int, int]:
-    """(business days to ship, in transit): the most specific ``LeadTime`` row (one query)."""
+    """(business days to ship, in transit): the most specific ``LeadTime`` row for
+    the warehouse (none given: the default warehouse) and the carrier service; one query."""
+    where = (
+        Q(warehouse_id=warehouse_id)
+        if warehouse_id is not None
+        else Q(warehouse__is_default=True, warehouse__active=True)
+    )
     rows = LeadTime.objects.filter(
-        Q(warehouse_id=warehouse_id) | Q(warehouse__isnull=True),
-        Q(carrier=carrier) | Q(carrier=""),
+        where | Q(warehouse__isnull=True), Q(carrier=carrier) | Q(carrier="")
     ).values_list("warehouse_id", "carrier", "ship_days", "transit_days")
     best = max(
         rows,
@@ -70,9 +75,7 @@ def promise_at_placement(order: Order) -> None:
     """Give a new (unsaved) order its promised dates unless the caller set them."""
     if order.ship_by is not None or order.estimated_delivery is not None:
         return
-    promise = promise_for(
-        placed_at=order.placed_at, warehouse_id=stock.default_warehouse_id()
-    )
+    promise = promise_for(placed_at=order.placed_at)
     order.ship_by = promise.ship_by
     order.estimated_delivery = promise.estimated_delivery
 
@@ -87,7 +90,6 @@ def promise_after_backorder(*, order: Order, actor, product_ids: list[int]) -> N
     today = calendar.local_date(timezone.now())
     promise = promise_for(
         placed_at=order.placed_at,
-        warehouse_id=stock.default_warehouse_id(),
         ready_on=max(max(arrivals.values()), today),
         calendar=calendar,
     )
