@@ -1103,3 +1103,28 @@ def test_a_promise_moved_while_the_scan_runs_is_not_a_slip(order_in, staff):
     )
     assert delays._record_slip(slip, now=timezone.now()) is None
     assert not Delay.objects.filter(order=order).exists()
+
+
+@pytest.mark.django_db
+def test_orders_close_to_a_deadline_are_at_risk(order_in, place):
+    from orders.delays.calendar import Calendar
+    from orders.delays.selectors import at_risk
+
+    calendar = Calendar.load()
+    due = order_in(S.ALLOCATED)
+    Order.objects.filter(pk=due.pk).update(
+        ship_by=calendar.next_business_day(timezone.localdate())
+    )
+    fine = order_in(S.ALLOCATED)
+    Order.objects.filter(pk=fine.pk).update(
+        ship_by=timezone.localdate() + timedelta(days=20)
+    )
+    waiting = place()  # placed: at risk after 2 business hours, late after 4
+    Order.objects.filter(pk=waiting.pk).update(
+        ship_by=timezone.localdate() + timedelta(days=20)
+    )
+    now = calendar.add_business_hours(waiting.status_changed_at, 3)
+    found = {row["order"].pk for row in at_risk(now=now)}
+    assert due.pk in found and waiting.pk in found and fine.pk not in found
+    later = calendar.add_business_hours(waiting.status_changed_at, 5)
+    assert waiting.pk not in {row["order"].pk for row in at_risk(now=later)}
