@@ -7,6 +7,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
+from django.db.models import prefetch_related_objects
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -269,6 +270,8 @@ def _render_order_page(request, order: Order):
         and not hasattr(order, "feedback")
         and not open_problems().filter(order=order).exists()
     )
+    # the order's delay cases, read once (their causes only when there are any)
+    prefetch_related_objects([order], "delays__cause")
     delay = case_of(order)
     if delay is not None and not (
         delay.is_open and (delay.explained_at or delay.escalated_at)
@@ -319,7 +322,9 @@ def _render_order_page(request, order: Order):
                         CompensationOffer.Status.ACCEPTED,
                     ],
                 ).select_related("product", "discount_code")
-            ),
+            )
+            if order.delays.all()
+            else [],
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
