@@ -6,8 +6,8 @@ from functools import wraps
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404
 from django.db.models import prefetch_related_objects
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
