@@ -40,30 +40,24 @@ def promise_changed(
     )
 
 
+def _slip(delay: Delay, slip: DelaySlip) -> dict:
+    return {
+        "delay_id": delay.pk,
+        "slipped": slip.kind,
+        "status": slip.status,
+        "deadline": slip.deadline.isoformat(),
+    }
+
+
 def delay_opened(*, order: Order, delay: Delay, slip: DelaySlip) -> OrderEvent:
-    return record(
-        order=order,
-        type=T.DELAY_OPENED,
-        data={
-            "delay_id": delay.pk,
-            "slipped": slip.kind,
-            "status": slip.status,
-            "deadline": slip.deadline.isoformat(),
-        },
-    )
+    return record(order=order, type=T.DELAY_OPENED, data=_slip(delay, slip))
 
 
 def delay_escalated(*, order: Order, delay: Delay, slip: DelaySlip) -> OrderEvent:
     return record(
         order=order,
         type=T.DELAY_ESCALATED,
-        data={
-            "delay_id": delay.pk,
-            "slipped": slip.kind,
-            "status": slip.status,
-            "deadline": slip.deadline.isoformat(),
-            "slips": delay.slips,
-        },
+        data={**_slip(delay, slip), "slips": delay.slips},
     )
 
 

@@ -79,18 +79,33 @@ def delay_detail(
     )
 
 
+def _case_form(request, delay_id, *, form_class, slot: str, service):
+    """Post one of the case page's forms to ``service``; on a form or service error
+    the page again with the form as it was sent. Returns (delay, form, response)."""
+    delay = selectors.delay_case(delay_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            service(delay=delay, actor=request.user, **form.cleaned_data)
+        except OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            return delay, form, None
+    return delay, form, delay_detail(request, delay_id, **{slot: form})
+
+
 @require_POST
 @staff_required("orders.handle_delays")
 def delay_explain(request, delay_id):
-    delay = selectors.delay_case(delay_id)
-    form = DelayExplainForm(request.POST)
-    if not form.is_valid():
-        return delay_detail(request, delay_id, explain_form=form)
-    try:
-        delays.delay_explain(delay=delay, actor=request.user, **form.cleaned_data)
-    except OrderError as exc:
-        messages.error(request, str(exc))
-        return delay_detail(request, delay_id, explain_form=form)
+    delay, form, failed = _case_form(
+        request,
+        delay_id,
+        form_class=DelayExplainForm,
+        slot="explain_form",
+        service=delays.delay_explain,
+    )
+    if failed:
+        return failed
     messages.success(
         request,
         _("The customer is told: %(cause)s, new delivery date %(date)s.")
@@ -105,15 +120,15 @@ def delay_explain(request, delay_id):
 @require_POST
 @staff_required("orders.handle_delays")
 def delay_close(request, delay_id):
-    delay = selectors.delay_case(delay_id)
-    form = DelayCloseForm(request.POST)
-    if not form.is_valid():
-        return delay_detail(request, delay_id, close_form=form)
-    try:
-        delays.delay_close(delay=delay, actor=request.user, **form.cleaned_data)
-    except OrderError as exc:
-        messages.error(request, str(exc))
-        return delay_detail(request, delay_id, close_form=form)
+    _delay, _form, failed = _case_form(
+        request,
+        delay_id,
+        form_class=DelayCloseForm,
+        slot="close_form",
+        service=delays.delay_close,
+    )
+    if failed:
+        return failed
     messages.success(request, _("Delay case closed."))
     return redirect("orders:delays")
 
