@@ -68,6 +68,18 @@ def _record_missing(lines: list[OrderLine], shortage: InsufficientStock) -> list
     ]
 
 
+def _write_allocations(allocations: list[inventory.Allocation]) -> None:
+    """The order lines' share of what inventory reserved, one row per stock item."""
+    OrderLineAllocation.objects.bulk_create(
+        [
+            OrderLineAllocation(
+                line_id=a.key, stock_item_id=a.stock_item_id, quantity=a.quantity
+            )
+            for a in allocations
+        ]
+    )
+
+
 def order_check_inventory(*, order: Order, actor, authorised: bool = False) -> Order:
     """Allocate stock to every line, or backorder the order recording what is missing.
 
@@ -108,16 +120,7 @@ def order_check_inventory(*, order: Order, actor, authorised: bool = False) -> O
                 )
                 return order
         else:
-            OrderLineAllocation.objects.bulk_create(
-                [
-                    OrderLineAllocation(
-                        line_id=a.key,
-                        stock_item_id=a.stock_item_id,
-                        quantity=a.quantity,
-                    )
-                    for a in allocations
-                ]
-            )
+            _write_allocations(allocations)
             OrderLine.objects.filter(order=order).update(backordered_quantity=0)
             for line in lines:  # the lines the facts and emails read
                 line.backordered_quantity = 0
@@ -309,16 +312,7 @@ def order_add_gift(*, order: Order, product, reason: str, actor) -> OrderLine:
                 actor=staff_user(actor),
                 reference=order.number,
             )
-            OrderLineAllocation.objects.bulk_create(
-                [
-                    OrderLineAllocation(
-                        line_id=a.key,
-                        stock_item_id=a.stock_item_id,
-                        quantity=a.quantity,
-                    )
-                    for a in allocations
-                ]
-            )
+            _write_allocations(allocations)
         pricing.order_recalculate(order=order)
         order.save()
         facts.gift_added(order=order, actor=actor, line=line)
