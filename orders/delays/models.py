@@ -316,6 +316,14 @@ class DelaySlip(models.Model):
     def late_by(self):
         return self.detected_at - self.deadline
 
+    @property
+    def promised_day(self):
+        """The promised date of a ship-by or delivery slip (its deadline is the
+        first moment after that day)."""
+        from datetime import timedelta
+
+        return (timezone.localtime(self.deadline) - timedelta(microseconds=1)).date()
+
 
 class DelayDigest(models.Model):
     """One alert to the team per interval about the cases opened in it (the unique
