@@ -129,43 +129,52 @@ class ScanResult:
     updates: int = 0
 
 
-def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
-    """Every deadline missed now that has no slip recorded yet.
-
-    Each query reads a partial index of orders still open in that respect (not
-    shipped and past ship-by; shipped and past delivery; in a targeted state
-    longer than its target in wall-clock hours, a superset of business hours),
-    so the cost follows the late orders, not the whole table.
-    """
-    today = calendar.local_date(now)
-    found: list[Slip] = []
-    for pk, ship_by in Order.objects.filter(
-        ship_by__lt=today, status__in=S.NOT_SHIPPED
-    ).values_list("pk", "ship_by"):
-        found.append(
-            Slip(pk, DelaySlip.Kind.SHIP_BY, calendar.end_of(ship_by), basis=ship_by)
-        )
-    for pk, delivery in Order.objects.filter(
-        estimated_delivery__lt=today, status=S.SHIPPED
-    ).values_list("pk", "estimated_delivery"):
-        found.append(
-            Slip(pk, DelaySlip.Kind.DELIVERY, calendar.end_of(delivery), basis=delivery)
-        )
-    targets = {t.status: t.hours for t in StepTarget.objects.all()}
+def detection_queries(*, today, now, targets: dict[str, int]) -> dict:
+    """The scan's three reads: orders not shipped past their ship-by date, shipped
+    past their delivery date, and in a targeted state longer than its target in
+    wall-clock hours (a superset of business hours). Each reads a partial index of
+    the orders still open in that respect, so its cost follows the late orders,
+    not the table (bench/delays.py prints their plans at a million orders)."""
+    queries = {
+        "ship_by": Order.objects.filter(ship_by__lt=today, status__in=S.NOT_SHIPPED)
+        .order_by()
+        .values_list("pk", "ship_by"),
+        "delivery": Order.objects.filter(estimated_delivery__lt=today, status=S.SHIPPED)
+        .order_by()
+        .values_list("pk", "estimated_delivery"),
+    }
     if targets:
         waiting = Q()
         for status, hours in targets.items():
             waiting |= Q(
                 status=status, status_changed_at__lt=now - timedelta(hours=hours)
             )
-        for pk, status, since in Order.objects.filter(waiting).values_list(
-            "pk", "status", "status_changed_at"
-        ):
-            deadline = calendar.add_business_hours(since, targets[status])
-            if deadline <= now:
-                found.append(
-                    Slip(pk, DelaySlip.Kind.STEP, deadline, status, basis=since)
-                )
+        queries["steps"] = (
+            Order.objects.filter(waiting)
+            .order_by()
+            .values_list("pk", "status", "status_changed_at")
+        )
+    return queries
+
+
+def late_orders(*, now: datetime, calendar: Calendar) -> list[Slip]:
+    """Every deadline missed now that has no slip recorded yet."""
+    today = calendar.local_date(now)
+    targets = {t.status: t.hours for t in StepTarget.objects.all()}
+    queries = detection_queries(today=today, now=now, targets=targets)
+    found: list[Slip] = []
+    for pk, ship_by in queries["ship_by"]:
+        found.append(
+            Slip(pk, DelaySlip.Kind.SHIP_BY, calendar.end_of(ship_by), basis=ship_by)
+        )
+    for pk, delivery in queries["delivery"]:
+        found.append(
+            Slip(pk, DelaySlip.Kind.DELIVERY, calendar.end_of(delivery), basis=delivery)
+        )
+    for pk, status, since in queries.get("steps", []):
+        deadline = calendar.add_business_hours(since, targets[status])
+        if deadline <= now:
+            found.append(Slip(pk, DelaySlip.Kind.STEP, deadline, status, basis=since))
     if not found:
         return []
     known = set(
