@@ -155,93 +155,124 @@ DIMENSIONS = {
 REPEATS = ("product", "supplier", "carrier")
 
 
-def _extra_days(delay: Delay, now) -> float:
-    """Days between the first missed deadline and when the order moved on
-    (shipped, delivered for a delivery slip, cancelled), or now."""
-    order = delay.order
-    slips = list(delay.slip_rows.all())
-    first = min((s.deadline for s in slips), default=delay.deadline)
-    if any(s.kind == "delivery" for s in slips):
-        end = order.delivered_at
-    else:
-        end = order.shipped_at or order.cancelled_at
-    return max(((end or now) - first).total_seconds() / 86400, 0.0)
-
-
 def delay_review(*, weeks: int = 12, now=None) -> dict:
     """Cases opened in the last ``weeks`` weeks by cause, product, supplier,
-    warehouse, carrier and week (cases, average and worst extra days), the on-time
-    rate of the orders shipped in the period and the open corrective actions.
+    warehouse, carrier and week (cases, average and worst extra days, compensation
+    given), the on-time rate of the orders shipped in the period and the open
+    corrective actions.
 
-    Reads the period's cases with their orders, lines, allocations and shipments
-    (a fixed number of queries), and the period's shipped orders from the
-    ``order_shipped_at`` index.
+    Reads plain values, one query per relation of the period's cases (their
+    orders, missed deadlines, lines, allocations, shipments, suppliers and
+    accepted offers, each filtered by the period, not by a list of ids), and the
+    period's shipped orders from the ``order_shipped_at`` index.
     """
-    from django.db.models import Prefetch
+    from collections import defaultdict
+
     from django.db.models.functions import TruncDate
 
     from inventory.models import IncomingStock
-    from orders.core.models import OrderLine
-    from orders.delays.models import CompensationOffer, CorrectiveAction
+    from orders.core.models import OrderLine, OrderLineAllocation
+    from orders.delays.models import CompensationOffer, CorrectiveAction, DelaySlip
+    from orders.fulfilment.models import Shipment
 
     now = now or timezone.now()
     weeks = min(max(int(weeks), 1), MAX_REVIEW_WEEKS)
     since = now - timedelta(weeks=weeks)
     calendar = Calendar.load()
+    in_period = Delay.objects.filter(opened_at__gte=since)
+    orders_in_period = in_period.values("order_id")
     cases = list(
-        Delay.objects.filter(opened_at__gte=since)
-        .select_related("order", "cause")
-        .prefetch_related(
-            "slip_rows",
-            "order__shipments",
-            Prefetch(
-                "order__lines",
-                queryset=OrderLine.objects.prefetch_related(
-                    "allocations__stock_item__warehouse"
-                ),
-            ),
+        in_period.values_list(
+            "pk",
+            "order_id",
+            "status",
+            "opened_at",
+            "deadline",
+            "cause__name",
+            "order__shipped_at",
+            "order__delivered_at",
+            "order__cancelled_at",
         )
     )
-    product_ids = {line.product_id for d in cases for line in d.order.lines.all()}
+    first_missed, by_delivery = {}, set()
+    for delay_id, kind, deadline in DelaySlip.objects.filter(
+        delay__opened_at__gte=since
+    ).values_list("delay_id", "kind", "deadline"):
+        if delay_id not in first_missed or deadline < first_missed[delay_id]:
+            first_missed[delay_id] = deadline
+        if kind == DelaySlip.Kind.DELIVERY:
+            by_delivery.add(delay_id)
+    lines = defaultdict(set)  # order id -> {(sku, product id)}
+    for order_id, sku, product_id in OrderLine.objects.filter(
+        order_id__in=orders_in_period
+    ).values_list("order_id", "sku", "product_id"):
+        lines[order_id].add((sku, product_id))
+    warehouses = defaultdict(set)
+    for order_id, name in (
+        OrderLineAllocation.objects.filter(line__order_id__in=orders_in_period)
+        .values_list("line__order_id", "stock_item__warehouse__name")
+        .distinct()
+    ):
+        warehouses[order_id].add(name)
+    carriers = defaultdict(set)
+    for order_id, carrier in (
+        Shipment.objects.filter(order_id__in=orders_in_period)
+        .values_list("order_id", "carrier")
+        .distinct()
+    ):
+        carriers[order_id].add(carrier)
     suppliers = dict(
-        IncomingStock.objects.filter(product_id__in=product_ids)
+        IncomingStock.objects.filter(
+            product_id__in=OrderLine.objects.filter(
+                order_id__in=orders_in_period
+            ).values("product_id")
+        )
         .exclude(supplier="")
         .order_by("product_id", "expected_on")
         .values_list("product_id", "supplier")
     )
-    groups: dict[str, dict[str, list[float]]] = {k: {} for k in DIMENSIONS}
-    costs: dict[str, dict[str, Decimal]] = {k: {} for k in DIMENSIONS}
     cost_of = dict(
         CompensationOffer.objects.filter(
-            delay__in=[d.pk for d in cases], status=CompensationOffer.Status.ACCEPTED
+            delay__opened_at__gte=since, status=CompensationOffer.Status.ACCEPTED
         )
         .values("delay_id")
         .annotate(total=Sum("cost"))
         .values_list("delay_id", "total")
     )
-    every = []
-    for delay in cases:
-        days = _extra_days(delay, now)
-        cost = cost_of.get(delay.pk, Decimal("0"))
+    groups: dict[str, dict[str, list[float]]] = {k: {} for k in DIMENSIONS}
+    costs: dict[str, dict[str, Decimal]] = {k: {} for k in DIMENSIONS}
+    every, still_open = [], 0
+    not_explained = str(_("not explained yet"))
+    for (
+        pk,
+        order_id,
+        status,
+        opened_at,
+        deadline,
+        cause,
+        shipped_at,
+        delivered_at,
+        cancelled_at,
+    ) in cases:
+        # days from the first missed deadline until the order moved on (shipped;
+        # delivered for a late delivery; cancelled), or until now
+        end = delivered_at if pk in by_delivery else (shipped_at or cancelled_at)
+        first = first_missed.get(pk, deadline)
+        days = max(((end or now) - first).total_seconds() / 86400, 0.0)
+        cost = cost_of.get(pk, Decimal("0"))
         every.append(days)
-        lines = delay.order.lines.all()
+        still_open += status == Delay.Status.OPEN
         keys = {
-            "cause": {
-                delay.cause.name if delay.cause_id else str(_("not explained yet"))
-            },
-            "product": {line.sku for line in lines},
+            "cause": {cause or not_explained},
+            "product": {sku for sku, _p in lines[order_id]},
             "supplier": {
-                suppliers[line.product_id]
-                for line in lines
-                if line.product_id in suppliers
+                suppliers[product]
+                for _s, product in lines[order_id]
+                if product in suppliers
             },
-            "warehouse": {
-                a.stock_item.warehouse.name
-                for line in lines
-                for a in line.allocations.all()
-            },
-            "carrier": {s.carrier for s in delay.order.shipments.all()},
-            "week": {calendar.local_date(delay.opened_at).strftime("%G-W%V")},
+            "warehouse": warehouses[order_id],
+            "carrier": carriers[order_id],
+            "week": {calendar.local_date(opened_at).strftime("%G-W%V")},
         }
         for dimension, values in keys.items():
             for value in values or {"—"}:
@@ -282,7 +313,7 @@ def delay_review(*, weeks: int = 12, now=None) -> dict:
         "weeks": weeks,
         "since": since,
         "cases": len(cases),
-        "open": sum(1 for d in cases if d.is_open),
+        "open": still_open,
         "average": round(sum(every) / len(every), 1) if every else None,
         "worst": round(max(every), 1) if every else None,
         "cost": sum(cost_of.values(), Decimal("0")),
