@@ -53,10 +53,13 @@ def _demo_snapshot(django_db_setup, django_db_blocker):
     """Seed the demo once per session, keep a copy, and put the database back."""
     with django_db_blocker.unblock():
         snapshots.take("before_demo")
-        ensure_all(django_apps)
-        call_command("seed_demo", stdout=io.StringIO())
-        snapshots.take("demo")
-        snapshots.restore("before_demo")
+        try:
+            ensure_all(django_apps)
+            call_command("seed_demo", stdout=io.StringIO())
+            snapshots.take("demo")
+        finally:
+            # a failed seed must not leave its rows to the tests that follow
+            snapshots.restore("before_demo")
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import IncomingStock, Product, Warehouse
@@ -150,6 +149,8 @@ def _compensation(*, staff: dict) -> int:
     cases = Delay.objects.filter(
         status=Delay.Status.OPEN, explained_at__isnull=False
     ).order_by("pk")
+    # the cases worked on: the first few explained, without an accepted offer
+    cases = cases.exclude(offers__status=CompensationOffer.Status.ACCEPTED)
     for n, case in enumerate(cases[:12]):
         for suggestion in compensation.compensation_suggestions(case)[:2]:
             try:
@@ -187,14 +188,17 @@ def _compensation(*, staff: dict) -> int:
                 compensation.compensation_accept(offer=offer)
             except OrderError:
                 pass
-        if n == 5:  # a goodwill credit above the clerk's limit
-            compensation.compensation_offer(
-                delay=case,
-                actor=staff["clerk"],
-                kind=CompensationKind.STORE_CREDIT,
-                value=Decimal("25.00"),
-            )
-            offered += 1
+        if n == 7:  # a goodwill credit above the clerk's limit (nothing accepted there)
+            try:
+                compensation.compensation_offer(
+                    delay=case,
+                    actor=staff["clerk"],
+                    kind=CompensationKind.STORE_CREDIT,
+                    value=Decimal("25.00"),
+                )
+                offered += 1
+            except OrderError:
+                pass
     return offered
 
 
@@ -216,15 +220,23 @@ def _as_if_found_when_late() -> None:
 
 def _one_slips_again() -> int:
     """A case whose customer chose to wait sees its new date pass: escalated."""
-    case = (
-        Delay.objects.filter(status=Delay.Status.OPEN, choice=Delay.Choice.WAIT)
-        .order_by("pk")
-        .first()
-    )
-    if case is None:
-        return 0
-    # Demo only: as if the new ship-by date had passed without the order shipping.
-    Order.objects.filter(pk=case.order_id).update(
-        ship_by=F("ship_by") - timedelta(days=9)
-    )
-    return len(delays.delays_scan().escalated)
+    from orders.core.models import OrderStatus
+    from orders.delays.calendar import Calendar
+
+    calendar = Calendar.load()
+    today = timezone.localdate()
+    for case in Delay.objects.filter(
+        status=Delay.Status.OPEN,
+        choice=Delay.Choice.WAIT,
+        order__status__in=OrderStatus.NOT_SHIPPED,
+    ).order_by("pk")[:5]:
+        # Demo only: as if the new ship-by date had passed without the order
+        # shipping (a day it was not already found late for).
+        for back in range(1, 6):
+            day = today - timedelta(days=back)
+            if not DelaySlip.objects.filter(
+                order_id=case.order_id, deadline=calendar.end_of(day)
+            ).exists():
+                Order.objects.filter(pk=case.order_id).update(ship_by=day)
+                return len(delays.delays_scan().escalated)
+    return 0
