@@ -22,6 +22,7 @@ from orders.delays import compensation
 from orders.delays import services as delays
 from orders.delays.models import CompensationOffer, Delay
 from orders.delays.selectors import case_of, choices_for
+from orders.delays.services import STILL_COMING
 from orders.events.timeline import timeline
 from orders.exceptions import InvalidOrder, OrderError
 from orders.money.position import money_position
@@ -277,6 +278,8 @@ def _render_order_page(request, order: Order):
         delay.is_open and (delay.explained_at or delay.escalated_at)
     ):
         delay = None  # only what the customer has been told
+    elif delay is not None and order.status not in STILL_COMING:
+        delay = None  # delivered or cancelled: the delay is over for them
     delay_choices = [
         (choice, Delay.Choice(choice).label)
         for choice in (choices_for(delay, order) if delay else [])

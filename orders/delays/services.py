@@ -40,6 +40,8 @@ from ordersite import outbox
 from ordersite.actors import CUSTOMER, Actor
 
 S = OrderStatus
+# States an order is still on its way to the customer in: what a delay is about.
+STILL_COMING = S.NOT_SHIPPED + (S.SHIPPED,)
 # How far ahead anyone may promise or move a date.
 MAX_PROMISE_DAYS = 365
 DETAILS_LENGTH = Delay._meta.get_field("cause_details").max_length
@@ -323,8 +325,10 @@ def _keep_line_open(*, now: datetime) -> int:
                 or case.next_update_at > now
             ):
                 continue  # another scan sent it, or the case moved on
-            if case.explained_at is None:
-                case.next_update_at = None  # escalated: staff owe a new date first
+            if case.explained_at is None or order.status not in STILL_COMING:
+                # escalated (staff owe a new date first), or the order arrived or
+                # was cancelled: nothing more to say until the case is closed
+                case.next_update_at = None
                 case.save(update_fields=["next_update_at"])
                 continue
             wrote = (
@@ -411,7 +415,7 @@ def delay_explain(
         order, delay = _lock_case(delay)
         if not delay.is_open:
             raise InvalidOrder(_("This delay case is closed."))
-        if order.status not in S.NOT_SHIPPED + (S.SHIPPED,):
+        if order.status not in STILL_COMING:
             raise TransitionNotAllowed(
                 _("Order %(number)s is %(status)s: there is no delay to explain.")
                 % {

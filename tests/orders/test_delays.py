@@ -1135,3 +1135,26 @@ def test_orders_close_to_a_deadline_are_at_risk(order_in, place):
     assert due.pk in found and waiting.pk in found and fine.pk not in found
     later = calendar.add_business_hours(waiting.status_changed_at, 5)
     assert waiting.pk not in {row["order"].pk for row in at_risk(now=later)}
+
+
+@pytest.mark.django_db
+def test_no_delay_updates_once_the_order_has_arrived(order_in, staff, crew, client):
+    from orders.fulfilment import services as fulfilment
+
+    order = late(order_in(S.PACKED))
+    case = explained(order, staff)
+    order = fulfilment.order_ship(
+        order=Order.objects.get(pk=order.pk),
+        actor=crew.warehouse,
+        carrier="DHL",
+        tracking_number="ARRIVED1",
+    )
+    fulfilment.order_mark_delivered(order=order, actor=crew.warehouse)
+    # the case is still open (staff have not closed it): the customer is not told
+    # "still on its way", and the status page no longer shows the delay
+    delays.delays_scan(now=case.next_update_at + timedelta(minutes=1))
+    assert not emails(order, Kind.DELAY_UPDATE).exists()
+    case.refresh_from_db()
+    assert case.is_open and case.next_update_at is None
+    page = client.get(reverse("track:order", args=[order.tracking_token]))
+    assert "data-delay>" not in page.content.decode()  # the box; the history keeps it
