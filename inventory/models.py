@@ -45,6 +45,13 @@ class Product(models.Model):
         related_name="products",
         verbose_name=_("tax class"),
     )
+    category = models.CharField(
+        _("category"),
+        max_length=100,
+        blank=True,
+        db_index=True,
+        help_text=_("Groups products for the return policy and return rates."),
+    )
     active = models.BooleanField(_("active"), default=True)
     returnable = models.BooleanField(_("returnable"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -107,6 +107,7 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "orders.change_order",
         "orders.add_customer",
         "orders.change_customer",
+        "returns.handle_return",
     ),
     Role.VERIFIER: ("orders.change_order",),
     Role.WAREHOUSE: (
@@ -114,8 +115,14 @@ MODEL_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "inventory.add_goodsreceipt",
         "inventory.add_stockcount",
         "inventory.change_stockcount",
+        "returns.receive_return",
     ),
-    Role.RETURNS: ("orders.change_order",),
+    Role.RETURNS: (
+        "orders.change_order",
+        "returns.handle_return",
+        "returns.receive_return",
+        "returns.inspect_return",
+    ),
 }
 STAFF_APPS = ("orders", "inventory", "returns", "ordersite")
 

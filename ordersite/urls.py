@@ -8,6 +8,7 @@ from orders.customer import pay as customer_pay
 from orders.intake.views import store_webhook
 from ordersite import staff, views
 from ordersite.limits import RowIdConverter
+from returns import customer as returns_customer
 
 register_converter(RowIdConverter, "id")
 
@@ -31,13 +32,16 @@ staff_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("track/<str:token>/return/", include("returns.customer_urls")),
     path("track/", include("orders.customer.urls")),
+    path("returns/policy/", returns_customer.policy_page, name="return_policy"),
     path(
         "pay/test/<str:link_token>/",
         include(([path("", customer_pay.test_gateway, name="test")], "pay")),
     ),
     path("staff/", include(staff_patterns)),
     path("staff/inventory/", include("inventory.urls")),
+    path("staff/returns/", include("returns.urls")),
     path("staff/", include("orders.staff.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("ordersite.api.urls")),

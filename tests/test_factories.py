@@ -5,10 +5,11 @@ from django.apps import apps
 
 from tests.factories import inventory as inventory_factories
 from tests.factories import orders as order_factories
+from tests.factories import returns as return_factories
 
 FACTORIES = [
     getattr(module, name)
-    for module in (inventory_factories, order_factories)
+    for module in (inventory_factories, order_factories, return_factories)
     for name in dir(module)
     if name.endswith("Factory") and getattr(module, name).__module__ == module.__name__
 ]

@@ -34,6 +34,20 @@ class CustomerGroup(models.Model):
         return self.name
 
 
+def valid_time_zone(value: str) -> None:
+    """An IANA time zone name (``Europe/Berlin``)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from django.core.exceptions import ValidationError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(
+            _("Not a time zone name (e.g. Europe/Berlin)."), code="time_zone"
+        ) from exc
+
+
 class Customer(models.Model):
     """A person or business that orders from us."""
 
@@ -64,6 +78,16 @@ class Customer(models.Model):
         _("billing address"),
         blank=True,
         help_text=_("Empty when it is the shipping address."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[valid_time_zone],
+        help_text=_(
+            "Where the customer lives, e.g. Europe/Vienna: deadlines they are given "
+            "(the last day to return) end at their midnight. Empty: the shop's."
+        ),
     )
     notifications_opt_out = models.BooleanField(
         _("no optional emails"),

@@ -328,11 +328,34 @@ def _render_order_page(request, order: Order):
             )
             if order.delays.all()
             else [],
+            **_returns_context(order),
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
         },
     )
+
+
+def _returns_context(order: Order) -> dict:
+    """The order's returns, and whether anything may still be returned."""
+    from returns.models import COUNTING, ReturnPolicy
+    from returns.selectors import returns_of
+
+    returns = returns_of(order) if order.delivered_at else []
+    policy = ReturnPolicy.current() if order.delivered_at else None
+    return {
+        "returns": returns,
+        "policy": policy,
+        "can_return": order.delivered_at is not None
+        and order.status != S.CANCELLED
+        and sum(line.quantity for line in order.lines.all())
+        > sum(
+            line.quantity
+            for rma in returns
+            if rma.status in COUNTING
+            for line in rma.lines.all()
+        ),
+    }
 
 
 def _act(request, token, form_class, action, done: str):

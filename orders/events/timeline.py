@@ -24,6 +24,7 @@ from orders.notifications import facts as _notification_facts  # noqa: F401
 from orders.stock import facts as _stock_facts  # noqa: F401
 from orders.verification import facts as _verification_facts  # noqa: F401
 from ordersite.actors import ActorKind
+from returns import facts as _return_facts  # noqa: F401
 
 __all__ = ["CUSTOMER_VISIBLE", "WORDING", "Entry", "render", "timeline"]
 

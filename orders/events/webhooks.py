@@ -1,5 +1,5 @@
 """Order facts as webhooks for the endpoints that subscribed (see
-``ordersite.webhooks``): placed, status changed, shipped, refunded, delayed."""
+``ordersite.webhooks``): placed, status changed, shipped, refunded, delayed, returns."""
 
 from orders.events.models import EventType as T
 from orders.events.models import OrderEvent, topic
@@ -21,6 +21,8 @@ def events_of(event: OrderEvent) -> list[str]:
         found.append(WebhookEvent.REFUND_ISSUED)
     if event.type in (T.DELAY_EXPLAINED, T.DELAY_ESCALATED, T.PROMISE_CHANGED):
         found.append(WebhookEvent.ORDER_DELAYED)
+    if event.type.startswith("return_"):
+        found.append(WebhookEvent.RETURN_UPDATED)
     return found
 
 

@@ -30,6 +30,7 @@ class Related:
         "discount": "discounts",
         "line": "lines",
         "delay": "delays",
+        "return": "returns",
     }
 
     def __init__(self, order):

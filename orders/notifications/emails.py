@@ -67,6 +67,15 @@ TEMPLATES = {
     Kind.STILL_DELAYED: Template(_l("Your order %(number)s is still delayed")),
     Kind.NEW_DATE: Template(_l("A new delivery date for your order %(number)s")),
     Kind.DELAY_UPDATE: Template(_l("News of your delayed order %(number)s")),
+    Kind.RETURN_REQUESTED: Template(_l("Your return request for order %(number)s")),
+    Kind.RETURN_APPROVED: Template(
+        _l("Your return for order %(number)s: how to send it")
+    ),
+    Kind.RETURN_REJECTED: Template(_l("Your return request for order %(number)s")),
+    Kind.RETURN_RECEIVED: Template(
+        _l("We have received your return for order %(number)s")
+    ),
+    Kind.RETURN_INSPECTED: Template(_l("Your return for order %(number)s is checked")),
 }
 
 
@@ -87,6 +96,7 @@ def _render(order: Order, kind: str, extra: dict) -> tuple[str, str, str]:
         "lines": order.line_list(),
         "shipments": list(order.shipments.order_by("pk")),
         "status_url": status_url(order),
+        "policy_url": settings.SITE_URL.rstrip("/") + reverse("return_policy"),
         "company": settings.ORDERS_COMPANY,
         **extra,
     }

@@ -29,6 +29,11 @@ class NotificationKind(models.TextChoices):
     STILL_DELAYED = "order_still_delayed", _("Still delayed")
     NEW_DATE = "order_new_date", _("New delivery date")
     DELAY_UPDATE = "order_delay_update", _("Delay: still on track")
+    RETURN_REQUESTED = "return_requested", _("Return: request received")
+    RETURN_APPROVED = "return_approved", _("Return: approved, how to send it")
+    RETURN_REJECTED = "return_rejected", _("Return: not accepted")
+    RETURN_RECEIVED = "return_received", _("Return: parcel arrived")
+    RETURN_INSPECTED = "return_inspected", _("Return: inspected, the outcome")
 
 
 class Notification(models.Model):

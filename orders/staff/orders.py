@@ -266,6 +266,9 @@ def order_detail(request, number):
             "reply_form": ReplyForm(auto_id="reply_%s"),
             "staff_members": _staff_members(),
             "delay": case_of(order),
+            "returns": list(order.returns.order_by("-pk"))
+            if order.delivered_at
+            else [],
             "promise_form": (
                 PromiseForm(
                     prefix="promise",

@@ -16,6 +16,7 @@ class WebhookEvent(models.TextChoices):
     ORDER_SHIPPED = "order.shipped", _("Parcel shipped (with tracking)")
     REFUND_ISSUED = "refund.issued", _("Refund issued")
     ORDER_DELAYED = "order.delayed", _("Order delayed (cause and new date)")
+    RETURN_UPDATED = "return.updated", _("Return requested or moved on (RMA status)")
 
 
 def new_secret() -> str:

@@ -1,0 +1,212 @@
+"""The forms of returns: the request (customer and staff), receiving, inspection,
+the decision and a manager's amount. Per-line fields are named ``<what>_<id>``."""
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from inventory.models import Warehouse
+from ordersite import limits
+from ordersite.forms import OnceMixin
+from ordersite.limits import BoundedDecimalField
+from returns.models import Disposition, Grade, Outcome, Reason
+from returns.policy import Asked
+from returns.services import Inspection
+
+REASON_CHOICES = [("", _("Why does it come back?")), *Reason.choices]
+
+
+class RequestForm(OnceMixin, forms.Form):
+    """Which units come back, why, and what the customer wishes for.
+
+    One quantity, reason and text per line that may still be returned
+    (``returnables`` from ``returns.policy.returnable_lines``).
+    """
+
+    outcome = forms.ChoiceField(
+        label=_("What would you like?"), widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label=_("Anything else we should know (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, returnables, outcomes, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.returnables = [r for r in returnables if r.left]
+        self.fields["outcome"].choices = [(o, Outcome(o).label) for o in outcomes]
+        if len(outcomes) == 1:
+            self.initial.setdefault("outcome", outcomes[0])
+        for r in self.returnables:
+            pk = r.line.pk
+            self.fields[f"qty_{pk}"] = forms.IntegerField(
+                label=_("How many"),
+                min_value=0,
+                max_value=r.left,
+                initial=0,
+                required=False,
+            )
+            self.fields[f"reason_{pk}"] = forms.ChoiceField(
+                label=_("Why"), choices=REASON_CHOICES, required=False
+            )
+            self.fields[f"text_{pk}"] = forms.CharField(
+                label=_("In your words"), max_length=500, required=False
+            )
+
+    def rows(self):
+        """(returnable, quantity field, reason field, text field) per line, for the template."""
+        return [
+            (
+                r,
+                self[f"qty_{r.line.pk}"],
+                self[f"reason_{r.line.pk}"],
+                self[f"text_{r.line.pk}"],
+            )
+            for r in self.returnables
+        ]
+
+    def clean(self):
+        data = super().clean()
+        asked = []
+        for r in self.returnables:
+            pk = r.line.pk
+            quantity = data.get(f"qty_{pk}") or 0
+            if not quantity:
+                continue
+            reason = data.get(f"reason_{pk}") or ""
+            if not reason:
+                self.add_error(f"reason_{pk}", _("Say why it comes back."))
+            asked.append(
+                Asked(
+                    line_id=pk,
+                    quantity=quantity,
+                    reason=reason,
+                    reason_text=data.get(f"text_{pk}") or "",
+                )
+            )
+        if not asked and not self.errors:
+            raise forms.ValidationError(
+                _("Choose how many of at least one item you return."), code="empty"
+            )
+        data["asked"] = asked
+        return data
+
+
+class StaffRequestForm(RequestForm):
+    source = forms.ChoiceField(
+        label=_("The customer asked"),
+        choices=[
+            ("staff", _("by phone or email")),
+            ("parcel", _("— a parcel just arrived without a request")),
+        ],
+    )
+    approve = forms.BooleanField(
+        label=_("Approve now, even outside the policy"),
+        required=False,
+        initial=True,
+    )
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve")), ("reject", _("Reject"))],
+        widget=forms.HiddenInput,
+    )
+    note = forms.CharField(
+        label=_("Note to the customer (required to reject)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReceiveForm(forms.Form):
+    """How many of each line arrived (defaults: everything asked for)."""
+
+    def __init__(self, *args, rma, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.return_lines = list(rma.lines.all())
+        for line in self.return_lines:
+            self.fields[f"arrived_{line.pk}"] = forms.IntegerField(
+                label=f"{line.order_line.sku} · {line.order_line.name}",
+                min_value=0,
+                max_value=line.quantity,
+                initial=line.quantity,
+                help_text=_("%(n)s announced") % {"n": line.quantity},
+            )
+
+    def arrived(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[f"arrived_{line.pk}"]
+            for line in self.return_lines
+        }
+
+
+class InspectForm(forms.Form):
+    """Per received line: condition, cause, where it goes, a note."""
+
+    def __init__(self, *args, rma, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.return_lines = [line for line in rma.lines.all() if line.received_quantity]
+        warehouses = Warehouse.objects.filter(active=True)
+        default = warehouses.filter(is_default=True).first()
+        for line in self.return_lines:
+            pk = line.pk
+            self.fields[f"grade_{pk}"] = forms.ChoiceField(
+                label=_("Condition"), choices=Grade.choices, initial=Grade.A
+            )
+            self.fields[f"cause_{pk}"] = forms.ChoiceField(
+                label=_("Confirmed cause"), choices=Reason.choices, initial=line.reason
+            )
+            self.fields[f"disposition_{pk}"] = forms.ChoiceField(
+                label=_("Goes to"),
+                choices=Disposition.choices,
+                initial=Disposition.RESTOCK,
+            )
+            self.fields[f"warehouse_{pk}"] = forms.ModelChoiceField(
+                label=_("Warehouse"),
+                queryset=warehouses,
+                required=False,
+                initial=default,
+                error_messages={
+                    "invalid_choice": _("Choose a warehouse from the list.")
+                },
+            )
+            self.fields[f"note_{pk}"] = forms.CharField(
+                label=_("Note"), required=False, max_length=1000
+            )
+
+    def rows(self):
+        return [
+            (
+                line,
+                [
+                    self[f"{what}_{line.pk}"]
+                    for what in ("grade", "cause", "disposition", "warehouse", "note")
+                ],
+            )
+            for line in self.return_lines
+        ]
+
+    def found(self) -> dict[int, Inspection]:
+        data = self.cleaned_data
+        return {
+            line.pk: Inspection(
+                grade=data[f"grade_{line.pk}"],
+                cause=data[f"cause_{line.pk}"],
+                disposition=data[f"disposition_{line.pk}"],
+                warehouse=data.get(f"warehouse_{line.pk}"),
+                note=data.get(f"note_{line.pk}") or "",
+            )
+            for line in self.return_lines
+        }
+
+
+class AmountForm(forms.Form):
+    amount = BoundedDecimalField(
+        label=_("Refund"), min_value=Decimal("0"), limit=limits.max_order_total
+    )
+    reason = forms.CharField(label=_("Why it differs from the policy"), max_length=255)

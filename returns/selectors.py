@@ -1,0 +1,82 @@
+"""Reading returns: the staff queue, one return with what its pages need, an
+order's returns for the status page."""
+
+from django.db.models import Count, Prefetch, Q
+
+from returns.models import OPEN, RS, Return, ReturnLine
+
+# The queue's tabs: (label, statuses), in the order work flows.
+QUEUES = {
+    "decide": ("To decide", (RS.REQUESTED,)),
+    "receive": ("Awaiting the parcel", (RS.APPROVED,)),
+    "inspect": ("To inspect", (RS.RECEIVED,)),
+    "refund": ("To refund", (RS.INSPECTED,)),
+    "done": ("Finished", (RS.REFUNDED, RS.CLOSED, RS.REJECTED, RS.CANCELLED)),
+}
+
+
+def return_queue(*, show: str):
+    """Returns in one tab of the queue, oldest first while open (newest when done)."""
+    statuses = QUEUES[show][1]
+    rows = (
+        Return.objects.filter(status__in=statuses)
+        .select_related("order__customer")
+        .annotate(units=Count("lines"))
+    )
+    if show == "done":
+        return rows.order_by("-finished_at", "-pk")
+    return rows.order_by("requested_at", "pk")
+
+
+def queue_counts() -> dict[str, int]:
+    """How many open returns wait in each tab (one query over the open index)."""
+    counts = dict(
+        Return.objects.filter(status__in=OPEN)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {
+        key: sum(counts.get(s, 0) for s in statuses)
+        for key, (_label, statuses) in QUEUES.items()
+        if key != "done"
+    }
+
+
+def return_detail(pk: int) -> Return:
+    """One return with its order, customer, lines and their products (404 if none)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        Return.objects.select_related(
+            "order__customer",
+            "opened_by",
+            "decided_by",
+            "received_by",
+            "inspected_by",
+            "override_by",
+        ).prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=ReturnLine.objects.select_related(
+                    "order_line__product", "warehouse"
+                ),
+            )
+        ),
+        pk=pk,
+    )
+
+
+def returns_of(order) -> list[Return]:
+    """An order's returns, newest first, with their lines (for the status page)."""
+    return list(
+        order.returns.prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line"))
+        ).order_by("-requested_at", "-pk")
+    )
+
+
+def open_returns_count() -> int:
+    return Return.objects.filter(
+        Q(status=RS.REQUESTED) | Q(status=RS.RECEIVED) | Q(status=RS.INSPECTED)
+    ).count()

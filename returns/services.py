@@ -1,0 +1,458 @@
+"""Returns: the only code that changes a return.
+
+Each service locks the order's row first and then the return's (the order
+serializes everything that counts units or money of one order: two requests
+for the same units, a refund and a compensation), runs the transition, writes
+the lines, moves stock only through ``inventory.services`` and money only
+through ``orders.money.refunds.payment_refund``, and records a fact, in one
+transaction. Emails and webhooks follow the facts (``returns.subscribers``).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from inventory.models import Warehouse
+from inventory.services import stock_restock_return
+from orders.core.transitions import lock_order
+from orders.exceptions import AlreadyRecorded, InvalidOrder, TransitionForbidden
+from orders.money.models import Refund
+from orders.money.position import money_position
+from orders.money.refunds import payment_refund
+from ordersite.actors import Actor, ActorKind, staff_user
+from ordersite.limits import MONEY_CEILING
+from ordersite.money import format_money
+from ordersite.submissions import submission
+from returns import facts
+from returns import policy as rules
+from returns.models import (
+    RS,
+    Disposition,
+    Grade,
+    Outcome,
+    Reason,
+    Return,
+    ReturnLine,
+    ReturnPolicy,
+    Source,
+)
+
+Asked = rules.Asked
+
+
+class ReturnRefused(InvalidOrder):
+    """The request does not meet the policy; ``reasons`` says why, each in a sentence."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__(" ".join(reasons))
+
+
+def _require(actor, codename: str, what: str) -> None:
+    """Staff need ``returns.<codename>``; the system may; customers and
+    integrations only where the calling service lets them (it does not call this)."""
+    if not Actor.of(actor).may(f"returns.{codename}"):
+        raise TransitionForbidden(_("You may not %(what)s.") % {"what": what})
+
+
+def _lock(rma: Return) -> Return:
+    """Lock the order, then the return; the fresh return (with its order and lines)."""
+    lock_order(rma.order, same_state=False)
+    return (
+        Return.objects.select_for_update(of=("self",))
+        .select_related("order__customer")
+        .get(pk=rma.pk)
+    )
+
+
+def _expect(rma: Return, *states: str, doing: str) -> None:
+    if rma.status not in states:
+        raise InvalidOrder(
+            _("%(rma)s is %(status)s: it cannot be %(doing)s now.")
+            % {
+                "rma": rma.number,
+                "status": rma.get_status_display().lower(),
+                "doing": doing,
+            }
+        )
+
+
+# ------------------------------------------------------------------------------
+# Asking
+# ------------------------------------------------------------------------------
+def return_request(
+    *,
+    order,
+    asked: list[Asked],
+    outcome: str,
+    actor,
+    source: str = Source.CUSTOMER,
+    note: str = "",
+    approve: bool = False,
+    submission_key: str = "",
+) -> Return:
+    """Open a return of units of ``order`` and check it against the policy.
+
+    Refused outright (``ReturnRefused``) when it cannot be: not delivered, more
+    than is left to return, long past the window. Inside the policy it is
+    approved at once; outside it (late, a product not taken back) it waits for
+    a person, unless staff with ``handle_return`` open it with ``approve``.
+    A ``submission_key`` makes a double submit return the first return.
+    """
+    who = Actor.of(actor)
+    if who.kind == ActorKind.STAFF:
+        _require(actor, "handle_return", _("open returns"))
+    if len(note) > 2000:
+        raise InvalidOrder(_("Keep the note under 2,000 characters."))
+    key = submission(submission_key)
+    with transaction.atomic():
+        order = lock_order(order, same_state=False)
+        if key and (earlier := Return.objects.filter(submission_key=key).first()):
+            raise AlreadyRecorded(
+                _("This return was already sent as %(rma)s.") % {"rma": earlier.number},
+                earlier,
+            )
+        policy = ReturnPolicy.current()
+        verdict = rules.check(order=order, policy=policy, asked=asked, outcome=outcome)
+        if verdict.refused:
+            raise ReturnRefused(verdict.refusals)
+        rma = Return.objects.create(
+            order=order,
+            source=source,
+            outcome=outcome,
+            customer_note=note.strip(),
+            review_reasons=verdict.review,
+            shop_pays_shipping=policy.shop_pays_shipping([a.reason for a in asked]),
+            submission_key=key,
+            opened_by=staff_user(actor),
+        )
+        rma.number = f"RMA-{rma.pk:06d}"
+        rma.save(update_fields=["number"])
+        ReturnLine.objects.bulk_create(
+            ReturnLine(
+                rma=rma,
+                order_line_id=a.line_id,
+                quantity=a.quantity,
+                reason=a.reason,
+                reason_text=a.reason_text.strip()[:500],
+            )
+            for a in asked
+        )
+        rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
+        facts.return_requested(rma=rma, actor=actor)
+        if not verdict.review:
+            _approve(rma, actor=None)  # the policy approved it
+        elif approve and who.kind == ActorKind.STAFF:
+            _approve(rma, actor=actor)
+    return rma
+
+
+def _approve(rma: Return, *, actor, note: str = "") -> None:
+    rma.approve()
+    rma.decided_by, rma.decision_note = staff_user(actor), note
+    rma.save()
+    facts.return_approved(rma=rma, actor=actor)
+
+
+def return_decide(*, rma: Return, actor, approve: bool, note: str = "") -> Return:
+    """A person approves a request the policy left to them, or rejects it with why."""
+    _require(actor, "handle_return", _("approve or reject returns"))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise InvalidOrder(_("Tell the customer why the return is not accepted."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.REQUESTED, doing=_("approved or rejected"))
+        if approve:
+            _approve(rma, actor=actor, note=note)
+        else:
+            rma.reject()
+            rma.decided_by, rma.decision_note = staff_user(actor), note[:2000]
+            rma.save()
+            facts.return_rejected(rma=rma, actor=actor)
+    return rma
+
+
+def return_cancel(*, rma: Return, actor) -> Return:
+    """The customer (or staff for them) withdraws a return before the parcel arrives."""
+    if Actor.of(actor).kind == ActorKind.STAFF:
+        _require(actor, "handle_return", _("cancel returns"))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.REQUESTED, RS.APPROVED, doing=_("cancelled"))
+        rma.cancel()
+        rma.save()
+        facts.return_cancelled(rma=rma, actor=actor)
+    return rma
+
+
+def return_set_label(*, rma: Return, reference: str) -> Return:
+    """The customer notes the return label's or parcel's reference (until it arrives)."""
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise InvalidOrder(_("Give the label's reference (up to 100 characters)."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.APPROVED, doing=_("changed"))
+        rma.label_reference = reference
+        rma.save(update_fields=["label_reference", "updated_at"])
+    return rma
+
+
+# ------------------------------------------------------------------------------
+# Receiving and inspection
+# ------------------------------------------------------------------------------
+def return_receive(*, rma: Return, actor, arrived: dict[int, int]) -> Return:
+    """Record what arrived, per return line id (0: missing from the parcel)."""
+    _require(actor, "receive_return", _("receive returns"))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.APPROVED, doing=_("received"))
+        lines = list(rma.lines.select_related("order_line"))
+        if set(arrived) != {line.pk for line in lines}:
+            raise InvalidOrder(_("The page is out of date; open the return again."))
+        for line in lines:
+            quantity = arrived[line.pk]
+            if not isinstance(quantity, int) or not 0 <= quantity <= line.quantity:
+                raise InvalidOrder(
+                    _("%(sku)s: between 0 and %(n)s arrived.")
+                    % {"sku": line.order_line.sku, "n": line.quantity}
+                )
+            line.received_quantity = quantity
+        if not any(line.received_quantity for line in lines):
+            raise InvalidOrder(
+                _("Nothing of this return arrived: record the parcel when it does.")
+            )
+        ReturnLine.objects.bulk_update(lines, ["received_quantity"])
+        rma.receive()
+        rma.received_by = staff_user(actor)
+        rma.save()
+        rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
+        facts.return_received(rma=rma, actor=actor)
+    return rma
+
+
+@dataclass
+class Inspection:
+    """What the inspector found of one return line."""
+
+    grade: str
+    disposition: str
+    cause: str = ""
+    warehouse: Warehouse | None = None
+    note: str = ""
+
+
+def _refunded_before(line: ReturnLine) -> int:
+    """Units of the same order line that earlier returns refunded."""
+    return (
+        ReturnLine.objects.filter(
+            order_line=line.order_line_id,
+            rma__status__in=[RS.INSPECTED, RS.REFUNDED, RS.CLOSED],
+        )
+        .exclude(rma=line.rma_id)
+        .aggregate(n=Sum("received_quantity"))["n"]
+        or 0
+    )
+
+
+def refund_preview(rma: Return, found: dict[int, Inspection]) -> dict[int, Decimal]:
+    """What each line would refund with these findings (nothing is written)."""
+    policy = ReturnPolicy.current()
+    amounts = {}
+    for line in rma.lines.select_related("order_line"):
+        seen = found.get(line.pk)
+        if seen is None or not line.received_quantity:
+            amounts[line.pk] = Decimal("0.00")
+            continue
+        paid = rules.units_paid(
+            line.order_line, line.received_quantity, before=_refunded_before(line)
+        )
+        amounts[line.pk] = rules.refund_for(
+            policy=policy,
+            paid=paid,
+            grade=seen.grade,
+            our_fault=rules.is_our_fault(seen.cause or line.reason),
+        )
+    return amounts
+
+
+def return_inspect(*, rma: Return, actor, found: dict[int, Inspection]) -> Return:
+    """Grade what arrived, send each line where it goes, and work out the refund.
+
+    Restocked units go back on the shelf through the inventory ledger (a
+    backorder waiting for them may then fill); the refund follows the policy
+    and the grades and is paid by ``return_refund``.
+    """
+    _require(actor, "inspect_return", _("inspect returns"))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.RECEIVED, doing=_("inspected"))
+        policy = ReturnPolicy.current()
+        if (
+            policy.four_eyes
+            and rma.received_by_id
+            and (rma.received_by_id == getattr(staff_user(actor), "pk", None))
+        ):
+            raise TransitionForbidden(
+                _("You received this return: another person inspects it.")
+            )
+        lines = [
+            line
+            for line in rma.lines.select_related("order_line__product")
+            if line.received_quantity
+        ]
+        if set(found) != {line.pk for line in lines}:
+            raise InvalidOrder(_("The page is out of date; open the return again."))
+        amounts = refund_preview(rma, found)
+        for line in lines:
+            seen = found[line.pk]
+            _check_finding(line, seen)
+            line.grade, line.disposition = seen.grade, seen.disposition
+            line.confirmed_reason = seen.cause or line.reason
+            line.warehouse = (
+                seen.warehouse if seen.disposition == Disposition.RESTOCK else None
+            )
+            line.inspection_note = (seen.note or "").strip()[:1000]
+            line.refund_amount = amounts[line.pk]
+            if line.disposition == Disposition.RESTOCK:
+                stock_restock_return(
+                    product=line.order_line.product,
+                    warehouse=line.warehouse,
+                    quantity=line.received_quantity,
+                    actor=staff_user(actor),
+                    reference=rma.number,
+                )
+        ReturnLine.objects.bulk_update(
+            lines,
+            [
+                "grade",
+                "disposition",
+                "confirmed_reason",
+                "warehouse",
+                "inspection_note",
+                "refund_amount",
+            ],
+        )
+        rma.refund_amount = sum((line.refund_amount for line in lines), Decimal("0"))
+        rma.inspect()
+        rma.inspected_by = staff_user(actor)
+        rma.save()
+        rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
+        facts.return_inspected(rma=rma, actor=actor)
+    return rma
+
+
+def _check_finding(line: ReturnLine, seen: Inspection) -> None:
+    sku = line.order_line.sku
+    if seen.grade not in Grade.values:
+        raise InvalidOrder(_("%(sku)s: choose its condition.") % {"sku": sku})
+    if seen.disposition not in Disposition.values:
+        raise InvalidOrder(_("%(sku)s: choose where it goes.") % {"sku": sku})
+    if seen.cause and seen.cause not in Reason.values:
+        raise InvalidOrder(_("%(sku)s: choose the cause from the list.") % {"sku": sku})
+    if seen.disposition == Disposition.RESTOCK:
+        if seen.grade in (Grade.C, Grade.SCRAP):
+            raise InvalidOrder(
+                _("%(sku)s: damaged or scrap units cannot go back on the shelf.")
+                % {"sku": sku}
+            )
+        if seen.warehouse is None or not seen.warehouse.active:
+            raise InvalidOrder(
+                _("%(sku)s: choose the warehouse it goes back to.") % {"sku": sku}
+            )
+
+
+def return_set_amount(*, rma: Return, actor, amount, reason: str) -> Return:
+    """A manager sets the refund to another amount than the policy's, with why."""
+    _require(actor, "override_return_refund", _("change a return's refund"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidOrder(_("Say why the refund differs from the policy."))
+    try:
+        amount = Decimal(str(amount)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError, TypeError) as exc:
+        raise InvalidOrder(_("Enter the amount as a number.")) from exc
+    if not amount.is_finite() or not Decimal(0) <= amount <= MONEY_CEILING:
+        raise InvalidOrder(_("Enter an amount of zero or more."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.INSPECTED, doing=_("given another amount"))
+        available = money_position(rma.order).refundable
+        if amount > available:
+            raise InvalidOrder(
+                _("Only %(available)s can still be refunded on this order.")
+                % {"available": format_money(available, rma.order.currency)}
+            )
+        rma.refund_override, rma.override_reason = amount, reason[:255]
+        rma.override_by = staff_user(actor)
+        rma.save()
+        facts.return_amount_set(rma=rma, actor=actor)
+    return rma
+
+
+# ------------------------------------------------------------------------------
+# Refund
+# ------------------------------------------------------------------------------
+def return_refund(*, rma: Return, actor) -> Return:
+    """Pay the return's refund (to the original payment or as store credit) and
+    finish it; with nothing to refund, close it.
+
+    The refund is asked for in this transaction under the key ``return:<id>``
+    and carried out after commit by the outbox (retried; a failure shows on
+    the order's payments). A second submit, or a second tab, waits for the
+    first on the order's lock and finds the return refunded.
+    """
+    _require(actor, "inspect_return", _("refund returns"))
+    with transaction.atomic():
+        rma = _lock(rma)
+        if rma.status in (RS.REFUNDED, RS.CLOSED):
+            raise AlreadyRecorded(
+                _("%(rma)s was already settled; nothing was refunded twice.")
+                % {"rma": rma.number},
+                rma,
+            )
+        _expect(rma, RS.INSPECTED, doing=_("refunded"))
+        amount = rma.refund_due or Decimal("0")
+        if amount <= 0:
+            rma.close()
+            rma.save()
+            facts.return_closed(rma=rma, actor=actor)
+            return rma
+        refunds = payment_refund(
+            order=rma.order,
+            amount=amount,
+            reason=_("Return %(rma)s") % {"rma": rma.number},
+            idempotency_key=f"return:{rma.pk}",
+            actor=actor,
+            outcome=Refund.Outcome.STORE_CREDIT
+            if rma.outcome == Outcome.STORE_CREDIT
+            else Refund.Outcome.ORIGINAL_METHOD,
+        )
+        rma.settle()
+        rma.save()
+        facts.return_refunded(rma=rma, actor=actor, refund_ids=[r.pk for r in refunds])
+    return rma
+
+
+def return_close(*, rma: Return, actor) -> Return:
+    """Finish an inspected return that refunds nothing."""
+    _require(actor, "inspect_return", _("close returns"))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.INSPECTED, doing=_("closed"))
+        if (rma.refund_due or 0) > 0:
+            raise InvalidOrder(
+                _(
+                    "This return refunds %(amount)s: refund it, or have a manager "
+                    "set the amount to zero with a reason."
+                )
+                % {"amount": format_money(rma.refund_due, rma.order.currency)}
+            )
+        rma.close()
+        rma.save()
+        facts.return_closed(rma=rma, actor=actor)
+    return rma

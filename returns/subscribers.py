@@ -1,0 +1,35 @@
+"""Which return facts email the customer (registered in ``ReturnsConfig.ready``).
+
+Each runs inside the transaction of the fact and writes the email through the
+orders' notifications outbox, which sends it after commit. The refund itself
+has its own email when the money goes back (``refunded``); inspection tells
+the amount first.
+"""
+
+from orders.events.models import EventType as T
+from orders.events.models import OrderEvent, topic
+from orders.notifications.emails import Kind, email_customer
+from ordersite.facts import subscribe
+from returns.models import Return, ReturnPolicy
+
+EMAILS = {
+    T.RETURN_REQUESTED: Kind.RETURN_REQUESTED,
+    T.RETURN_APPROVED: Kind.RETURN_APPROVED,
+    T.RETURN_REJECTED: Kind.RETURN_REJECTED,
+    T.RETURN_RECEIVED: Kind.RETURN_RECEIVED,
+    T.RETURN_INSPECTED: Kind.RETURN_INSPECTED,
+}
+
+
+@subscribe(*(topic(t) for t in EMAILS))
+def email_the_return_step(event: OrderEvent) -> None:
+    rma = Return.objects.prefetch_related("lines__order_line").get(
+        pk=event.data["return_id"]
+    )
+    if event.type == T.RETURN_REQUESTED and not rma.review_reasons:
+        return  # approved at once: the approval email says everything
+    email_customer(
+        order=event.order,
+        kind=EMAILS[event.type],
+        extra={"rma": rma, "policy": ReturnPolicy.current()},
+    )

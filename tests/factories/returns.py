@@ -1,0 +1,36 @@
+"""Factories for the returns app: rows as a test needs them (services make real ones)."""
+
+import factory
+
+from returns.models import Return, ReturnLine, ReturnPolicy
+from tests.factories.orders import OrderFactory, OrderLineFactory
+
+
+class ReturnPolicyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnPolicy
+
+    window_days = 30
+
+
+class ReturnFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Return
+
+    order = factory.SubFactory(OrderFactory)
+    number = factory.Sequence(lambda n: f"RMA-T{n:05d}")
+    source = "customer"
+    outcome = "refund"
+    shop_pays_shipping = True
+
+
+class ReturnLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnLine
+
+    rma = factory.SubFactory(ReturnFactory)
+    order_line = factory.SubFactory(
+        OrderLineFactory, order=factory.SelfAttribute("..rma.order")
+    )
+    quantity = 1
+    reason = "no_longer_needed"
