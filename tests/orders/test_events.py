@@ -306,6 +306,79 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             delay=case, actor=clerk, root_cause="Supplier closed over the holidays."
         )
         orders["slow"] = slow
+        # Returned: approved at once, received, inspected, amount set by a
+        # manager and refunded; a late one rejected; one cancelled; one closed.
+        import random
+
+        from orders import demo as demo_walk
+        from ordersite.actors import CUSTOMER
+        from returns import services as returns
+
+        back = demo_walk.advance(
+            services.order_place(
+                customer=buyer,
+                channel="web",
+                lines=[pricing.LineInput(beans, 4)],
+            ),
+            "delivered",
+            crew=crew,
+            rng=random.Random(1),
+        )
+        [line] = back.lines.all()
+
+        def asked(n):
+            return [returns.Asked(line_id=line.pk, quantity=n, reason="damaged")]
+
+        rma = returns.return_request(
+            order=back, asked=asked(1), outcome="refund", actor=CUSTOMER
+        )
+        rma = returns.return_receive(
+            rma=rma, actor=crew.warehouse, arrived={rma.lines.get().pk: 1}
+        )
+        rma = returns.return_inspect(
+            rma=rma,
+            actor=staff[Role.RETURNS],
+            found={
+                rma.lines.get().pk: returns.Inspection(
+                    grade="c", disposition="write_off"
+                )
+            },
+        )
+        returns.return_set_amount(
+            rma=rma, actor=manager, amount=D("1.00"), reason="Kept the box"
+        )
+        returns.return_refund(rma=rma, actor=staff[Role.RETURNS])
+        cancelled = returns.return_request(
+            order=back, asked=asked(1), outcome="refund", actor=CUSTOMER
+        )
+        returns.return_cancel(rma=cancelled, actor=CUSTOMER)
+        type(back).objects.filter(pk=back.pk).update(
+            delivered_at=timezone.now() - timedelta(days=40)
+        )
+        late_one = returns.return_request(
+            order=back, asked=asked(1), outcome="refund", actor=CUSTOMER
+        )
+        returns.return_decide(
+            rma=late_one, actor=clerk, approve=False, note="Past the window"
+        )
+        scrap = returns.return_request(
+            order=back, asked=asked(1), outcome="refund", actor=clerk, source="staff",
+            approve=True,
+        )
+        scrap = returns.return_receive(
+            rma=scrap, actor=crew.warehouse, arrived={scrap.lines.get().pk: 1}
+        )
+        scrap = returns.return_inspect(
+            rma=scrap,
+            actor=staff[Role.RETURNS],
+            found={
+                scrap.lines.get().pk: returns.Inspection(
+                    grade="scrap", disposition="write_off", cause="no_longer_needed"
+                )
+            },
+        )
+        returns.return_close(rma=scrap, actor=staff[Role.RETURNS])
+        orders["returned"] = back
     refund.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
         refunds.refund_retry(refund=refund, actor=clerk)

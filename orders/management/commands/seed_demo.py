@@ -26,6 +26,7 @@ from orders.core import services
 from orders.customer import services as customer_side
 from orders.delays.demo import seed_delays
 from orders.delays.models import DELAY_DIGEST
+from returns.demo import seed_returns
 from orders.demo_data import (
     AGE_DAYS,
     CANCEL_REASONS,
@@ -130,6 +131,7 @@ class Command(BaseCommand):
         # Late orders become delay cases, many of them worked on already.
         with quiet, transaction.atomic():
             late = seed_delays(staff=staff, rng=rng, out_of_stock=OUT_OF_STOCK)
+            returned = seed_returns(staff=staff, rng=rng)
             OutboxMessage.objects.filter(
                 kind__in=[CUSTOMER_EMAIL, STAFF_ALERT, DELAY_DIGEST],
                 status=OutboxMessage.Status.PENDING,
@@ -145,6 +147,11 @@ class Command(BaseCommand):
             f"Delays: {late['cases']} cases from the scan, {late['told']} explained "
             f"to the customer, {late['answered']} answered, {late['offered']} "
             f"compensation offers, {late['closed']} closed, {late['escalated']} escalated."
+        )
+        self.stdout.write(
+            "Returns: "
+            + ", ".join(f"{n} {status}" for status, n in returned.items())
+            + "."
         )
         self._say_api_key()
 

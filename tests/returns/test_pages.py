@@ -1,0 +1,194 @@
+"""The pages of returns: the public policy, the customer's request from the status
+page, the staff queue and the return page from receipt to refund (click by click)."""
+
+import re
+from decimal import Decimal as D
+
+import pytest
+from django.urls import reverse
+
+from orders.core.models import OrderStatus as S
+from orders.money.models import Refund
+from orders.permissions import Role
+from returns import policy as rules
+from returns.models import RS, Return, ReturnPolicy
+from tests.factories.inventory import ProductFactory
+from tests.returns.test_returns import request
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def order(order_in):
+    return order_in(S.DELIVERED, lines=[(ProductFactory(unit_price=D("10.00")), 4)])
+
+
+def test_the_policy_page_says_what_the_admin_configured(client):
+    policy = ReturnPolicy.current()
+    policy.window_days = 21
+    policy.restocking_fee_percent = D("12.5")
+    policy.non_returnable_categories = "Gift cards"
+    policy.return_shipping = "customer"
+    policy.allow_store_credit = False
+    policy.save()
+    ProductFactory(name="Opened earbuds", returnable=False)
+    page = client.get(reverse("return_policy")).content.decode()
+    assert "within 21 days of delivery" in page
+    assert "12.5%" in page and "Gift cards" in page and "Opened earbuds" in page
+    assert "at your cost" in page and "store credit" not in page.lower()
+
+
+def test_the_status_page_links_the_policy_and_offers_a_return(client, order):
+    page = client.get(reverse("track:order", args=[order.tracking_token])).content
+    page = page.decode()
+    assert reverse("return_policy") in page
+    assert reverse("track_returns:new", args=[order.tracking_token]) in page
+
+
+def test_a_customer_returns_items_from_the_status_page(client, order):
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    form = client.get(url).content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f]+)"', form).group(1)
+    line = order.lines.get()
+    data = {
+        "submission": key,
+        f"qty_{line.pk}": "2",
+        f"reason_{line.pk}": "defective",
+        "outcome": "refund",
+    }
+    response = client.post(url, data, follow=True)
+    rma = Return.objects.get(order=order)
+    assert rma.status == RS.APPROVED and rma.lines.get().quantity == 2
+    page = response.content.decode()
+    assert rma.number in page and "Please send the items to" in page
+    # the same page sent again opens nothing more
+    client.post(url, data)
+    assert Return.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.parametrize(
+    "quantity", ["", "-1", "5", "1000000000000", "4006381333931", "two"]
+)
+def test_hostile_quantities_get_an_error_and_write_nothing(client, order, quantity):
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    line = order.lines.get()
+    response = client.post(
+        url,
+        {f"qty_{line.pk}": quantity, f"reason_{line.pk}": "damaged", "outcome": "refund"},
+    )
+    assert response.status_code == 200
+    assert not Return.objects.exists()
+
+
+def test_a_tampered_outcome_or_reason_writes_nothing(client, order):
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    line = order.lines.get()
+    for data in (
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "damaged", "outcome": "cash"},
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "x" * 10000, "outcome": "refund"},
+        {f"qty_{line.pk}": "1", f"reason_{line.pk}": "", "outcome": "refund"},
+    ):
+        assert client.post(url, data).status_code == 200
+    assert not Return.objects.exists()
+
+
+def test_the_customer_cancels_and_notes_a_tracking_number(client, order):
+    rma = request(order)
+    label = reverse("track_returns:label", args=[order.tracking_token])
+    client.post(label, {"rma": rma.pk, "reference": "JJD000123"})
+    rma.refresh_from_db()
+    assert rma.label_reference == "JJD000123"
+    other = request(order)
+    cancel = reverse("track_returns:cancel", args=[order.tracking_token])
+    # another order's return cannot be cancelled from this page
+    client.post(
+        reverse("track_returns:cancel", args=["not-the-token"]), {"rma": other.pk}
+    )
+    client.post(cancel, {"rma": other.pk})
+    other.refresh_from_db()
+    assert other.status == RS.CANCELLED
+
+
+def test_a_return_is_five_clicks_for_the_inspector(
+    client, order, staff, django_capture_on_commit_callbacks
+):
+    """Common case, full refund, grade A: the queue (1), the return (2), save the
+    inspection with its defaults (3), refund (4). Receiving is the warehouse's."""
+    rma = request(order, 2)
+    client.force_login(staff[Role.WAREHOUSE])
+    detail = reverse("returns:detail", args=[rma.pk])
+    line = rma.lines.get()
+    client.post(reverse("returns:receive", args=[rma.pk]), {f"arrived_{line.pk}": "2"})
+    client.force_login(staff[Role.RETURNS])
+    queue = client.get(reverse("returns:list") + "?show=inspect").content.decode()
+    assert detail in queue
+    page = client.get(detail).content.decode()
+    preview = page[page.index("data-preview") :]
+    expected = rules.units_paid(line.order_line, 2)  # net price and its tax
+    assert f"the policy refunds <strong>{expected} EUR</strong>" in preview
+    # the defaults as the page draws them
+    form = {
+        f"grade_{line.pk}": "a",
+        f"cause_{line.pk}": line.reason,
+        f"disposition_{line.pk}": "restock",
+        f"warehouse_{line.pk}": re.search(
+            rf'name="warehouse_{line.pk}"[^>]*>.*?<option value="(\d+)" selected',
+            page,
+            re.S,
+        ).group(1),
+        f"note_{line.pk}": "",
+    }
+    client.post(reverse("returns:inspect", args=[rma.pk]), form)
+    rma.refresh_from_db()
+    assert rma.status == RS.INSPECTED and rma.refund_amount == expected
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("returns:refund", args=[rma.pk]))
+    rma.refresh_from_db()
+    assert rma.status == RS.REFUNDED
+    assert Refund.objects.get(order=order).status == Refund.Status.SUCCEEDED
+    order_page = client.get(reverse("orders:detail", args=[order.number])).content
+    assert rma.number.encode() in order_page
+
+
+def test_staff_open_a_return_for_a_phone_caller(client, order, staff):
+    client.force_login(staff[Role.CLERK])
+    url = reverse("returns:new", args=[order.number])
+    page = client.get(url).content.decode()
+    key = re.search(r'name="submission" value="([0-9a-f]+)"', page).group(1)
+    line = order.lines.get()
+    response = client.post(
+        url,
+        {
+            "submission": key,
+            "source": "staff",
+            f"qty_{line.pk}": "1",
+            f"reason_{line.pk}": "wrong_item",
+            "outcome": "refund",
+            "approve": "on",
+        },
+    )
+    rma = Return.objects.get(order=order)
+    assert response.status_code == 302 and rma.source == "staff"
+    assert rma.opened_by == staff[Role.CLERK] and rma.status == RS.APPROVED
+
+
+def test_pages_refuse_staff_without_the_permission(client, order, staff):
+    rma = request(order)
+    client.force_login(staff[Role.VERIFIER])
+    line = rma.lines.get()
+    response = client.post(
+        reverse("returns:receive", args=[rma.pk]), {f"arrived_{line.pk}": "1"}
+    )
+    assert response.status_code == 403
+    rma.refresh_from_db()
+    assert rma.status == RS.APPROVED
+
+
+def test_the_queue_reads_a_bounded_number_of_queries(
+    client, order_in, staff, django_assert_max_num_queries
+):
+    for _ in range(3):
+        request(order_in(S.DELIVERED))
+    client.force_login(staff[Role.RETURNS])
+    with django_assert_max_num_queries(12):
+        client.get(reverse("returns:list") + "?show=receive")
