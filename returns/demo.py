@@ -116,7 +116,9 @@ def _walk(order, target, *, staff, rng, warehouse) -> None:
     closing = target == RS.CLOSED
     found = {}
     for line in rma.lines.all():
-        grade = Grade.SCRAP if closing else rng.choice([Grade.A, Grade.A, Grade.B, Grade.C])
+        grade = (
+            Grade.SCRAP if closing else rng.choice([Grade.A, Grade.A, Grade.B, Grade.C])
+        )
         found[line.pk] = services.Inspection(
             grade=grade,
             cause=Reason.NO_LONGER_NEEDED if closing else line.reason,

@@ -91,6 +91,9 @@ GET_ONLY = {
     "orders:delays",
     "orders:delay",
     "orders:delay_review",
+    "returns:list",
+    "returns:detail",
+    "return_policy",
     "orders:import",
     "orders:import_template",
     "orders:import_progress",
@@ -455,6 +458,51 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
             kind="store_credit",
             value=Decimal(value),
         )
+    # Returns in each state that has a form: to decide, awaiting the parcel,
+    # to inspect, to refund, and one with nothing to refund.
+    from ordersite.actors import CUSTOMER
+    from returns import services as returns
+
+    def returned(order, **kwargs):
+        line = order.lines.order_by("pk").first()
+        return returns.return_request(
+            order=order,
+            asked=[returns.Asked(line_id=line.pk, quantity=1, reason="damaged")],
+            outcome="refund",
+            actor=CUSTOMER,
+            **kwargs,
+        )
+
+    def arrived(rma):
+        return returns.return_receive(
+            rma=rma,
+            actor=staff[Role.WAREHOUSE],
+            arrived={line.pk: line.quantity for line in rma.lines.all()},
+        )
+
+    def graded(rma, grade="a"):
+        return returns.return_inspect(
+            rma=rma,
+            actor=staff[Role.RETURNS],
+            found={
+                line.pk: returns.Inspection(
+                    grade=grade, disposition="write_off", cause="no_longer_needed"
+                )
+                for line in rma.lines.all()
+            },
+        )
+
+    back = order_in(S.DELIVERED, lines=[(ProductFactory(), 9)])
+    late = order_in(S.DELIVERED)
+    Order.objects.filter(pk=late.pk).update(
+        delivered_at=timezone.now() - timedelta(days=35)
+    )
+    rma_requested = returned(Order.objects.get(pk=late.pk))
+    rma_approved = returned(back)
+    rma_received = arrived(returned(back))
+    rma_inspected = graded(arrived(returned(back)))
+    rma_scrap = graded(arrived(returned(back)), grade="scrap")
+    rmas = [rma_requested, rma_approved, rma_received, rma_inspected, rma_scrap]
     # (the same form of several orders is one target: the last one found; the late
     # order comes first so the daily doors are posted from orders they suit)
     everyone = [
@@ -467,6 +515,7 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         cancelled,
         other,
         unhappy,
+        back,
     ]
     order_pages = [
         reverse(name, args=[o.number])
@@ -493,6 +542,9 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         reverse("orders:delay", args=[case.pk]),
         reverse("orders:delay_review"),
         reverse("staff:dashboard"),
+        reverse("returns:list"),
+        reverse("returns:new", args=[back.number]),
+        *(reverse("returns:detail", args=[r.pk]) for r in rmas),
         reverse("inventory:product", args=[beans.sku]),
         reverse("inventory:product", args=[cups.sku]),
         reverse("inventory:receipt_new"),
@@ -514,6 +566,7 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
         reverse("track:order", args=[o.tracking_token]) for o in everyone
     ]
     customer_pages.append(reverse("pay:test", args=[link.token]))
+    customer_pages.append(reverse("track_returns:new", args=[back.tracking_token]))
     clients = {role: _client(staff[role]) for role in Role.ALL}
     clients["anonymous"] = _client()
     # The manager sees every staff form; other roles post them too when attacking.

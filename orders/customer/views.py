@@ -284,6 +284,7 @@ def _render_order_page(request, order: Order):
         (choice, Delay.Choice(choice).label)
         for choice in (choices_for(delay, order) if delay else [])
     ]
+    lines = list(order.lines.order_by("pk"))
     carriers = settings.ORDERS_CARRIER_TRACKING_URLS
     shipments = [
         (s, carriers.get(s.carrier, "").format(number=s.tracking_number) or None)
@@ -300,7 +301,7 @@ def _render_order_page(request, order: Order):
             "held": held,
             "cancelled": order.status == S.CANCELLED,
             "address": _public_address(order),
-            "lines": order.lines.order_by("pk"),
+            "lines": lines,
             "position": money_position(order),
             "pay_due": amount_due(order),
             "shipments": shipments,
@@ -328,7 +329,7 @@ def _render_order_page(request, order: Order):
             )
             if order.delays.all()
             else [],
-            **_returns_context(order),
+            **_returns_context(order, lines),
             "confirm_form": ConfirmForm(),
             "problem_form": ProblemForm(),
             "message_form": MessageForm(),
@@ -336,25 +337,27 @@ def _render_order_page(request, order: Order):
     )
 
 
-def _returns_context(order: Order) -> dict:
-    """The order's returns, and whether anything may still be returned."""
+def _returns_context(order: Order, lines: list) -> dict:
+    """The order's returns, and whether anything may still be returned (one query
+    for a delivered order; the policy only if a return shows its address)."""
+    from django.utils.functional import SimpleLazyObject
+
     from returns.models import COUNTING, ReturnPolicy
     from returns.selectors import returns_of
 
-    returns = returns_of(order) if order.delivered_at else []
-    policy = ReturnPolicy.current() if order.delivered_at else None
+    if order.delivered_at is None or order.status == S.CANCELLED:
+        return {"returns": [], "can_return": False}
+    returns = returns_of(order)
+    on_their_way = sum(
+        line.quantity
+        for rma in returns
+        if rma.status in COUNTING
+        for line in rma.lines.all()
+    )
     return {
         "returns": returns,
-        "policy": policy,
-        "can_return": order.delivered_at is not None
-        and order.status != S.CANCELLED
-        and sum(line.quantity for line in order.lines.all())
-        > sum(
-            line.quantity
-            for rma in returns
-            if rma.status in COUNTING
-            for line in rma.lines.all()
-        ),
+        "policy": SimpleLazyObject(ReturnPolicy.current),
+        "can_return": sum(line.quantity for line in lines) > on_their_way,
     }
 
 

@@ -362,7 +362,11 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             rma=late_one, actor=clerk, approve=False, note="Past the window"
         )
         scrap = returns.return_request(
-            order=back, asked=asked(1), outcome="refund", actor=clerk, source="staff",
+            order=back,
+            asked=asked(1),
+            outcome="refund",
+            actor=clerk,
+            source="staff",
             approve=True,
         )
         scrap = returns.return_receive(

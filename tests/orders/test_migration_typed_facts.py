@@ -19,11 +19,13 @@ def _migrate(targets):
     executor.loader.build_graph()
     executor.migrate(targets)
     executor.loader.build_graph()
-    # the other apps stay as they are: at their latest migration
+    # the other apps stay as they are: at their latest migration, unless going
+    # back unapplied them too (returns depends on a later orders migration)
     latest = [
         key
         for key in executor.loader.graph.leaf_nodes()
         if key[0] not in {app for app, _name in targets}
+        and key in executor.loader.applied_migrations
     ]
     return executor.loader.project_state([targets[0], *latest]).apps
 

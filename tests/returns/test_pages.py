@@ -74,7 +74,11 @@ def test_hostile_quantities_get_an_error_and_write_nothing(client, order, quanti
     line = order.lines.get()
     response = client.post(
         url,
-        {f"qty_{line.pk}": quantity, f"reason_{line.pk}": "damaged", "outcome": "refund"},
+        {
+            f"qty_{line.pk}": quantity,
+            f"reason_{line.pk}": "damaged",
+            "outcome": "refund",
+        },
     )
     assert response.status_code == 200
     assert not Return.objects.exists()

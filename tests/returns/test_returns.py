@@ -234,7 +234,10 @@ def test_the_common_case_refunds_in_full_and_restocks_through_the_ledger(
     item.refresh_from_db()
     assert item.on_hand == before + 2
     movement = StockMovement.objects.get(reference=rma.number)
-    assert movement.kind == StockMovement.Kind.RETURN_RESTOCK and movement.on_hand_delta == 2
+    assert (
+        movement.kind == StockMovement.Kind.RETURN_RESTOCK
+        and movement.on_hand_delta == 2
+    )
     assert rma.refund_amount == 2 * paid_per_unit(order)
     held = money_position(order).held
     with django_capture_on_commit_callbacks(execute=True):
@@ -284,7 +287,9 @@ def test_units_of_a_line_never_refund_more_than_the_line(delivered, staff):
     paid = rules.line_paid(line)
     total = D("0")
     for _ in range(3):
-        rma = inspected(received(request(order, 1), staff), staff, disposition="write_off")
+        rma = inspected(
+            received(request(order, 1), staff), staff, disposition="write_off"
+        )
         total += rma.refund_amount
     assert total == paid
 
@@ -314,9 +319,13 @@ def test_receiving_records_what_arrived_and_a_missing_item(delivered, staff):
     rma = request(order, 3)
     line = rma.lines.get()
     with pytest.raises(InvalidOrder, match="between 0 and 3"):
-        services.return_receive(rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 4})
+        services.return_receive(
+            rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 4}
+        )
     with pytest.raises(InvalidOrder, match="Nothing of this return arrived"):
-        services.return_receive(rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 0})
+        services.return_receive(
+            rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 0}
+        )
     rma = services.return_receive(
         rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 2}
     )
@@ -368,7 +377,10 @@ def test_a_manager_sets_another_amount_with_a_reason(
 def test_nothing_to_refund_closes_the_return(delivered, staff):
     order = delivered()
     rma = inspected(
-        received(request(order), staff), staff, grade=Grade.SCRAP, disposition="write_off"
+        received(request(order), staff),
+        staff,
+        grade=Grade.SCRAP,
+        disposition="write_off",
     )
     assert rma.refund_amount == 0
     rma = services.return_refund(rma=rma, actor=staff[Role.RETURNS])
@@ -437,9 +449,9 @@ def test_an_approved_at_once_request_sends_one_email(delivered):
     order = delivered()
     request(order)
     assert list(
-        Notification.objects.filter(order=order, kind__startswith="return_").values_list(
-            "kind", flat=True
-        )
+        Notification.objects.filter(
+            order=order, kind__startswith="return_"
+        ).values_list("kind", flat=True)
     ) == ["return_approved"]
 
 
@@ -453,6 +465,9 @@ def test_every_return_fact_reaches_the_timeline_with_words(delivered, staff):
     customer_words = [e.text for e in timeline(order, audience="customer")]
     assert any(rma.number in t and "refunded" in t for t in staff_words)
     assert any("we are refunding" in t for t in customer_words)
-    assert OrderEvent.objects.filter(order=order, type="return_inspected").get().data[
-        "lines"
-    ][0]["grade"] == "a"
+    assert (
+        OrderEvent.objects.filter(order=order, type="return_inspected")
+        .get()
+        .data["lines"][0]["grade"]
+        == "a"
+    )

@@ -26,7 +26,6 @@ from orders.core import services
 from orders.customer import services as customer_side
 from orders.delays.demo import seed_delays
 from orders.delays.models import DELAY_DIGEST
-from returns.demo import seed_returns
 from orders.demo_data import (
     AGE_DAYS,
     CANCEL_REASONS,
@@ -68,6 +67,7 @@ from orders.notifications.emails import CUSTOMER_EMAIL, STAFF_ALERT
 from orders.permissions import Role
 from orders.verification import services as verification
 from ordersite.models import OutboxMessage
+from returns.demo import seed_returns
 
 # The demo's API key: known, so the examples in docs/integration.md run as
 # written against `make run`. Demo data never loads in production.
