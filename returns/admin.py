@@ -3,7 +3,7 @@ read-only: a return moves only through its pages and services."""
 
 from django.contrib import admin
 
-from returns.models import Return, ReturnLine, ReturnPolicy
+from returns.models import Return, ReturnAlertRule, ReturnLine, ReturnPolicy
 
 
 @admin.register(ReturnPolicy)
@@ -75,3 +75,8 @@ class ReturnAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(ReturnAlertRule)
+class ReturnAlertRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "reason", "threshold_percent", "min_units"]

@@ -109,9 +109,9 @@ class ReturnForm(forms.Form):
     )
 
 
-def _on_return(request, token, action, done: str):
+def _on_return(request, token, action, done: str, form_class=ReturnForm):
     order = _order(token)
-    form = ReturnForm(request.POST)
+    form = form_class(request.POST)
     rma = None
     if form.is_valid():
         rma = Return.objects.filter(pk=form.cleaned_data["rma"], order=order).first()
@@ -120,6 +120,8 @@ def _on_return(request, token, action, done: str):
         return redirect(_status(order))
     try:
         action(rma, form.cleaned_data)
+    except AlreadyRecorded as exc:
+        messages.info(request, str(exc))
     except OrderError as exc:
         messages.error(request, str(exc))
     else:
@@ -146,4 +148,21 @@ def return_label(request, token):
         token,
         lambda rma, d: services.return_set_label(rma=rma, reference=d["reference"]),
         _("Thank you: we will look out for your parcel."),
+    )
+
+
+@require_POST
+@private_page
+def return_feedback(request, token):
+    return _on_return(
+        request,
+        token,
+        lambda rma, d: services.return_feedback(
+            rma=rma,
+            easy=d["easy"] == "yes",
+            resolved=d["resolved"] == "yes",
+            comment=d["comment"],
+        ),
+        _("Thank you for telling us."),
+        form_class=FeedbackForm,
     )

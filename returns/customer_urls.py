@@ -10,4 +10,5 @@ urlpatterns = [
     path("", customer.return_new, name="new"),
     path("cancel/", customer.return_cancel, name="cancel"),
     path("label/", customer.return_label, name="label"),
+    path("feedback/", customer.return_feedback, name="feedback"),
 ]

@@ -105,6 +105,13 @@ def return_closed(*, rma: Return, actor) -> OrderEvent:
     return record(order=rma.order, type=T.RETURN_CLOSED, actor=actor, data=_base(rma))
 
 
+def return_feedback(*, rma: Return) -> OrderEvent:
+    from ordersite.actors import CUSTOMER
+
+    data = _base(rma) | {"easy": rma.feedback_easy, "resolved": rma.feedback_resolved}
+    return record(order=rma.order, type=T.RETURN_FEEDBACK, actor=CUSTOMER, data=data)
+
+
 # ------------------------------------------------------------------------------
 # In words
 # ------------------------------------------------------------------------------
@@ -177,8 +184,14 @@ def _received_customer(e, r):
 
 
 def _inspected_staff(e, r):
-    from returns.models import Grade
+    from returns.models import Disposition, Grade
 
+    lines = data_of(e).get("lines") or []
+    if lines and all(x.get("disposition") == Disposition.KEPT for x in lines):
+        return _(
+            "%(rma)s settled without the parcel (the customer keeps it): "
+            "refund %(amount)s."
+        ) % {"rma": _rma(e), "amount": amount(e, "refund")}
     grades = ", ".join(
         f"{line.get('quantity')} × {line.get('sku')} "
         f"{label(Grade, line.get('grade')).split(' ')[0]}"
@@ -232,6 +245,25 @@ def _closed(e, r):
     return _("Return %(rma)s closed.") % {"rma": _rma(e)}
 
 
+def _yes_no(value) -> str:
+    return _("yes") if value else _("no")
+
+
+def _feedback_staff(e, r):
+    data = data_of(e)
+    return _(
+        "%(rma)s: the customer found it easy: %(easy)s; resolved: %(resolved)s."
+    ) % {
+        "rma": _rma(e),
+        "easy": _yes_no(data.get("easy")),
+        "resolved": _yes_no(data.get("resolved")),
+    }
+
+
+def _feedback_customer(e, r):
+    return _("You told us how return %(rma)s went. Thank you.") % {"rma": _rma(e)}
+
+
 say_all(
     {
         T.RETURN_REQUESTED: Wording(_requested_staff, _requested_customer),
@@ -243,5 +275,6 @@ say_all(
         T.RETURN_AMOUNT_SET: Wording(_amount_set),
         T.RETURN_REFUNDED: Wording(_refunded_staff, _refunded_customer),
         T.RETURN_CLOSED: Wording(_closed, _closed),
+        T.RETURN_FEEDBACK: Wording(_feedback_staff, _feedback_customer),
     }
 )

@@ -210,3 +210,11 @@ class AmountForm(forms.Form):
         label=_("Refund"), min_value=Decimal("0"), limit=limits.max_order_total
     )
     reason = forms.CharField(label=_("Why it differs from the policy"), max_length=255)
+
+
+class KeepForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the items need not come back"),
+        max_length=255,
+        help_text=_("E.g. a cheap item broken in transit: not worth the postage."),
+    )

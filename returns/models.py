@@ -63,6 +63,7 @@ class Disposition(models.TextChoices):
     REFURBISH = "refurbish", _("Refurbish")
     WRITE_OFF = "write_off", _("Write off")
     RETURN_TO_SUPPLIER = "supplier", _("Return to supplier")
+    KEPT = "kept", _("Kept by the customer (not sent back)")
 
 
 class ReturnShipping(models.TextChoices):
@@ -236,6 +237,8 @@ class ReturnStatus(models.TextChoices):
 RS = ReturnStatus
 # Still waiting for something to happen (the queue shows these).
 OPEN = (RS.REQUESTED, RS.APPROVED, RS.RECEIVED, RS.INSPECTED)
+# Over for the customer: they are asked how it went.
+FINISHED = (RS.REFUNDED, RS.CLOSED, RS.REJECTED)
 # Units of these count as returned (or on their way back) against what was delivered.
 COUNTING = (
     RS.REQUESTED,
@@ -303,6 +306,20 @@ class Return(ConcurrentTransitionMixin, models.Model):
     override_reason = models.CharField(
         _("reason for the manager's amount"), max_length=255, blank=True
     )
+    kept_reason = models.CharField(
+        _("why the customer keeps the items"),
+        max_length=255,
+        blank=True,
+        help_text=_("Refunded without a return: the items were not worth sending."),
+    )
+    feedback_easy = models.BooleanField(_("easy to return?"), null=True, blank=True)
+    feedback_resolved = models.BooleanField(
+        _("problem resolved?"), null=True, blank=True
+    )
+    feedback_comment = models.CharField(
+        _("customer's comment"), max_length=2000, blank=True
+    )
+    feedback_at = models.DateTimeField(_("feedback given"), null=True, blank=True)
     submission_key = models.CharField(max_length=64, blank=True, editable=False)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -358,6 +375,7 @@ class Return(ConcurrentTransitionMixin, models.Model):
             ("receive_return", _("Can receive returned parcels")),
             ("inspect_return", _("Can inspect returns and refund them")),
             ("override_return_refund", _("Can set a return's refund amount")),
+            ("read_return_analytics", _("Can read the returns analytics")),
         ]
         indexes = [
             models.Index(
@@ -402,6 +420,11 @@ class Return(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN
 
+    @property
+    def asks_feedback(self) -> bool:
+        """Finished and not yet answered: the status page asks two questions."""
+        return self.status in FINISHED and self.feedback_at is None
+
     # -- the lifecycle (only ``returns.services`` calls these) --------------------
     @transition(field=status, source=RS.REQUESTED, target=RS.APPROVED)
     def approve(self) -> None:
@@ -421,6 +444,11 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=status, source=RS.RECEIVED, target=RS.INSPECTED)
     def inspect(self) -> None:
+        self.inspected_at = timezone.now()
+
+    @transition(field=status, source=RS.APPROVED, target=RS.INSPECTED)
+    def waive_parcel(self) -> None:
+        """Not worth sending back: settled as if inspected, the customer keeps it."""
         self.inspected_at = timezone.now()
 
     @transition(field=status, source=RS.INSPECTED, target=RS.REFUNDED)
@@ -499,3 +527,41 @@ class ReturnLine(models.Model):
     @property
     def our_fault(self) -> bool:
         return (self.confirmed_reason or self.reason) in OUR_FAULT
+
+
+class ReturnAlertRule(models.Model):
+    """Flag a product whose return rate (for one reason, or any) crosses a threshold."""
+
+    reason = models.CharField(
+        _("reason"),
+        max_length=20,
+        choices=Reason.choices,
+        blank=True,
+        help_text=_("Empty: returns for any reason."),
+    )
+    threshold_percent = percent_field(
+        _("alert above (%)"), "2", _("Of the units delivered in the period.")
+    )
+    min_units = models.PositiveIntegerField(
+        _("only from units delivered"),
+        default=20,
+        help_text=_("Fewer units delivered say too little to alert on."),
+    )
+
+    class Meta:
+        ordering = ["reason", "threshold_percent"]
+        verbose_name = _("return alert")
+        verbose_name_plural = _("return alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reason"], name="returnalertrule_one_per_reason"
+            ),
+            models.CheckConstraint(
+                condition=Q(threshold_percent__gte=0) & Q(threshold_percent__lte=100),
+                name="returnalertrule_threshold_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.get_reason_display() if self.reason else _("any reason")
+        return f"{what} > {self.threshold_percent}%"

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from inventory.models import Warehouse
@@ -247,16 +248,17 @@ class Inspection:
 
 
 def _refunded_before(line: ReturnLine) -> int:
-    """Units of the same order line that earlier returns refunded."""
-    return (
-        ReturnLine.objects.filter(
-            order_line=line.order_line_id,
-            rma__status__in=[RS.INSPECTED, RS.REFUNDED, RS.CLOSED],
-        )
-        .exclude(rma=line.rma_id)
-        .aggregate(n=Sum("received_quantity"))["n"]
-        or 0
+    """Units of the same order line that earlier returns settled (arrived, or kept
+    by the customer)."""
+    earlier = ReturnLine.objects.filter(
+        order_line=line.order_line_id,
+        rma__status__in=[RS.INSPECTED, RS.REFUNDED, RS.CLOSED],
+    ).exclude(rma=line.rma_id)
+    counted = earlier.aggregate(
+        arrived=Sum("received_quantity"),
+        kept=Sum("quantity", filter=Q(disposition=Disposition.KEPT)),
     )
+    return (counted["arrived"] or 0) + (counted["kept"] or 0)
 
 
 def refund_preview(rma: Return, found: dict[int, Inspection]) -> dict[int, Decimal]:
@@ -364,6 +366,56 @@ def _check_finding(line: ReturnLine, seen: Inspection) -> None:
             raise InvalidOrder(
                 _("%(sku)s: choose the warehouse it goes back to.") % {"sku": sku}
             )
+
+
+def return_keep(*, rma: Return, actor, reason: str) -> Return:
+    """Refund without a return: the items are not worth sending back (a cheap item
+    broken in transit), so the customer keeps them and the return is settled as
+    inspected, in full, with why; ``return_refund`` then pays it."""
+    _require(actor, "inspect_return", _("settle returns without the parcel"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidOrder(_("Say why the items need not come back."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.APPROVED, doing=_("settled without the parcel"))
+        lines = list(rma.lines.select_related("order_line"))
+        for line in lines:
+            line.disposition = Disposition.KEPT
+            line.confirmed_reason = line.reason
+            line.refund_amount = rules.units_paid(
+                line.order_line, line.quantity, before=_refunded_before(line)
+            )
+        ReturnLine.objects.bulk_update(
+            lines, ["disposition", "confirmed_reason", "refund_amount"]
+        )
+        rma.refund_amount = sum((line.refund_amount for line in lines), Decimal("0"))
+        rma.kept_reason = reason[:255]
+        rma.waive_parcel()
+        rma.inspected_by = staff_user(actor)
+        rma.save()
+        rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
+        facts.return_inspected(rma=rma, actor=actor)
+    return rma
+
+
+def return_feedback(
+    *, rma: Return, easy: bool, resolved: bool, comment: str = ""
+) -> Return:
+    """The customer's two answers after the return is over, once."""
+    if len(comment or "") > 2000:
+        raise InvalidOrder(_("Keep the comment under 2,000 characters."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        if rma.feedback_at is not None:
+            raise AlreadyRecorded(_("Thank you, we already have your answer."), rma)
+        if not rma.asks_feedback:
+            raise InvalidOrder(_("You can tell us how it went once it is over."))
+        rma.feedback_easy, rma.feedback_resolved = bool(easy), bool(resolved)
+        rma.feedback_comment, rma.feedback_at = (comment or "").strip(), timezone.now()
+        rma.save()
+        facts.return_feedback(rma=rma)
+    return rma
 
 
 def return_set_amount(*, rma: Return, actor, amount, reason: str) -> Return:

@@ -8,6 +8,7 @@ app_name = "returns"
 
 urlpatterns = [
     path("", views.return_list, name="list"),
+    path("analytics/", views.return_analytics, name="analytics"),
     path("<id:return_id>/", views.return_detail, name="detail"),
     path("<id:return_id>/decide/", views.return_decide, name="decide"),
     path("<id:return_id>/cancel/", views.return_cancel, name="cancel"),
@@ -16,5 +17,6 @@ urlpatterns = [
     path("<id:return_id>/amount/", views.return_amount, name="amount"),
     path("<id:return_id>/refund/", views.return_refund, name="refund"),
     path("<id:return_id>/close/", views.return_close, name="close"),
+    path("<id:return_id>/keep/", views.return_keep, name="keep"),
     path("new/<str:number>/", views.return_new, name="new"),
 ]

@@ -8,13 +8,15 @@ from django.views.decorators.http import require_POST
 
 from orders.core.models import Order
 from orders.exceptions import AlreadyRecorded, OrderError
+from ordersite.exports import csv_response
 from ordersite.pagination import CappedPaginator
 from ordersite.staff import staff_required
-from returns import selectors, services
+from returns import analytics, selectors, services
 from returns.forms import (
     AmountForm,
     DecideForm,
     InspectForm,
+    KeepForm,
     ReceiveForm,
     StaffRequestForm,
 )
@@ -60,6 +62,7 @@ def return_detail(request, return_id, **forms):
     }
     if rma.status == RS.APPROVED:
         context["receive_form"] = forms.get("receive_form") or ReceiveForm(rma=rma)
+        context["keep_form"] = forms.get("keep_form") or KeepForm()
     if rma.status == RS.RECEIVED:
         form = forms.get("inspect_form") or InspectForm(rma=rma)
         context["inspect_form"] = form
@@ -198,6 +201,22 @@ def return_refund(request, return_id):
 
 @require_POST
 @staff_required("returns.inspect_return")
+def return_keep(request, return_id):
+    form = KeepForm(request.POST)
+    return _act(
+        request,
+        return_id,
+        lambda rma: services.return_keep(
+            rma=rma, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        _("Settled without the parcel: the customer keeps the items. Refund it now."),
+        form=form,
+        slot="keep_form",
+    )
+
+
+@require_POST
+@staff_required("returns.inspect_return")
 def return_close(request, return_id):
     return _act(
         request,
@@ -246,5 +265,53 @@ def return_new(request, number):
             "form": form,
             "policy": policy,
             "window_end": window_end(order, policy),
+        },
+    )
+
+
+DAY_CHOICES = (30, 90, 180, 365)
+
+
+@staff_required("returns.read_return_analytics")
+def return_analytics(request):
+    """Return rates by product, category, reason, channel, warehouse and packer,
+    time to refund, totals, grades, feedback and alerts. ``?csv=<table>`` downloads one."""
+    try:
+        days = int(request.GET.get("days", 90))
+    except (TypeError, ValueError):
+        days = 90
+    if days not in DAY_CHOICES:
+        days = 90
+    review = analytics.returns_review(days=days)
+    wanted = request.GET.get("csv")
+    if wanted in analytics.DIMENSIONS:
+        return csv_response(
+            f"returns-by-{wanted}.csv",
+            [
+                str(analytics.DIMENSIONS[wanted]),
+                "delivered",
+                "returned",
+                "rate_percent",
+            ],
+            (
+                [r["key"], r["delivered"], r["returned"], r["rate"]]
+                for r in review["tables"][wanted]
+            ),
+        )
+    charts = {
+        "week": review["weeks"],
+        "reason": [(r["key"], r["returned"]) for r in review["tables"]["reason"]],
+    }
+    return render(
+        request,
+        "staff/returns/analytics.html",
+        {
+            "review": review,
+            "charts": charts,
+            "day_choices": DAY_CHOICES,
+            "tables": [
+                (key, label, review["tables"][key])
+                for key, label in analytics.DIMENSIONS.items()
+            ],
         },
     )

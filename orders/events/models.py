@@ -98,6 +98,7 @@ class EventType(models.TextChoices):
     RETURN_AMOUNT_SET = "return_amount_set", _("Return refund set by a manager")
     RETURN_REFUNDED = "return_refunded", _("Return refunded")
     RETURN_CLOSED = "return_closed", _("Return closed")
+    RETURN_FEEDBACK = "return_feedback", _("Customer rated the return")
     # Notifications
     EMAIL_QUEUED = "email_queued", _("Email queued")
     EMAIL_RESENT = "email_resent", _("Email sent again")

@@ -2,7 +2,7 @@
 
 import factory
 
-from returns.models import Return, ReturnLine, ReturnPolicy
+from returns.models import Return, ReturnAlertRule, ReturnLine, ReturnPolicy
 from tests.factories.orders import OrderFactory, OrderLineFactory
 
 
@@ -34,3 +34,11 @@ class ReturnLineFactory(factory.django.DjangoModelFactory):
     )
     quantity = 1
     reason = "no_longer_needed"
+
+
+class ReturnAlertRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnAlertRule
+        django_get_or_create = ["reason"]
+
+    reason = "defective"

@@ -471,3 +471,47 @@ def test_every_return_fact_reaches_the_timeline_with_words(delivered, staff):
         .data["lines"][0]["grade"]
         == "a"
     )
+
+
+# ------------------------------------------------------------------------------
+# Refund without a return; the customer's feedback
+# ------------------------------------------------------------------------------
+def test_an_item_not_worth_sending_back_is_refunded_and_kept(
+    delivered, staff, django_capture_on_commit_callbacks
+):
+    order = delivered(4)
+    rma = request(order, 1, reason="damaged")
+    stock_before = StockItem.objects.get(product=order.lines.get().product).on_hand
+    with pytest.raises(InvalidOrder, match="Say why"):
+        services.return_keep(rma=rma, actor=staff[Role.RETURNS], reason="")
+    with pytest.raises(TransitionForbidden):
+        services.return_keep(rma=rma, actor=staff[Role.WAREHOUSE], reason="Cheap")
+    rma = services.return_keep(
+        rma=rma, actor=staff[Role.RETURNS], reason="Broken mug, not worth postage"
+    )
+    assert rma.status == RS.INSPECTED and rma.refund_amount == paid_per_unit(order)
+    assert rma.lines.get().disposition == "kept"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.return_refund(rma=rma, actor=staff[Role.RETURNS])
+    assert Refund.objects.get(order=order).amount == paid_per_unit(order)
+    item = StockItem.objects.get(product=order.lines.get().product)
+    assert item.on_hand == stock_before  # nothing came back to the shelf
+    # a kept unit counts as settled for the next return's share of the line
+    later = inspected(received(request(order, 3), staff), staff)
+    assert later.refund_amount + rma.refund_amount == rules.line_paid(order.lines.get())
+
+
+def test_the_customer_answers_two_questions_once_the_return_is_over(delivered, staff):
+    order = delivered()
+    rma = request(order)
+    with pytest.raises(InvalidOrder, match="once it is over"):
+        services.return_feedback(rma=rma, easy=True, resolved=True)
+    rma = inspected(received(rma, staff), staff)
+    services.return_refund(rma=rma, actor=staff[Role.RETURNS])
+    rma = services.return_feedback(rma=rma, easy=True, resolved=False, comment="Slow")
+    assert rma.feedback_easy is True and rma.feedback_resolved is False
+    with pytest.raises(AlreadyRecorded):
+        services.return_feedback(rma=rma, easy=False, resolved=False)
+    rma.refresh_from_db()
+    assert rma.feedback_easy is True
+    assert order.events.filter(type="return_feedback").count() == 1
