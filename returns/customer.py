@@ -109,6 +109,28 @@ class ReturnForm(forms.Form):
     )
 
 
+YES_NO = [("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))]
+
+
+class FeedbackForm(ReturnForm):
+    easy = forms.ChoiceField(
+        label=gettext_lazy("Was it easy to return?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    resolved = forms.ChoiceField(
+        label=gettext_lazy("Is your problem resolved?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("Anything we could do better (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 def _on_return(request, token, action, done: str, form_class=ReturnForm):
     order = _order(token)
     form = form_class(request.POST)

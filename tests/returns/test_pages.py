@@ -196,3 +196,23 @@ def test_the_queue_reads_a_bounded_number_of_queries(
     client.force_login(staff[Role.RETURNS])
     with django_assert_max_num_queries(12):
         client.get(reverse("returns:list") + "?show=receive")
+
+
+def test_the_customer_answers_the_two_questions_on_the_status_page(
+    client, order, staff
+):
+    from returns import services
+    from tests.returns.test_returns import inspected, received
+
+    rma = inspected(received(request(order), staff), staff)
+    services.return_refund(rma=rma, actor=staff[Role.RETURNS])
+    status_page = reverse("track:order", args=[order.tracking_token])
+    assert "Two quick questions" in client.get(status_page).content.decode()
+    url = reverse("track_returns:feedback", args=[order.tracking_token])
+    assert client.post(url, {"rma": rma.pk, "easy": "maybe"}).status_code == 302
+    rma.refresh_from_db()
+    assert rma.feedback_at is None
+    client.post(url, {"rma": rma.pk, "easy": "yes", "resolved": "no"})
+    rma.refresh_from_db()
+    assert rma.feedback_easy is True and rma.feedback_resolved is False
+    assert "Two quick questions" not in client.get(status_page).content.decode()
