@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from inventory.api import Stock
 from orders.api.views import OrderCancel, OrderDetail, Orders
+from returns.api import ReturnDetail, Returns
 
 app_name = "api"
 
@@ -13,6 +14,8 @@ urlpatterns = [
     path("v1/orders/<str:number>/", OrderDetail.as_view(), name="order"),
     path("v1/orders/<str:number>/cancel/", OrderCancel.as_view(), name="order_cancel"),
     path("v1/stock/", Stock.as_view(), name="stock"),
+    path("v1/returns/", Returns.as_view(), name="returns"),
+    path("v1/returns/<str:number>/", ReturnDetail.as_view(), name="return"),
     path(
         "schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
