@@ -37,6 +37,13 @@ class ReturnIn(serializers.Serializer):
     order = serializers.CharField(max_length=20, help_text="The order's number.")
     lines = ReturnLineIn(many=True, min_length=1, max_length=MAX_LINES)
     outcome = serializers.ChoiceField(choices=Outcome.choices)
+    wish = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For an exchange: what the customer would like instead.",
+    )
     note = serializers.CharField(
         max_length=2000, required=False, allow_blank=True, default=""
     )
@@ -64,6 +71,7 @@ class ReturnOut(serializers.Serializer):
         max_digits=12, decimal_places=2, allow_null=True
     )
     decision_note = serializers.CharField(allow_blank=True)
+    replacement_order = serializers.CharField(allow_null=True)
     lines = ReturnLineOut(many=True)
 
 
@@ -82,6 +90,9 @@ def return_out(rma: Return) -> dict:
         "shop_pays_shipping": rma.shop_pays_shipping,
         "refund_amount": rma.refund_due,
         "decision_note": rma.decision_note,
+        "replacement_order": rma.replacement_order.number
+        if rma.replacement_order_id
+        else None,
         "lines": [
             {
                 "sku": line.order_line.sku,
@@ -173,6 +184,7 @@ class Returns(APIView):
                 actor=caller(request),
                 source=Source.API,
                 note=d["note"],
+                wish=d["wish"],
             ).number
 
         try:

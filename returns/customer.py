@@ -57,6 +57,7 @@ def return_new(request, token):
                 actor=CUSTOMER,
                 source=Source.CUSTOMER,
                 note=data["note"],
+                wish=data["wish"],
                 submission_key=data["submission"],
             )
         except AlreadyRecorded as exc:

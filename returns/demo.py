@@ -17,6 +17,7 @@ from returns.models import RS, Grade, Reason
 # walked through every earlier step).
 PLAN = [
     (RS.REFUNDED, 6),
+    (RS.EXCHANGED, 2),
     (RS.INSPECTED, 3),
     (RS.RECEIVED, 3),
     (RS.APPROVED, 4),
@@ -82,10 +83,14 @@ def _walk(order, target, *, staff, rng, warehouse) -> None:
         for line in chosen
     ]
     by_staff = rng.random() < 0.25
+    exchanging = target == RS.EXCHANGED
     rma = services.return_request(
         order=order,
         asked=asked,
-        outcome="store_credit" if rng.random() < 0.2 else "refund",
+        outcome="exchange"
+        if exchanging
+        else ("store_credit" if rng.random() < 0.2 else "refund"),
+        wish="The next size up, please." if exchanging else "",
         actor=staff[Role.CLERK] if by_staff else CUSTOMER,
         source="staff" if by_staff else "customer",
         note="" if rng.random() < 0.7 else "The box was opened before I got it.",
@@ -139,5 +144,14 @@ def _walk(order, target, *, staff, rng, warehouse) -> None:
         rma.refresh_from_db()
     if closing:
         services.return_close(rma=rma, actor=staff[Role.RETURNS])
+    elif exchanging:
+        from inventory.models import Product
+
+        swap = rng.choice(list(Product.objects.filter(active=True).order_by("pk")[:20]))
+        services.return_exchange(
+            rma=rma,
+            actor=staff[Role.RETURNS],
+            replacements=[services.Replacement(product=swap, quantity=1)],
+        )
     else:
         services.return_refund(rma=rma, actor=staff[Role.RETURNS])

@@ -6,6 +6,8 @@ read one timeline; each carries the return's id and number, and ids and codes
 only (the customer's own words stay on the return's rows).
 """
 
+from decimal import Decimal
+
 from django.utils.translation import gettext as _
 
 from orders.events.models import EventType as T
@@ -99,6 +101,20 @@ def return_refunded(*, rma: Return, actor, refund_ids: list[int]) -> OrderEvent:
         "refund_ids": refund_ids,
     }
     return record(order=rma.order, type=T.RETURN_REFUNDED, actor=actor, data=data)
+
+
+def return_exchanged(
+    *, rma: Return, actor, covered, refunded, to_pay, refund_ids: list[int]
+) -> OrderEvent:
+    data = _base(rma) | {
+        "replacement_order": rma.replacement_order.number,
+        "replacement_order_id": rma.replacement_order_id,
+        "covered": money(covered),
+        "refunded": money(refunded),
+        "to_pay": money(to_pay),
+        "refund_ids": refund_ids,
+    }
+    return record(order=rma.order, type=T.RETURN_EXCHANGED, actor=actor, data=data)
 
 
 def return_closed(*, rma: Return, actor) -> OrderEvent:
@@ -245,6 +261,37 @@ def _closed(e, r):
     return _("Return %(rma)s closed.") % {"rma": _rma(e)}
 
 
+def _exchanged_staff(e, r):
+    data = data_of(e)
+    return _(
+        "%(rma)s exchanged: replacement %(order)s, %(covered)s of it covered by the "
+        "return, %(to_pay)s left to pay, %(refunded)s refunded."
+    ) % {
+        "rma": _rma(e),
+        "order": data.get("replacement_order"),
+        "covered": amount(e, "covered"),
+        "to_pay": amount(e, "to_pay"),
+        "refunded": amount(e, "refunded"),
+    }
+
+
+def _exchanged_customer(e, r):
+    data = data_of(e)
+    words = _("Return %(rma)s: we are sending you %(order)s in exchange.") % {
+        "rma": _rma(e),
+        "order": data.get("replacement_order"),
+    }
+    if Decimal(data.get("to_pay") or 0) > 0:
+        words += " " + _("%(amount)s is left to pay on it.") % {
+            "amount": amount(e, "to_pay")
+        }
+    if Decimal(data.get("refunded") or 0) > 0:
+        words += " " + _("We refund the difference, %(amount)s.") % {
+            "amount": amount(e, "refunded")
+        }
+    return words
+
+
 def _yes_no(value) -> str:
     return _("yes") if value else _("no")
 
@@ -275,6 +322,7 @@ say_all(
         T.RETURN_AMOUNT_SET: Wording(_amount_set),
         T.RETURN_REFUNDED: Wording(_refunded_staff, _refunded_customer),
         T.RETURN_CLOSED: Wording(_closed, _closed),
+        T.RETURN_EXCHANGED: Wording(_exchanged_staff, _exchanged_customer),
         T.RETURN_FEEDBACK: Wording(_feedback_staff, _feedback_customer),
     }
 )

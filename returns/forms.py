@@ -12,7 +12,7 @@ from ordersite.forms import OnceMixin
 from ordersite.limits import BoundedDecimalField
 from returns.models import Disposition, Grade, Outcome, Reason
 from returns.policy import Asked
-from returns.services import Inspection
+from returns.services import Inspection, Replacement
 
 REASON_CHOICES = [("", _("Why does it come back?")), *Reason.choices]
 
@@ -27,6 +27,13 @@ class RequestForm(OnceMixin, forms.Form):
     outcome = forms.ChoiceField(
         label=_("What would you like?"), widget=forms.RadioSelect
     )
+    wish = forms.CharField(
+        label=_(
+            "For an exchange: what would you like instead (size, colour, product)?"
+        ),
+        required=False,
+        max_length=500,
+    )
     note = forms.CharField(
         label=_("Anything else we should know (optional)"),
         required=False,
@@ -40,6 +47,8 @@ class RequestForm(OnceMixin, forms.Form):
         self.fields["outcome"].choices = [(o, Outcome(o).label) for o in outcomes]
         if len(outcomes) == 1:
             self.initial.setdefault("outcome", outcomes[0])
+        if Outcome.EXCHANGE not in outcomes:
+            del self.fields["wish"]
         for r in self.returnables:
             pk = r.line.pk
             self.fields[f"qty_{pk}"] = forms.IntegerField(
@@ -87,6 +96,8 @@ class RequestForm(OnceMixin, forms.Form):
                     reason_text=data.get(f"text_{pk}") or "",
                 )
             )
+        if data.get("outcome") == "exchange" and not (data.get("wish") or "").strip():
+            self.add_error("wish", _("Tell us what you would like instead."))
         if not asked and not self.errors:
             raise forms.ValidationError(
                 _("Choose how many of at least one item you return."), code="empty"
@@ -218,3 +229,47 @@ class KeepForm(forms.Form):
         max_length=255,
         help_text=_("E.g. a cheap item broken in transit: not worth the postage."),
     )
+
+
+class ExchangeForm(forms.Form):
+    """Up to three products the customer gets instead (by SKU)."""
+
+    ROWS = 3
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for i in range(1, self.ROWS + 1):
+            self.fields[f"sku_{i}"] = forms.CharField(
+                label=_("SKU"), max_length=64, required=i == 1
+            )
+            self.fields[f"quantity_{i}"] = forms.IntegerField(
+                label=_("Quantity"),
+                min_value=1,
+                max_value=1000,
+                required=False,
+                initial=1 if i == 1 else None,
+            )
+
+    def rows(self):
+        return [
+            (self[f"sku_{i}"], self[f"quantity_{i}"]) for i in range(1, self.ROWS + 1)
+        ]
+
+    def clean(self):
+        from inventory.models import Product
+
+        data = super().clean()
+        wanted = []
+        for i in range(1, self.ROWS + 1):
+            sku = (data.get(f"sku_{i}") or "").strip()
+            if not sku:
+                continue
+            product = Product.objects.filter(sku=sku, active=True).first()
+            if product is None:
+                self.add_error(f"sku_{i}", _("No product on sale has this SKU."))
+                continue
+            wanted.append(
+                Replacement(product=product, quantity=data.get(f"quantity_{i}") or 1)
+            )
+        data["replacements"] = wanted
+        return data

@@ -49,6 +49,7 @@ OUR_FAULT = frozenset(
 class Outcome(models.TextChoices):
     REFUND = "refund", _("Refund to the original payment")
     STORE_CREDIT = "store_credit", _("Store credit")
+    EXCHANGE = "exchange", _("Exchange for another size or product")
 
 
 class Grade(models.TextChoices):
@@ -141,6 +142,7 @@ class ReturnPolicy(models.Model):
     )
     allow_refund = models.BooleanField(_("refunds allowed"), default=True)
     allow_store_credit = models.BooleanField(_("store credit allowed"), default=True)
+    allow_exchange = models.BooleanField(_("exchanges allowed"), default=True)
     auto_approve = models.BooleanField(
         _("approve requests inside the policy automatically"), default=True
     )
@@ -220,6 +222,8 @@ class ReturnPolicy(models.Model):
             allowed.append(Outcome.REFUND)
         if self.allow_store_credit:
             allowed.append(Outcome.STORE_CREDIT)
+        if self.allow_exchange:
+            allowed.append(Outcome.EXCHANGE)
         return allowed
 
 
@@ -230,6 +234,7 @@ class ReturnStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     INSPECTED = "inspected", _("Inspected")
     REFUNDED = "refunded", _("Refunded")
+    EXCHANGED = "exchanged", _("Exchanged")
     CLOSED = "closed", _("Closed")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -238,7 +243,7 @@ RS = ReturnStatus
 # Still waiting for something to happen (the queue shows these).
 OPEN = (RS.REQUESTED, RS.APPROVED, RS.RECEIVED, RS.INSPECTED)
 # Over for the customer: they are asked how it went.
-FINISHED = (RS.REFUNDED, RS.CLOSED, RS.REJECTED)
+FINISHED = (RS.REFUNDED, RS.EXCHANGED, RS.CLOSED, RS.REJECTED)
 # Units of these count as returned (or on their way back) against what was delivered.
 COUNTING = (
     RS.REQUESTED,
@@ -278,6 +283,17 @@ class Return(ConcurrentTransitionMixin, models.Model):
         _("outcome wished"), max_length=12, choices=Outcome.choices
     )
     customer_note = models.TextField(_("customer's note"), blank=True)
+    exchange_wish = models.CharField(
+        _("wished in exchange"), max_length=500, blank=True
+    )
+    replacement_order = models.OneToOneField(
+        "orders.Order",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replacing_return",
+        verbose_name=_("replacement order"),
+    )
     review_reasons = models.JSONField(
         _("why a person decides"),
         default=list,
@@ -453,6 +469,10 @@ class Return(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=status, source=RS.INSPECTED, target=RS.REFUNDED)
     def settle(self) -> None:
+        self.finished_at = timezone.now()
+
+    @transition(field=status, source=RS.INSPECTED, target=RS.EXCHANGED)
+    def exchange(self) -> None:
         self.finished_at = timezone.now()
 
     @transition(field=status, source=RS.INSPECTED, target=RS.CLOSED)

@@ -55,6 +55,7 @@ def return_detail(pk: int) -> Return:
             "received_by",
             "inspected_by",
             "override_by",
+            "replacement_order",
         ).prefetch_related(
             Prefetch(
                 "lines",
@@ -70,9 +71,11 @@ def return_detail(pk: int) -> Return:
 def returns_of(order) -> list[Return]:
     """An order's returns, newest first, with their lines (for the status page)."""
     return list(
-        order.returns.prefetch_related(
+        order.returns.select_related("replacement_order")
+        .prefetch_related(
             Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line"))
-        ).order_by("-requested_at", "-pk")
+        )
+        .order_by("-requested_at", "-pk")
     )
 
 

@@ -94,6 +94,7 @@ def return_request(
     note: str = "",
     approve: bool = False,
     submission_key: str = "",
+    wish: str = "",
 ) -> Return:
     """Open a return of units of ``order`` and check it against the policy.
 
@@ -108,6 +109,11 @@ def return_request(
         _require(actor, "handle_return", _("open returns"))
     if len(note) > 2000:
         raise InvalidOrder(_("Keep the note under 2,000 characters."))
+    wish = (wish or "").strip()
+    if outcome == Outcome.EXCHANGE and not wish:
+        raise ReturnRefused([_("Tell us what you would like instead.")])
+    if len(wish) > 500:
+        raise InvalidOrder(_("Keep what you would like instead under 500 characters."))
     key = submission(submission_key)
     with transaction.atomic():
         order = lock_order(order, same_state=False)
@@ -125,6 +131,7 @@ def return_request(
             source=source,
             outcome=outcome,
             customer_note=note.strip(),
+            exchange_wish=wish if outcome == Outcome.EXCHANGE else "",
             review_reasons=verdict.review,
             shop_pays_shipping=policy.shop_pays_shipping([a.reason for a in asked]),
             submission_key=key,
@@ -508,3 +515,107 @@ def return_close(*, rma: Return, actor) -> Return:
         rma.save()
         facts.return_closed(rma=rma, actor=actor)
     return rma
+
+
+# ------------------------------------------------------------------------------
+# Exchange
+# ------------------------------------------------------------------------------
+@dataclass
+class Replacement:
+    """A product and quantity the customer gets in exchange."""
+
+    product: object
+    quantity: int
+
+
+def return_exchange(*, rma: Return, actor, replacements: list[Replacement]) -> Return:
+    """Settle an inspected return with a replacement order linked to it.
+
+    The replacement is placed as a new order of the customer (verified, allocated
+    and shipped like any other). What the return is worth pays for it: that much
+    goes back from the original order as store credit (key ``exchange:<id>``),
+    which pays the replacement as soon as the refund is carried out
+    (``returns.subscribers``). Equal values cost the customer nothing; a dearer
+    replacement leaves the difference to pay on it; a cheaper one refunds the
+    rest to the original payment (key ``return:<id>``).
+    """
+    from orders.core.services import order_place
+    from orders.money.pricing import LineInput
+
+    _require(actor, "inspect_return", _("exchange returns"))
+    if not replacements:
+        raise InvalidOrder(_("Choose what the customer gets in exchange."))
+    for r in replacements:
+        if not getattr(r.product, "active", False):
+            raise InvalidOrder(_("A replacement product is not on sale."))
+        if not isinstance(r.quantity, int) or not 1 <= r.quantity <= 1000:
+            raise InvalidOrder(_("Give a quantity between 1 and 1,000."))
+    with transaction.atomic():
+        rma = _lock(rma)
+        _expect(rma, RS.INSPECTED, doing=_("exchanged"))
+        credit = rma.refund_due or Decimal("0")
+        original = rma.order
+        replacement = order_place(
+            customer=original.customer,
+            channel=original.channel,
+            channel_reference=rma.number,
+            lines=[LineInput(r.product, r.quantity) for r in replacements],
+            shipping_address=original.shipping_address,
+            shipping_country=original.shipping_country,
+        )
+        covered = min(credit, replacement.total)
+        refunds = []
+        if covered > 0:
+            refunds += payment_refund(
+                order=original,
+                amount=covered,
+                reason=_("Return %(rma)s: credit for the replacement %(order)s")
+                % {"rma": rma.number, "order": replacement.number},
+                idempotency_key=f"exchange:{rma.pk}",
+                actor=actor,
+                outcome=Refund.Outcome.STORE_CREDIT,
+                carried=True,
+            )
+        if credit > covered:
+            refunds += payment_refund(
+                order=original,
+                amount=credit - covered,
+                reason=_("Return %(rma)s: the exchange costs less")
+                % {"rma": rma.number},
+                idempotency_key=f"return:{rma.pk}",
+                actor=actor,
+            )
+        rma.replacement_order = replacement
+        rma.exchange()
+        rma.save()
+        facts.return_exchanged(
+            rma=rma,
+            actor=actor,
+            covered=covered,
+            refunded=credit - covered,
+            to_pay=replacement.total - covered,
+            refund_ids=[r.pk for r in refunds],
+        )
+    return rma
+
+
+def exchange_credit_spend(*, refund: Refund) -> None:
+    """Pay the replacement order with the credit its return moved (once)."""
+    from orders.money.models import Payment
+    from orders.money.payments import payment_pay_with_store_credit
+
+    prefix, _sep, pk = refund.idempotency_key.partition(":")
+    if prefix != "exchange" or not pk.isdigit():
+        return
+    rma = Return.objects.filter(pk=int(pk)).select_related("replacement_order").first()
+    if rma is None or rma.replacement_order is None:
+        return
+    key = f"exchange-{rma.pk}"
+    if Payment.objects.filter(order=rma.replacement_order, submission_key=key).exists():
+        return
+    payment_pay_with_store_credit(
+        order=rma.replacement_order,
+        amount=refund.amount,
+        actor=None,
+        submission_key=key,
+    )

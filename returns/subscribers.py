@@ -33,3 +33,12 @@ def email_the_return_step(event: OrderEvent) -> None:
         kind=EMAILS[event.type],
         extra={"rma": rma, "policy": ReturnPolicy.current()},
     )
+
+
+@subscribe(topic(T.REFUNDED))
+def spend_exchange_credit(event: OrderEvent) -> None:
+    # An exchange's credit, now on the customer's account: it pays the replacement.
+    from orders.money.models import Refund
+    from returns.services import exchange_credit_spend
+
+    exchange_credit_spend(refund=Refund.objects.get(pk=event.data["refund_id"]))

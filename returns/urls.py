@@ -18,5 +18,6 @@ urlpatterns = [
     path("<id:return_id>/refund/", views.return_refund, name="refund"),
     path("<id:return_id>/close/", views.return_close, name="close"),
     path("<id:return_id>/keep/", views.return_keep, name="keep"),
+    path("<id:return_id>/exchange/", views.return_exchange, name="exchange"),
     path("new/<str:number>/", views.return_new, name="new"),
 ]

@@ -15,6 +15,7 @@ from returns import analytics, selectors, services
 from returns.forms import (
     AmountForm,
     DecideForm,
+    ExchangeForm,
     InspectForm,
     KeepForm,
     ReceiveForm,
@@ -59,6 +60,7 @@ def return_detail(request, return_id, **forms):
         "decide_form": forms.get("decide_form") or DecideForm(),
         "amount_form": forms.get("amount_form")
         or AmountForm(initial={"amount": rma.refund_due}),
+        "exchange_form": forms.get("exchange_form") or ExchangeForm(),
     }
     if rma.status == RS.APPROVED:
         context["receive_form"] = forms.get("receive_form") or ReceiveForm(rma=rma)
@@ -201,6 +203,26 @@ def return_refund(request, return_id):
 
 @require_POST
 @staff_required("returns.inspect_return")
+def return_exchange(request, return_id):
+    form = ExchangeForm(request.POST)
+    return _act(
+        request,
+        return_id,
+        lambda rma: services.return_exchange(
+            rma=rma,
+            actor=request.user,
+            replacements=form.cleaned_data["replacements"],
+        ),
+        _(
+            "Exchanged: the replacement order is placed and goes through the usual steps."
+        ),
+        form=form,
+        slot="exchange_form",
+    )
+
+
+@require_POST
+@staff_required("returns.inspect_return")
 def return_keep(request, return_id):
     form = KeepForm(request.POST)
     return _act(
@@ -246,6 +268,7 @@ def return_new(request, number):
                 actor=request.user,
                 source=source,
                 note=data["note"],
+                wish=data["wish"],
                 approve=data["approve"] or source == Source.PARCEL,
                 submission_key=data["submission"],
             )

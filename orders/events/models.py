@@ -97,6 +97,7 @@ class EventType(models.TextChoices):
     RETURN_INSPECTED = "return_inspected", _("Return inspected")
     RETURN_AMOUNT_SET = "return_amount_set", _("Return refund set by a manager")
     RETURN_REFUNDED = "return_refunded", _("Return refunded")
+    RETURN_EXCHANGED = "return_exchanged", _("Return exchanged")
     RETURN_CLOSED = "return_closed", _("Return closed")
     RETURN_FEEDBACK = "return_feedback", _("Customer rated the return")
     # Notifications

@@ -51,12 +51,15 @@ def payment_refund(
     idempotency_key: str,
     actor,
     outcome: str = Refund.Outcome.ORIGINAL_METHOD,
+    carried: bool = False,
 ) -> list[Refund]:
     """Refund ``amount`` of what the order's payments captured, once per ``idempotency_key``.
 
     To the original payment method(s), newest payment first, never more than
     each captured; or, where the policy allows, as store credit. A second call
     with the same key returns the first call's refunds and refunds nothing more.
+    ``carried`` is credit the shop moves on to another order of the customer
+    (an exchange's replacement): store credit even where it is not offered.
     """
     require(actor, "refund_order", _("refund payments"))
     amount = money_above_zero(amount, _("The refund amount"))
@@ -70,6 +73,7 @@ def payment_refund(
     if (
         outcome == Refund.Outcome.STORE_CREDIT
         and not settings.ORDERS_STORE_CREDIT_ALLOWED
+        and not carried
     ):
         raise InvalidOrder(
             _("Store credit is not offered; refund to the payment method.")

@@ -44,9 +44,7 @@ def test_an_integration_opens_a_return_inside_the_policy(api, order):
     assert read["number"] == rma.number
 
 
-def test_the_same_key_returns_the_first_return_and_another_body_is_refused(
-    api, order
-):
+def test_the_same_key_returns_the_first_return_and_another_body_is_refused(api, order):
     first = api.post("/api/v1/returns/", body(order), **{"Idempotency-Key": "r-1"})
     again = api.post("/api/v1/returns/", body(order), **{"Idempotency-Key": "r-1"})
     assert first.status_code == 201 and again.status_code == 200
@@ -64,7 +62,9 @@ def test_the_policys_refusal_is_a_problem_with_reasons(api, order):
     problem = response.json()
     assert problem["code"] == "not_returnable"
     assert "at most 3" in problem["errors"][0]["detail"]
-    unknown = dict(body(order), lines=[{"sku": "NOPE", "quantity": 1, "reason": "other"}])
+    unknown = dict(
+        body(order), lines=[{"sku": "NOPE", "quantity": 1, "reason": "other"}]
+    )
     response = api.post("/api/v1/returns/", unknown)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "/lines/0/sku"

@@ -383,6 +383,21 @@ def tour(db, staff, crew, stock, warehouse, django_capture_on_commit_callbacks):
             },
         )
         returns.return_close(rma=scrap, actor=staff[Role.RETURNS])
+        swap = returns.return_request(
+            order=back,
+            asked=asked(1),
+            outcome="exchange",
+            actor=clerk,
+            source="staff",
+            approve=True,
+            wish="In blue",
+        )
+        swap = returns.return_keep(rma=swap, actor=staff[Role.RETURNS], reason="Cheap")
+        returns.return_exchange(
+            rma=swap,
+            actor=staff[Role.RETURNS],
+            replacements=[returns.Replacement(product=cups, quantity=1)],
+        )
         orders["returned"] = back
     refund.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):

@@ -45,6 +45,8 @@ def ask(order, quantity=1, reason="no_longer_needed", text=""):
 
 def request(order, quantity=1, reason="no_longer_needed", **kwargs):
     kwargs.setdefault("outcome", "refund")
+    if kwargs["outcome"] == "exchange":
+        kwargs.setdefault("wish", "")
     kwargs.setdefault("actor", CUSTOMER)
     return services.return_request(
         order=order, asked=ask(order, quantity, reason), **kwargs
@@ -515,3 +517,60 @@ def test_the_customer_answers_two_questions_once_the_return_is_over(delivered, s
     rma.refresh_from_db()
     assert rma.feedback_easy is True
     assert order.events.filter(type="return_feedback").count() == 1
+
+
+# ------------------------------------------------------------------------------
+# Exchanges
+# ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("price", "to_pay", "refunded"),
+    [("10.00", "0.00", "0.00"), ("20.00", "11.90", "0.00"), ("4.00", "0.00", "7.14")],
+)
+def test_an_exchange_places_a_linked_replacement_and_settles_the_difference(
+    delivered, staff, price, to_pay, refunded, django_capture_on_commit_callbacks
+):
+    """The returned unit cost 11.90 (10.00 + 19 % tax): a replacement of the same
+    value costs nothing, a dearer one leaves the difference to pay, a cheaper one
+    refunds the rest. The credit pays the replacement once the refund is made."""
+    order = delivered(2)
+    assert paid_per_unit(order) == D("11.90")
+    other = ProductFactory(unit_price=D(price))
+    with pytest.raises(ReturnRefused, match="what you would like instead"):
+        request(order, 1, outcome="exchange")
+    rma = request(order, 1, outcome="exchange", wish="The same in blue")
+    rma = inspected(received(rma, staff), staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        rma = services.return_exchange(
+            rma=rma,
+            actor=staff[Role.RETURNS],
+            replacements=[services.Replacement(product=other, quantity=1)],
+        )
+    assert rma.status == RS.EXCHANGED
+    replacement = rma.replacement_order
+    assert replacement.customer == order.customer
+    assert [line.product for line in replacement.lines.all()] == [other]
+    assert money_position(replacement).owed == D(to_pay)
+    back = Refund.objects.filter(order=order, outcome="original_method")
+    assert sum((r.amount for r in back), D("0")) == D(refunded)
+    assert all(r.status == "succeeded" for r in Refund.objects.filter(order=order))
+    event = order.events.get(type="return_exchanged")
+    assert event.data["replacement_order"] == replacement.number
+    # the credit was spent on the replacement, not left on the account
+    from orders.money.payments import store_credit_balance
+
+    assert store_credit_balance(customer=order.customer) == D("0")
+
+
+def test_an_exchange_needs_a_product_on_sale(delivered, staff):
+    order = delivered(2)
+    rma = inspected(
+        received(request(order, 1, outcome="exchange", wish="Red"), staff), staff
+    )
+    retired = ProductFactory(active=False)
+    with pytest.raises(InvalidOrder, match="not on sale"):
+        services.return_exchange(
+            rma=rma,
+            actor=staff[Role.RETURNS],
+            replacements=[services.Replacement(product=retired, quantity=1)],
+        )
+    assert Return.objects.get(pk=rma.pk).status == RS.INSPECTED
