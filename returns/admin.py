@@ -3,7 +3,13 @@ read-only: a return moves only through its pages and services."""
 
 from django.contrib import admin
 
-from returns.models import Return, ReturnAlertRule, ReturnLine, ReturnPolicy
+from returns.models import (
+    Return,
+    ReturnAlertRule,
+    ReturnLine,
+    ReturnParcel,
+    ReturnPolicy,
+)
 
 
 @admin.register(ReturnPolicy)
@@ -80,3 +86,13 @@ class ReturnAdmin(admin.ModelAdmin):
 @admin.register(ReturnAlertRule)
 class ReturnAlertRuleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "reason", "threshold_percent", "min_units"]
+
+
+@admin.register(ReturnParcel)
+class ReturnParcelAdmin(admin.ModelAdmin):
+    list_display = ["number", "customer", "reference", "received_by", "received_at"]
+    search_fields = ["number", "reference"]
+    readonly_fields = ["number", "customer", "reference", "received_by", "received_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

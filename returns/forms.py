@@ -273,3 +273,49 @@ class ExchangeForm(forms.Form):
             )
         data["replacements"] = wanted
         return data
+
+
+class ParcelForm(forms.Form):
+    """Which of a customer's approved returns are in one parcel, and what arrived."""
+
+    reference = forms.CharField(
+        label=_("Carrier's tracking number (optional)"), max_length=100, required=False
+    )
+
+    def __init__(self, *args, rmas, chosen=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rmas = rmas
+        for rma in rmas:
+            self.fields[f"include_{rma.pk}"] = forms.BooleanField(
+                label=_("%(rma)s is in this parcel") % {"rma": rma.number},
+                required=False,
+                initial=chosen is None or rma.pk == chosen,
+            )
+            for line in rma.lines.all():
+                self.fields[f"arrived_{line.pk}"] = forms.IntegerField(
+                    label=f"{line.order_line.sku} · {line.order_line.name}",
+                    min_value=0,
+                    max_value=line.quantity,
+                    initial=line.quantity,
+                    help_text=_("%(n)s announced") % {"n": line.quantity},
+                )
+
+    def groups(self):
+        return [
+            (
+                rma,
+                self[f"include_{rma.pk}"],
+                [self[f"arrived_{line.pk}"] for line in rma.lines.all()],
+            )
+            for rma in self.rmas
+        ]
+
+    def chosen(self) -> list:
+        return [rma for rma in self.rmas if self.cleaned_data.get(f"include_{rma.pk}")]
+
+    def arrived(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[f"arrived_{line.pk}"]
+            for rma in self.chosen()
+            for line in rma.lines.all()
+        }

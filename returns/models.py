@@ -262,6 +262,36 @@ class Source(models.TextChoices):
     API = "api", _("Integration API")
 
 
+class ReturnParcel(models.Model):
+    """One parcel that brought back returns of several orders of one customer."""
+
+    number = models.CharField(  # noqa: DJ001 - set from the pk right after insert
+        _("parcel number"), max_length=20, unique=True, null=True, editable=False
+    )
+    customer = models.ForeignKey(
+        "orders.Customer", on_delete=models.PROTECT, related_name="return_parcels"
+    )
+    reference = models.CharField(
+        _("carrier's tracking number"), max_length=100, blank=True
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    received_at = models.DateTimeField(_("received"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("returned parcel")
+        verbose_name_plural = _("returned parcels")
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+
 class Return(ConcurrentTransitionMixin, models.Model):
     """One return (RMA) of units of one order."""
 
@@ -303,6 +333,14 @@ class Return(ConcurrentTransitionMixin, models.Model):
     decision_note = models.TextField(_("reason given with the decision"), blank=True)
     label_reference = models.CharField(
         _("return label reference"), max_length=100, blank=True
+    )
+    parcel = models.ForeignKey(
+        ReturnParcel,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+        verbose_name=_("arrived in parcel"),
     )
     shop_pays_shipping = models.BooleanField(_("we pay return shipping"))
     refund_amount = models.DecimalField(

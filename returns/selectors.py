@@ -83,3 +83,15 @@ def open_returns_count() -> int:
     return Return.objects.filter(
         Q(status=RS.REQUESTED) | Q(status=RS.RECEIVED) | Q(status=RS.INSPECTED)
     ).count()
+
+
+def awaited_of(customer_id: int) -> list[Return]:
+    """The customer's approved returns (awaiting their parcel), oldest first."""
+    return list(
+        Return.objects.filter(order__customer=customer_id, status=RS.APPROVED)
+        .select_related("order")
+        .prefetch_related(
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line"))
+        )
+        .order_by("pk")[:50]
+    )

@@ -37,6 +37,7 @@ from returns.models import (
     Reason,
     Return,
     ReturnLine,
+    ReturnParcel,
     ReturnPolicy,
     Source,
 )
@@ -218,29 +219,68 @@ def return_receive(*, rma: Return, actor, arrived: dict[int, int]) -> Return:
     _require(actor, "receive_return", _("receive returns"))
     with transaction.atomic():
         rma = _lock(rma)
-        _expect(rma, RS.APPROVED, doing=_("received"))
-        lines = list(rma.lines.select_related("order_line"))
-        if set(arrived) != {line.pk for line in lines}:
-            raise InvalidOrder(_("The page is out of date; open the return again."))
-        for line in lines:
-            quantity = arrived[line.pk]
-            if not isinstance(quantity, int) or not 0 <= quantity <= line.quantity:
-                raise InvalidOrder(
-                    _("%(sku)s: between 0 and %(n)s arrived.")
-                    % {"sku": line.order_line.sku, "n": line.quantity}
-                )
-            line.received_quantity = quantity
-        if not any(line.received_quantity for line in lines):
-            raise InvalidOrder(
-                _("Nothing of this return arrived: record the parcel when it does.")
-            )
-        ReturnLine.objects.bulk_update(lines, ["received_quantity"])
-        rma.receive()
-        rma.received_by = staff_user(actor)
-        rma.save()
-        rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
-        facts.return_received(rma=rma, actor=actor)
+        rma = _receive(rma, actor=actor, arrived=arrived)
     return rma
+
+
+def _receive(rma: Return, *, actor, arrived: dict[int, int], parcel=None) -> Return:
+    """Receive one locked return: its lines' quantities from ``arrived``."""
+    _expect(rma, RS.APPROVED, doing=_("received"))
+    lines = list(rma.lines.select_related("order_line"))
+    if not {line.pk for line in lines} <= set(arrived):
+        raise InvalidOrder(_("The page is out of date; open the return again."))
+    for line in lines:
+        quantity = arrived[line.pk]
+        if not isinstance(quantity, int) or not 0 <= quantity <= line.quantity:
+            raise InvalidOrder(
+                _("%(sku)s: between 0 and %(n)s arrived.")
+                % {"sku": line.order_line.sku, "n": line.quantity}
+            )
+        line.received_quantity = quantity
+    if not any(line.received_quantity for line in lines):
+        raise InvalidOrder(
+            _("Nothing of %(rma)s arrived: record it when it does.")
+            % {"rma": rma.number}
+        )
+    ReturnLine.objects.bulk_update(lines, ["received_quantity"])
+    rma.receive()
+    rma.received_by, rma.parcel = staff_user(actor), parcel
+    rma.save()
+    rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
+    facts.return_received(rma=rma, actor=actor)
+    return rma
+
+
+def parcel_receive(
+    *, rmas: list[Return], actor, arrived: dict[int, int], reference: str = ""
+) -> ReturnParcel:
+    """One parcel brought back returns of several orders of one customer: receive
+    them together (per return line id, as ``return_receive``), all or none."""
+    _require(actor, "receive_return", _("receive returns"))
+    if not rmas:
+        raise InvalidOrder(_("Tick the returns that are in the parcel."))
+    if len({rma.order.customer_id for rma in rmas}) != 1:
+        raise InvalidOrder(_("One parcel holds returns of one customer."))
+    with transaction.atomic():
+        # Orders first, in primary-key order (as every order lock), then returns.
+        for order in sorted({rma.order for rma in rmas}, key=lambda o: o.pk):
+            lock_order(order, same_state=False)
+        locked = list(
+            Return.objects.select_for_update(of=("self",))
+            .select_related("order__customer")
+            .filter(pk__in=[rma.pk for rma in rmas])
+            .order_by("pk")
+        )
+        parcel = ReturnParcel.objects.create(
+            customer_id=locked[0].order.customer_id,
+            reference=(reference or "").strip()[:100],
+            received_by=staff_user(actor),
+        )
+        parcel.number = f"PCL-{parcel.pk:06d}"
+        parcel.save(update_fields=["number"])
+        for rma in locked:
+            _receive(rma, actor=actor, arrived=arrived, parcel=parcel)
+    return parcel
 
 
 @dataclass

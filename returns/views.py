@@ -18,6 +18,7 @@ from returns.forms import (
     ExchangeForm,
     InspectForm,
     KeepForm,
+    ParcelForm,
     ReceiveForm,
     StaffRequestForm,
 )
@@ -64,6 +65,13 @@ def return_detail(request, return_id, **forms):
     }
     if rma.status == RS.APPROVED:
         context["receive_form"] = forms.get("receive_form") or ReceiveForm(rma=rma)
+        context["others_awaited"] = (
+            Return.objects.filter(
+                order__customer=rma.order.customer_id, status=RS.APPROVED
+            )
+            .exclude(pk=rma.pk)
+            .count()
+        )
         context["keep_form"] = forms.get("keep_form") or KeepForm()
     if rma.status == RS.RECEIVED:
         form = forms.get("inspect_form") or InspectForm(rma=rma)
@@ -337,4 +345,37 @@ def return_analytics(request):
                 for key, label in analytics.DIMENSIONS.items()
             ],
         },
+    )
+
+
+@staff_required("returns.receive_return")
+def parcel_receive(request, return_id):
+    """Receive, in one parcel, this return and the customer's other approved ones."""
+    rma = selectors.return_detail(return_id)
+    rmas = selectors.awaited_of(rma.order.customer_id)
+    form = ParcelForm(request.POST or None, rmas=rmas, chosen=rma.pk)
+    if request.method == "POST" and form.is_valid():
+        try:
+            parcel = services.parcel_receive(
+                rmas=form.chosen(),
+                actor=request.user,
+                arrived=form.arrived(),
+                reference=form.cleaned_data["reference"],
+            )
+        except OrderError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("Parcel %(parcel)s received: %(rmas)s.")
+                % {
+                    "parcel": parcel.number,
+                    "rmas": ", ".join(r.number for r in parcel.returns.order_by("pk")),
+                },
+            )
+            return redirect("returns:list")
+    return render(
+        request,
+        "staff/returns/parcel.html",
+        {"rma": rma, "customer": rma.order.customer, "form": form},
     )

@@ -2,8 +2,14 @@
 
 import factory
 
-from returns.models import Return, ReturnAlertRule, ReturnLine, ReturnPolicy
-from tests.factories.orders import OrderFactory, OrderLineFactory
+from returns.models import (
+    Return,
+    ReturnAlertRule,
+    ReturnLine,
+    ReturnParcel,
+    ReturnPolicy,
+)
+from tests.factories.orders import CustomerFactory, OrderFactory, OrderLineFactory
 
 
 class ReturnPolicyFactory(factory.django.DjangoModelFactory):
@@ -42,3 +48,11 @@ class ReturnAlertRuleFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ["reason"]
 
     reason = "defective"
+
+
+class ReturnParcelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnParcel
+
+    customer = factory.SubFactory(CustomerFactory)
+    number = factory.Sequence(lambda n: f"PCL-T{n:05d}")

@@ -216,3 +216,32 @@ def test_the_customer_answers_the_two_questions_on_the_status_page(
     rma.refresh_from_db()
     assert rma.feedback_easy is True and rma.feedback_resolved is False
     assert "Two quick questions" not in client.get(status_page).content.decode()
+
+
+def test_the_warehouse_receives_two_returns_in_one_parcel(client, order_in, staff):
+    from tests.factories.orders import CustomerFactory
+
+    buyer = CustomerFactory()
+    first = order_in(S.DELIVERED, lines=[(ProductFactory(), 2)], customer=buyer)
+    second = order_in(S.DELIVERED, lines=[(ProductFactory(), 2)], customer=buyer)
+    a, b = request(first, 2), request(second, 1)
+    client.force_login(staff[Role.WAREHOUSE])
+    page = client.get(reverse("returns:detail", args=[a.pk])).content.decode()
+    assert reverse("returns:parcel", args=[a.pk]) in page
+    url = reverse("returns:parcel", args=[a.pk])
+    form = client.get(url).content.decode()
+    assert b.number in form
+    response = client.post(
+        url,
+        {
+            f"include_{a.pk}": "on",
+            f"include_{b.pk}": "on",
+            f"arrived_{a.lines.get().pk}": "2",
+            f"arrived_{b.lines.get().pk}": "1",
+            "reference": "JJD77",
+        },
+    )
+    assert response.status_code == 302
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert a.status == b.status == RS.RECEIVED and a.parcel_id == b.parcel_id

@@ -324,7 +324,7 @@ def test_receiving_records_what_arrived_and_a_missing_item(delivered, staff):
         services.return_receive(
             rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 4}
         )
-    with pytest.raises(InvalidOrder, match="Nothing of this return arrived"):
+    with pytest.raises(InvalidOrder, match="Nothing of RMA-.* arrived"):
         services.return_receive(
             rma=rma, actor=staff[Role.WAREHOUSE], arrived={line.pk: 0}
         )
@@ -574,3 +574,52 @@ def test_an_exchange_needs_a_product_on_sale(delivered, staff):
             replacements=[services.Replacement(product=retired, quantity=1)],
         )
     assert Return.objects.get(pk=rma.pk).status == RS.INSPECTED
+
+
+# ------------------------------------------------------------------------------
+# One parcel, several orders
+# ------------------------------------------------------------------------------
+def test_one_parcel_brings_returns_of_two_orders_of_one_customer(order_in, staff):
+    from tests.factories.orders import CustomerFactory
+
+    buyer = CustomerFactory()
+    first = order_in(S.DELIVERED, lines=[(ProductFactory(), 2)], customer=buyer)
+    second = order_in(S.DELIVERED, lines=[(ProductFactory(), 3)], customer=buyer)
+    a, b = request(first, 2), request(second, 1)
+    arrived = {
+        a.lines.get().pk: 2,
+        b.lines.get().pk: 1,
+    }
+    parcel = services.parcel_receive(
+        rmas=[a, b], actor=staff[Role.WAREHOUSE], arrived=arrived, reference="JJD1"
+    )
+    assert parcel.number.startswith("PCL-") and parcel.customer == buyer
+    for rma in (a, b):
+        rma.refresh_from_db()
+        assert rma.status == RS.RECEIVED and rma.parcel == parcel
+    stranger = request(order_in(S.DELIVERED))
+    assert stranger.order.customer_id != buyer.pk
+    with pytest.raises(InvalidOrder, match="one customer"):
+        services.parcel_receive(
+            rmas=[stranger, request(second, 1)],
+            actor=staff[Role.WAREHOUSE],
+            arrived={},
+        )
+
+
+def test_a_parcel_is_received_all_or_nothing(order_in, staff):
+    from tests.factories.orders import CustomerFactory
+
+    buyer = CustomerFactory()
+    first = order_in(S.DELIVERED, lines=[(ProductFactory(), 2)], customer=buyer)
+    second = order_in(S.DELIVERED, lines=[(ProductFactory(), 2)], customer=buyer)
+    a, b = request(first, 1), request(second, 1)
+    services.return_cancel(rma=b, actor=CUSTOMER)  # cancelled meanwhile
+    with pytest.raises(InvalidOrder, match="cannot be received"):
+        services.parcel_receive(
+            rmas=[a, b],
+            actor=staff[Role.WAREHOUSE],
+            arrived={a.lines.get().pk: 1, b.lines.get().pk: 1},
+        )
+    a.refresh_from_db()
+    assert a.status == RS.APPROVED and a.parcel is None
