@@ -45,7 +45,10 @@ def return_new(request, token):
     policy = ReturnPolicy.current()
     lines = returnable_lines(order, policy)
     form = RequestForm(
-        request.POST or None, returnables=lines, outcomes=policy.outcomes()
+        request.POST or None,
+        request.FILES or None,
+        returnables=lines,
+        outcomes=policy.outcomes(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -57,7 +60,8 @@ def return_new(request, token):
                 actor=CUSTOMER,
                 source=Source.CUSTOMER,
                 note=data["note"],
-                wish=data["wish"],
+                wish=data.get("wish", ""),
+                photos=data["photos"],
                 submission_key=data["submission"],
             )
         except AlreadyRecorded as exc:
@@ -189,3 +193,19 @@ def return_feedback(request, token):
         _("Thank you for telling us."),
         form_class=FeedbackForm,
     )
+
+
+@private_page
+def return_photo(request, token, photo_id):
+    """A photo of one of this order's returns, for the customer."""
+    from django.http import Http404
+
+    from returns.models import ReturnPhoto
+    from returns.views import photo_response
+
+    photo = ReturnPhoto.objects.filter(
+        pk=photo_id, rma__order__tracking_token=token
+    ).first()
+    if photo is None:
+        raise Http404
+    return photo_response(photo)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("cancel/", customer.return_cancel, name="cancel"),
     path("label/", customer.return_label, name="label"),
     path("feedback/", customer.return_feedback, name="feedback"),
+    path("photos/<id:photo_id>/", customer.return_photo, name="photo"),
 ]

@@ -11,6 +11,7 @@ from ordersite import limits
 from ordersite.forms import OnceMixin
 from ordersite.limits import BoundedDecimalField
 from returns.models import Disposition, Grade, Outcome, Reason
+from returns.photos import PhotosField
 from returns.policy import Asked
 from returns.services import Inspection, Replacement
 
@@ -39,6 +40,10 @@ class RequestForm(OnceMixin, forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    photos = PhotosField(
+        label=_("Photos (optional): the damage, the wrong item, the label"),
+        help_text=_("Up to 5 JPEG, PNG or WebP photos, 5 MB each."),
     )
 
     def __init__(self, *args, returnables, outcomes, **kwargs):
@@ -157,7 +162,9 @@ class ReceiveForm(forms.Form):
 
 
 class InspectForm(forms.Form):
-    """Per received line: condition, cause, where it goes, a note."""
+    """Per received line: condition, cause, where it goes, a note; photos of it all."""
+
+    photos = PhotosField(label=_("Photos of what you found (optional)"))
 
     def __init__(self, *args, rma, **kwargs):
         super().__init__(*args, **kwargs)

@@ -623,3 +623,35 @@ class ReturnAlertRule(models.Model):
     def __str__(self) -> str:
         what = self.get_reason_display() if self.reason else _("any reason")
         return f"{what} > {self.threshold_percent}%"
+
+
+def photo_path(photo: "ReturnPhoto", filename: str) -> str:
+    """A random name under the return's folder; never the uploader's file name."""
+    import uuid
+
+    return f"returns/{photo.rma_id}/{uuid.uuid4().hex}.{photo.extension}"
+
+
+class ReturnPhoto(models.Model):
+    """A photo of a returned item: the customer's (with the request) or the inspector's."""
+
+    rma = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    extension = models.CharField(max_length=5, default="jpg", editable=False)
+    by_customer = models.BooleanField(_("from the customer"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["rma", "pk"]
+        verbose_name = _("return photo")
+        verbose_name_plural = _("return photos")
+
+    def __str__(self) -> str:
+        return f"{self.rma} photo {self.pk}"

@@ -1,7 +1,7 @@
 """Reading returns: the staff queue, one return with what its pages need, an
 order's returns for the status page."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 
 from returns.models import OPEN, RS, Return, ReturnLine
 
@@ -73,16 +73,11 @@ def returns_of(order) -> list[Return]:
     return list(
         order.returns.select_related("replacement_order")
         .prefetch_related(
-            Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line"))
+            Prefetch("lines", queryset=ReturnLine.objects.select_related("order_line")),
+            "photos",
         )
         .order_by("-requested_at", "-pk")
     )
-
-
-def open_returns_count() -> int:
-    return Return.objects.filter(
-        Q(status=RS.REQUESTED) | Q(status=RS.RECEIVED) | Q(status=RS.INSPECTED)
-    ).count()
 
 
 def awaited_of(customer_id: int) -> list[Return]:

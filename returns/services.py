@@ -38,6 +38,7 @@ from returns.models import (
     Return,
     ReturnLine,
     ReturnParcel,
+    ReturnPhoto,
     ReturnPolicy,
     Source,
 )
@@ -96,6 +97,7 @@ def return_request(
     approve: bool = False,
     submission_key: str = "",
     wish: str = "",
+    photos: list | None = None,
 ) -> Return:
     """Open a return of units of ``order`` and check it against the policy.
 
@@ -150,6 +152,7 @@ def return_request(
             )
             for a in asked
         )
+        _add_photos(rma, photos or [], actor=actor)
         rma = Return.objects.prefetch_related("lines__order_line").get(pk=rma.pk)
         facts.return_requested(rma=rma, actor=actor)
         if not verdict.review:
@@ -157,6 +160,21 @@ def return_request(
         elif approve and who.kind == ActorKind.STAFF:
             _approve(rma, actor=actor)
     return rma
+
+
+def _add_photos(rma: Return, photos: list, *, actor) -> None:
+    """Store photos checked by ``returns.photos.checked`` (the forms' field)."""
+    for upload in photos:
+        extension = getattr(upload, "photo_extension", None)
+        if extension is None:
+            raise InvalidOrder(_("Only checked photos can be kept."))
+        ReturnPhoto.objects.create(
+            rma=rma,
+            image=upload,
+            extension=extension,
+            by_customer=Actor.of(actor).kind == ActorKind.CUSTOMER,
+            uploaded_by=staff_user(actor),
+        )
 
 
 def _approve(rma: Return, *, actor, note: str = "") -> None:
@@ -329,7 +347,9 @@ def refund_preview(rma: Return, found: dict[int, Inspection]) -> dict[int, Decim
     return amounts
 
 
-def return_inspect(*, rma: Return, actor, found: dict[int, Inspection]) -> Return:
+def return_inspect(
+    *, rma: Return, actor, found: dict[int, Inspection], photos: list | None = None
+) -> Return:
     """Grade what arrived, send each line where it goes, and work out the refund.
 
     Restocked units go back on the shelf through the inventory ledger (a
@@ -387,6 +407,7 @@ def return_inspect(*, rma: Return, actor, found: dict[int, Inspection]) -> Retur
             ],
         )
         rma.refund_amount = sum((line.refund_amount for line in lines), Decimal("0"))
+        _add_photos(rma, photos or [], actor=actor)
         rma.inspect()
         rma.inspected_by = staff_user(actor)
         rma.save()

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<id:return_id>/cancel/", views.return_cancel, name="cancel"),
     path("<id:return_id>/receive/", views.return_receive, name="receive"),
     path("<id:return_id>/parcel/", views.parcel_receive, name="parcel"),
+    path("<id:return_id>/photos/<id:photo_id>/", views.return_photo, name="photo"),
     path("<id:return_id>/inspect/", views.return_inspect, name="inspect"),
     path("<id:return_id>/amount/", views.return_amount, name="amount"),
     path("<id:return_id>/refund/", views.return_refund, name="refund"),

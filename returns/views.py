@@ -22,7 +22,7 @@ from returns.forms import (
     ReceiveForm,
     StaffRequestForm,
 )
-from returns.models import RS, Return, ReturnPolicy, Source
+from returns.models import RS, Return, ReturnPhoto, ReturnPolicy, Source
 from returns.policy import returnable_lines, review_words, window_end
 
 
@@ -166,12 +166,15 @@ def return_receive(request, return_id):
 @staff_required("returns.inspect_return")
 def return_inspect(request, return_id):
     rma = selectors.return_detail(return_id)
-    form = InspectForm(request.POST, rma=rma)
+    form = InspectForm(request.POST, request.FILES, rma=rma)
     return _act(
         request,
         return_id,
         lambda rma: services.return_inspect(
-            rma=rma, actor=request.user, found=form.found()
+            rma=rma,
+            actor=request.user,
+            found=form.found(),
+            photos=form.cleaned_data["photos"],
         ),
         _("Inspected. Check the amount and refund."),
         form=form,
@@ -263,7 +266,10 @@ def return_new(request, number):
     policy = ReturnPolicy.current()
     lines = returnable_lines(order, policy)
     form = StaffRequestForm(
-        request.POST or None, returnables=lines, outcomes=policy.outcomes()
+        request.POST or None,
+        request.FILES or None,
+        returnables=lines,
+        outcomes=policy.outcomes(),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -276,7 +282,8 @@ def return_new(request, number):
                 actor=request.user,
                 source=source,
                 note=data["note"],
-                wish=data["wish"],
+                wish=data.get("wish", ""),
+                photos=data["photos"],
                 approve=data["approve"] or source == Source.PARCEL,
                 submission_key=data["submission"],
             )
@@ -379,3 +386,24 @@ def parcel_receive(request, return_id):
         "staff/returns/parcel.html",
         {"rma": rma, "customer": rma.order.customer, "form": form},
     )
+
+
+@staff_required("returns.view_return")
+def return_photo(request, return_id, photo_id):
+    """One photo of a return, for staff who may see returns."""
+    photo = get_object_or_404(ReturnPhoto, pk=photo_id, rma_id=return_id)
+    return photo_response(photo)
+
+
+def photo_response(photo):
+    from django.http import FileResponse
+
+    response = FileResponse(
+        photo.image.open("rb"),
+        content_type={"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}[
+            photo.extension
+        ],
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -223,6 +223,13 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (photos of returned items): private, never under STATIC or a
+# public URL; the pages that may show one serve it after their access check.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "/media-not-served/"
+# A photo is at most this many bytes, and a request at most this many photos.
+RETURNS_PHOTO_MAX_BYTES = int(os.environ.get("RETURNS_PHOTO_MAX_BYTES", 5_000_000))
+RETURNS_PHOTOS_PER_UPLOAD = 5
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

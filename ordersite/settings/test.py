@@ -10,3 +10,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # runs tasks eagerly so a test sees a task's effect at once.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+# Uploaded photos go to a throw-away folder, never into the checkout.
+import tempfile as _tempfile  # noqa: E402
+
+MEDIA_ROOT = Path(_tempfile.mkdtemp(prefix="ordersite-test-media-"))  # noqa: F405

@@ -7,6 +7,7 @@ from returns.models import (
     ReturnAlertRule,
     ReturnLine,
     ReturnParcel,
+    ReturnPhoto,
     ReturnPolicy,
 )
 from tests.factories.orders import CustomerFactory, OrderFactory, OrderLineFactory
@@ -56,3 +57,12 @@ class ReturnParcelFactory(factory.django.DjangoModelFactory):
 
     customer = factory.SubFactory(CustomerFactory)
     number = factory.Sequence(lambda n: f"PCL-T{n:05d}")
+
+
+class ReturnPhotoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ReturnPhoto
+
+    rma = factory.SubFactory(ReturnFactory)
+    image = factory.django.ImageField(width=4, height=4, format="PNG")
+    extension = "png"

@@ -245,3 +245,89 @@ def test_the_warehouse_receives_two_returns_in_one_parcel(client, order_in, staf
     a.refresh_from_db()
     b.refresh_from_db()
     assert a.status == b.status == RS.RECEIVED and a.parcel_id == b.parcel_id
+
+
+def _png(size=(4, 4)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_the_customer_sends_photos_and_staff_see_them(client, order, staff):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    line = order.lines.get()
+    data = {
+        f"qty_{line.pk}": "1",
+        f"reason_{line.pk}": "damaged",
+        "outcome": "refund",
+        "photos": [
+            SimpleUploadedFile("crack.png", _png(), content_type="image/png"),
+            SimpleUploadedFile("box.png", _png(), content_type="image/png"),
+        ],
+    }
+    client.post(url, data)
+    rma = Return.objects.get(order=order)
+    photos = list(rma.photos.all())
+    assert len(photos) == 2 and all(p.by_customer for p in photos)
+    assert "crack" not in photos[0].image.name  # stored under a random name
+    mine = reverse("track_returns:photo", args=[order.tracking_token, photos[0].pk])
+    response = client.get(mine)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert (
+        client.get(
+            reverse("track_returns:photo", args=["wrong-token", photos[0].pk])
+        ).status_code
+        == 404
+    )
+    client.force_login(staff[Role.RETURNS])
+    page = client.get(reverse("returns:detail", args=[rma.pk])).content.decode()
+    assert reverse("returns:photo", args=[rma.pk, photos[0].pk]) in page
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("evil.png", b"<?php echo 1; ?>", "not a photo"),
+        ("fake.jpg", b"GIF89a" + b"\x00" * 20, "not a photo"),
+    ],
+)
+def test_what_is_not_a_photo_is_refused_and_nothing_is_written(
+    client, order, name, content, problem
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    line = order.lines.get()
+    response = client.post(
+        url,
+        {
+            f"qty_{line.pk}": "1",
+            f"reason_{line.pk}": "damaged",
+            "outcome": "refund",
+            "photos": [SimpleUploadedFile(name, content)],
+        },
+    )
+    assert problem in response.content.decode()
+    assert not Return.objects.exists()
+
+
+def test_too_many_or_too_big_photos_are_refused(client, order, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    url = reverse("track_returns:new", args=[order.tracking_token])
+    line = order.lines.get()
+    base = {f"qty_{line.pk}": "1", f"reason_{line.pk}": "damaged", "outcome": "refund"}
+    six = [SimpleUploadedFile(f"{i}.png", _png()) for i in range(6)]
+    assert (
+        "At most 5 photos" in client.post(url, {**base, "photos": six}).content.decode()
+    )
+    settings.RETURNS_PHOTO_MAX_BYTES = 50
+    big = [SimpleUploadedFile("big.png", _png((64, 64)))]
+    assert "larger than" in client.post(url, {**base, "photos": big}).content.decode()
+    assert not Return.objects.exists()

@@ -531,16 +531,17 @@ class Command(BaseCommand):
                 f"""
                 INSERT INTO inventory_product
                     (sku, name, description, unit_price, tax_class_id, active,
-                     returnable, created_at, updated_at)
+                     returnable, category, created_at, updated_at)
                 SELECT 'LD-' || lpad(n::text, 5, '0'), name,
                        name || ', from the load-test catalogue.', price, tax, TRUE,
-                       {self.r(key, R_NAME + 100)} > 0.05,
+                       {self.r(key, R_NAME + 100)} > 0.05, category,
                        {created}::timestamptz - interval '30 days',
                        {created}::timestamptz - interval '30 days'
                 FROM (
                     SELECT n, initcap(left({adjective}, 1)) || substr({adjective}, 2)
                               || ' ' || lower({noun})
                               || CASE WHEN {size} = '' THEN '' ELSE ', ' || {size} END AS name,
+                           initcap({noun}) AS category,
                            {price} AS price, {tax} AS tax
                     FROM generate_series({first}, {first + need - 1}) AS n
                 ) AS p
@@ -678,13 +679,13 @@ class Command(BaseCommand):
                 f"""
                 INSERT INTO orders_customer
                     (name, email, phone, group_id, shipping_address, shipping_country,
-                     billing_address, notifications_opt_out, created_at)
+                     billing_address, notifications_opt_out, time_zone, created_at)
                 SELECT s.first || ' ' || s.last, 'load' || (s.j + {first_n}) || '@example.com',
                        g.prefix || ' ' || s.phone, NULL,
                        s.first || ' ' || s.last || E'\\n' || s.street || E'\\n'
                            || g.postcodes[1 + floor(s.rc * array_length(g.cities, 1))::int]
                            || ' ' || g.cities[1 + floor(s.rc * array_length(g.cities, 1))::int],
-                       s.country, '', s.opt_out, to_timestamp(s.created_e)
+                       s.country, '', s.opt_out, '', to_timestamp(s.created_e)
                 FROM (
                     SELECT j,
                            ({text_array(FIRST)})[1 + floor({r(key, R_FIRST)} * {len(FIRST)})::int] AS first,
