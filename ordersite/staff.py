@@ -41,6 +41,7 @@ def dashboard(request):
     from orders.delays.selectors import delay_summary
     from orders.intake.selectors import deliveries_waiting_summary
     from orders.stock.selectors import backorder_summary
+    from returns.selectors import queue_counts
 
     queues, throughput = work_queues()
     # The person's own queue first, counted by the list's own filter.
@@ -68,6 +69,9 @@ def dashboard(request):
             "backorders": backorder_summary(),
             "deliveries": deliveries_waiting_summary(),
             "delays": delay_summary(),
+            "returns": queue_counts()
+            if request.user.has_perm("returns.view_return")
+            else None,
             "queues": queues,
             "throughput": throughput,
         },

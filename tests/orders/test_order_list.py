@@ -108,8 +108,8 @@ def test_dashboard_work_queues(clerk, order_in, django_assert_max_num_queries):
     order_in("checked")
     order_in(S.PAID)
     order_in(S.PACKED)
-    # 15 + store deliveries waiting + delay cases to explain
-    with django_assert_max_num_queries(17):
+    # 15 + store deliveries waiting + delay cases to explain + returns waiting
+    with django_assert_max_num_queries(18):
         response = clerk.get(reverse("staff:dashboard"))
     queues = {q["key"]: q["count"] for q in response.context["queues"]}
     assert (

@@ -331,3 +331,24 @@ def test_too_many_or_too_big_photos_are_refused(client, order, settings):
     big = [SimpleUploadedFile("big.png", _png((64, 64)))]
     assert "larger than" in client.post(url, {**base, "photos": big}).content.decode()
     assert not Return.objects.exists()
+
+
+def test_the_dashboard_counts_the_returns_waiting_for_staff(client, order_in, staff):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.core.models import Order
+
+    late = order_in(S.DELIVERED)
+    Order.objects.filter(pk=late.pk).update(
+        delivered_at=timezone.now() - timedelta(days=40)
+    )
+    request(Order.objects.get(pk=late.pk))  # waits for a person
+    request(order_in(S.DELIVERED))  # approved: a parcel expected
+    client.force_login(staff[Role.RETURNS])
+    html = client.get(reverse("staff:dashboard")).content.decode()
+    at = html.index('data-card="returns"')
+    card = html[html.rindex("<a", 0, at) :][:800]
+    assert "?show=decide" in card and "1 to decide" in card
+    assert "1 parcels expected" in card
