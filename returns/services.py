@@ -226,6 +226,11 @@ def return_set_label(*, rma: Return, reference: str) -> Return:
         _expect(rma, RS.APPROVED, doing=_("changed"))
         rma.label_reference = reference
         rma.save(update_fields=["label_reference", "updated_at"])
+        # Not a fact (nothing changed state), but the status page shows it: its
+        # cached copy is keyed on the order's version, which this moves on.
+        type(rma.order).objects.filter(pk=rma.order_id).update(
+            updated_at=timezone.now()
+        )
     return rma
 
 

@@ -352,3 +352,20 @@ def test_the_dashboard_counts_the_returns_waiting_for_staff(client, order_in, st
     card = html[html.rindex("<a", 0, at) :][:800]
     assert "?show=decide" in card and "1 to decide" in card
     assert "1 parcels expected" in card
+
+
+def test_the_tracking_number_shows_at_once_on_a_cached_status_page(
+    client, order, settings
+):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    }
+    rma = request(order)
+    page = reverse("track:order", args=[order.tracking_token])
+    client.get(page)  # cached now
+    client.post(
+        reverse("track_returns:label", args=[order.tracking_token]),
+        {"rma": rma.pk, "reference": "JJD0099"},
+    )
+    client.get(page)  # the message after the post: rendered for this visitor
+    assert "JJD0099" in client.get(page).content.decode()
