@@ -623,3 +623,35 @@ def test_a_parcel_is_received_all_or_nothing(order_in, staff):
         )
     a.refresh_from_db()
     assert a.status == RS.APPROVED and a.parcel is None
+
+
+def test_a_restocked_unit_fills_a_backorder_waiting_for_it(
+    order_in, place, crew, staff, django_capture_on_commit_callbacks
+):
+    from orders.stock.services import order_check_inventory
+
+    mug = ProductFactory(unit_price=D("10.00"))
+    sold = order_in(S.DELIVERED, lines=[(mug, 2)])  # every mug we had
+    waiting = place(lines=[(mug, 1)], stocked=False)
+    from orders import demo
+
+    waiting = demo.advance(waiting, S.VERIFIED, crew=crew)
+    waiting = order_check_inventory(order=waiting, actor=crew.warehouse)
+    assert waiting.status == S.BACKORDERED
+    rma = received(request(sold, 1, reason="no_longer_needed"), staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        inspected(rma, staff)
+    waiting.refresh_from_db()
+    assert waiting.status == S.ALLOCATED
+
+
+def test_every_step_of_a_return_is_a_return_updated_webhook(delivered, staff):
+    from orders.events.webhooks import events_of
+
+    order = delivered()
+    rma = inspected(received(request(order), staff), staff)
+    services.return_refund(rma=rma, actor=staff[Role.RETURNS])
+    steps = OrderEvent.objects.filter(order=order, type__startswith="return_")
+    assert steps.count() == 5
+    for event in steps:
+        assert "return.updated" in events_of(event), event.type
