@@ -437,6 +437,11 @@ class Return(ConcurrentTransitionMixin, models.Model):
                 condition=Q(status__in=OPEN),
                 name="return_open_queue",
             ),
+            models.Index(
+                fields=["-finished_at", "-id"],
+                condition=Q(finished_at__isnull=False),
+                name="return_finished_recent",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

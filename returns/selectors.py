@@ -2,16 +2,20 @@
 order's returns for the status page."""
 
 from django.db.models import Count, Prefetch
+from django.utils.translation import gettext_lazy as _
 
 from returns.models import OPEN, RS, Return, ReturnLine
 
 # The queue's tabs: (label, statuses), in the order work flows.
 QUEUES = {
-    "decide": ("To decide", (RS.REQUESTED,)),
-    "receive": ("Awaiting the parcel", (RS.APPROVED,)),
-    "inspect": ("To inspect", (RS.RECEIVED,)),
-    "refund": ("To refund", (RS.INSPECTED,)),
-    "done": ("Finished", (RS.REFUNDED, RS.CLOSED, RS.REJECTED, RS.CANCELLED)),
+    "decide": (_("To decide"), (RS.REQUESTED,)),
+    "receive": (_("Awaiting the parcel"), (RS.APPROVED,)),
+    "inspect": (_("To inspect"), (RS.RECEIVED,)),
+    "refund": (_("To refund"), (RS.INSPECTED,)),
+    "done": (
+        _("Finished"),
+        (RS.REFUNDED, RS.EXCHANGED, RS.CLOSED, RS.REJECTED, RS.CANCELLED),
+    ),
 }
 
 

@@ -40,9 +40,7 @@ def return_list(request):
         {
             "page": page,
             "show": show,
-            "queues": [
-                (key, _(label)) for key, (label, _s) in selectors.QUEUES.items()
-            ],
+            "queues": [(key, label) for key, (label, _s) in selectors.QUEUES.items()],
             "counts": selectors.queue_counts(),
         },
     )
