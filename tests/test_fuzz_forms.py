@@ -94,6 +94,8 @@ GET_ONLY = {
     "returns:list",
     "returns:detail",
     "returns:analytics",
+    "returns:photo",
+    "track_returns:photo",
     "return_policy",
     "orders:import",
     "orders:import_template",

@@ -154,12 +154,24 @@ def test_seed_demo_loads_every_state_and_channel_once(
     call_command("seed_demo")
     assert "already loaded" in capsys.readouterr().out
 
-    # then every lifecycle state and channel is there: 300 orders, and the second
-    # parts of those whose customers chose to take what was ready after a delay
+    # then every lifecycle state and channel is there: 300 orders, the second
+    # parts of those whose customers chose to take what was ready after a delay,
+    # and the replacements sent for exchanged returns
     from orders.delays.models import Delay
+    from returns.models import RS, Return
 
     partial = Delay.objects.filter(choice=Delay.Choice.PARTIAL).count()
-    assert partial and Order.objects.count() == 300 + partial
+    exchanged = Return.objects.filter(replacement_order__isnull=False).count()
+    assert partial and exchanged
+    assert Order.objects.count() == 300 + partial + exchanged
+    # returns in every state, through the services (each with its facts)
+    assert set(Return.objects.values_list("status", flat=True)) == set(RS.values)
+    from orders.events.models import OrderEvent
+
+    requested = OrderEvent.objects.filter(type="return_requested")
+    assert set(requested.values_list("data__return_id", flat=True)) == set(
+        Return.objects.values_list("pk", flat=True)
+    )
     # late orders are delay cases: explained (the notice sent), answered each way,
     # closed with a root cause, escalated, and some still waiting for staff
     assert set(Delay.objects.values_list("choice", flat=True)) == {
