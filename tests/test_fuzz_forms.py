@@ -505,7 +505,17 @@ def world(staff, crew, order_in, warehouse, settings) -> World:
     rma_received = arrived(returned(back))
     rma_inspected = graded(arrived(returned(back)))
     rma_scrap = graded(arrived(returned(back)), grade="scrap")
-    rmas = [rma_requested, rma_approved, rma_received, rma_inspected, rma_scrap]
+    rma_closed = returns.return_close(  # over: the customer is asked how it went
+        rma=graded(arrived(returned(back)), grade="scrap"), actor=staff[Role.RETURNS]
+    )
+    rmas = [
+        rma_requested,
+        rma_approved,
+        rma_received,
+        rma_inspected,
+        rma_scrap,
+        rma_closed,
+    ]
     # (the same form of several orders is one target: the last one found; the late
     # order comes first so the daily doors are posted from orders they suit)
     everyone = [
