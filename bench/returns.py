@@ -18,32 +18,13 @@ and its ratio to a bare indexed read of one order measured in the same run:
 """
 
 import argparse
-import os
 import random
-import statistics
 import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ordersite.settings.local")
-os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.dummy.EmailBackend")
-
-
-class Rollback(Exception):
-    pass
-
-
-def median_ms(action, runs: int) -> float:
-    times = []
-    for _n in range(runs):
-        start = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+from common import Rollback, median_ms, setup
 
 
 def main() -> None:
@@ -52,9 +33,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    setup()
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
     from django.utils import timezone

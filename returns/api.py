@@ -5,7 +5,7 @@ back with its progress."""
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from orders.core.models import Order
 from orders.exceptions import AlreadyRecorded, OrderError
 from ordersite.api.auth import caller
+from ordersite.api.idempotency import key_of, key_parameter, key_reused
 from ordersite.api.models import Scope
 from ordersite.api.problems import Problem
 from ordersite.api.services import KeyReused, body_hash, idempotent
@@ -148,17 +149,7 @@ class Returns(APIView):
     @extend_schema(
         request=ReturnIn,
         responses={201: ReturnOut, 200: ReturnOut},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description=_(
-                    "Any string up to 255 characters: the same key again returns "
-                    "the first return; with a different body it is refused (422)."
-                ),
-            )
-        ],
+        parameters=[key_parameter("return")],
         summary=_("Open a return request"),
         operation_id="returns_create",
     )
@@ -167,13 +158,7 @@ class Returns(APIView):
         form.is_valid(raise_exception=True)
         d = form.validated_data
         order = get_object_or_404(Order, number=d["order"])
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 255:
-            raise Problem(
-                status_code=422,
-                code="invalid_idempotency_key",
-                detail=_("An Idempotency-Key has at most 255 characters."),
-            )
+        key = key_of(request)
         asked = _asked(order, d["lines"])
 
         def make() -> str:
@@ -209,14 +194,7 @@ class Returns(APIView):
                 ],
             ) from exc
         except KeyReused:
-            raise Problem(
-                status_code=422,
-                code="idempotency_key_reused",
-                detail=_(
-                    "This Idempotency-Key was used with a different request body; "
-                    "use a new key for a new return."
-                ),
-            ) from None
+            raise key_reused("return") from None
         except (AlreadyRecorded, OrderError) as exc:
             raise Problem(
                 status_code=422, code="invalid_return", detail=str(exc)

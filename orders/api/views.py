@@ -26,6 +26,7 @@ from orders.intake.services import (
 )
 from orders.money.position import money_position
 from ordersite.api.auth import caller
+from ordersite.api.idempotency import key_of, key_parameter, key_reused
 from ordersite.api.models import Scope
 from ordersite.api.problems import Problem
 from ordersite.api.services import KeyReused, body_hash, idempotent
@@ -115,17 +116,7 @@ class Orders(APIView):
     @extend_schema(
         request=s.OrderIn,
         responses={201: s.OrderOut, 200: s.OrderOut},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                location=OpenApiParameter.HEADER,
-                required=False,
-                description=_(
-                    "Any string up to 255 characters: the same key again returns "
-                    "the first order; with a different body it is refused (422)."
-                ),
-            )
-        ],
+        parameters=[key_parameter("order")],
         summary=_("Create an order"),
         operation_id="orders_create",
     )
@@ -133,13 +124,7 @@ class Orders(APIView):
         form = s.OrderIn(data=request.data)
         form.is_valid(raise_exception=True)
         d = form.validated_data
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if len(key) > 255:
-            raise Problem(
-                status_code=422,
-                code="invalid_idempotency_key",
-                detail=_("An Idempotency-Key has at most 255 characters."),
-            )
+        key = key_of(request)
         incoming = IncomingOrder(
             source=f"api:{request.auth.name}",
             external_id=d["reference"],
@@ -182,14 +167,7 @@ class Orders(APIView):
         except IntakeRefused as exc:
             raise refused(exc) from exc
         except KeyReused:
-            raise Problem(
-                status_code=422,
-                code="idempotency_key_reused",
-                detail=_(
-                    "This Idempotency-Key was used with a different request body; "
-                    "use a new key for a new order."
-                ),
-            ) from None
+            raise key_reused("order") from None
         response = Response(
             s.OrderOut(order_out(order, request)).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
