@@ -90,3 +90,17 @@ def test_from_the_customers_request_to_the_refund(
     phone.reload()
     assert "Refunded" in phone.locator(f"[data-rma='{rma.number}']").inner_text()
     customer.close()
+
+    # a manager reads the analytics: figures, both charts drawn, the tables
+    page.get_by_role("button", name=re.compile("Log out")).click()
+    sign_in(page, live_server, "manager")
+    page.get_by_role("link", name="Returns", exact=True).click()
+    page.get_by_role("link", name="Returns analytics").click()
+    page.wait_for_selector("#chart-returns-week[data-drawn='true']")
+    page.wait_for_selector("#chart-returns-reason[data-drawn='true']")
+    assert int(page.locator("[data-figure='requested']").inner_text()) >= 1
+    reasons = page.locator("[data-return-table='reason']").inner_text()
+    assert "Arrived damaged" in reasons
+    assert accessibility_problems(page) == []
+    assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+    shot(page, "return-04-analytics")
