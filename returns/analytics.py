@@ -17,6 +17,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     Subquery,
@@ -26,9 +27,8 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from inventory.models import Product
 from orders.core.models import Channel, OrderLine, OrderLineAllocation
-from orders.events.models import EventType, OrderEvent
+from orders.events.models import EventType
 from returns.models import (
     COUNTING,
     RS,
@@ -53,26 +53,13 @@ DIMENSIONS = {
 }
 
 
-def _warehouse(line_ref: str):
-    return Subquery(
-        OrderLineAllocation.objects.filter(line=OuterRef(line_ref))
-        .order_by("pk")
-        .values("stock_item__warehouse__name")[:1]
-    )
-
-
-def _packer(order_ref: str):
-    return Subquery(
-        OrderEvent.objects.filter(order=OuterRef(order_ref), type=EventType.PACKED)
-        .order_by("-pk")
-        .values("actor__username")[:1]
-    )
-
-
-def _grouped(rows, key: str, amount: str) -> dict:
-    return {
-        (row[key] if row[key] is not None else ""): row[amount] or 0 for row in rows
-    }
+def _sum_by(rows, *keys) -> dict:
+    """``{key: units}`` from rows of (key fields…, units), adding rows of one key."""
+    found = defaultdict(int)
+    for *values, n in rows:
+        key = tuple(values) if len(keys) > 1 else values[0]
+        found[key if key is not None else ""] += n or 0
+    return found
 
 
 def _rate(returned: int, delivered: int) -> Decimal | None:
@@ -81,68 +68,108 @@ def _rate(returned: int, delivered: int) -> Decimal | None:
     return (Decimal(returned) * HUNDRED / delivered).quantize(Decimal("0.1"))
 
 
+# Per line: (product id, SKU, category, channel); the product, category and
+# channel tables are sums over these, read in one query per side.
+LINE_KEYS = ("product", "sku", "product__category", "order__channel")
+# The page reads a review this many seconds old at most (a million orders'
+# cohort takes seconds to add up; see docs/benchmarks.md).
+CACHE_SECONDS = 300
+
+
+def cached_review(*, days: int) -> dict:
+    """``returns_review`` from the cache when it is fresh enough; the cache
+    unavailable (Redis down), computed on the spot."""
+    from django.core.cache import cache
+
+    # Any change to a return makes a new key; deliveries alone wait for the expiry.
+    version = Return.objects.aggregate(last=Max("updated_at"), n=Count("pk"))
+    key = f"returns-review:{days}:{version['last']}:{version['n']}".replace(" ", "_")
+    try:
+        review = cache.get(key)
+    except Exception:  # noqa: BLE001 - a cache failure only costs the time
+        review = None
+    if review is None:
+        review = returns_review(days=days)
+        review["as_of"] = timezone.now()
+        try:
+            cache.set(key, review, CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            pass
+    return review
+
+
 def returns_review(*, days: int = 90, now=None) -> dict:
     """Every figure and table of the analytics page for the last ``days`` days."""
     now = now or timezone.now()
     since = now - timedelta(days=days)
+    # The cohort: lines of the orders delivered in the period (the partial index
+    # ``order_delivered_at`` finds them), and those of its units coming back.
     delivered = OrderLine.objects.filter(order__delivered_at__gte=since)
     returned = ReturnLine.objects.filter(
         rma__status__in=COUNTING, order_line__order__delivered_at__gte=since
     )
-    keys = {
-        "product": ("sku", "order_line__sku"),
-        "category": ("product__category", "order_line__product__category"),
-        "channel": ("order__channel", "order_line__order__channel"),
-    }
+    out_units = list(
+        delivered.values_list(*LINE_KEYS).annotate(n=Sum("quantity")).order_by()
+    )
+    back_units = list(
+        returned.values_list(*(f"order_line__{k}" for k in LINE_KEYS), "reason")
+        .annotate(n=Sum("quantity"))
+        .order_by()
+    )
+    total_delivered = sum(n for *_k, n in out_units)
+    total_returned = sum(n for *_k, n in back_units)
     tables = {}
-    total_delivered = delivered.aggregate(n=Sum("quantity"))["n"] or 0
-    total_returned = returned.aggregate(n=Sum("quantity"))["n"] or 0
-    for name, (line_key, return_key) in keys.items():
+    for name, index in (("product", 1), ("category", 2), ("channel", 3)):
         tables[name] = _table(
-            _grouped(
-                delivered.values(line_key).annotate(n=Sum("quantity")), line_key, "n"
-            ),
-            _grouped(
-                returned.values(return_key).annotate(n=Sum("quantity")),
-                return_key,
-                "n",
-            ),
+            _sum_by(((row[index], row[-1]) for row in out_units), name),
+            _sum_by(((row[index], row[-1]) for row in back_units), name),
         )
+    channel_names = dict(Channel.choices)
+    for row in tables["channel"]:
+        row["key"] = str(channel_names.get(row["key"], row["key"]))
+    # Where the units left from (their allocations) and who packed them (the
+    # packing fact): one grouped query each per side.
     tables["warehouse"] = _table(
-        _grouped(
+        _sum_by(
             OrderLineAllocation.objects.filter(line__order__delivered_at__gte=since)
-            .values("stock_item__warehouse__name")
-            .annotate(n=Sum("quantity")),
-            "stock_item__warehouse__name",
-            "n",
+            .values_list("stock_item__warehouse__name")
+            .annotate(n=Sum("quantity"))
+            .order_by(),
+            "warehouse",
         ),
-        _grouped(
-            returned.annotate(key=_warehouse("order_line"))
-            .values("key")
-            .annotate(n=Sum("quantity")),
-            "key",
-            "n",
+        _sum_by(
+            # a returned line counts once, where its first allocation was
+            returned.annotate(
+                shipped_from=Subquery(
+                    OrderLineAllocation.objects.filter(line=OuterRef("order_line"))
+                    .order_by("pk")
+                    .values("stock_item__warehouse__name")[:1]
+                )
+            )
+            .values_list("shipped_from")
+            .annotate(n=Sum("quantity"))
+            .order_by(),
+            "warehouse",
         ),
     )
+    packed = Q(order__events__type=EventType.PACKED)
     tables["packer"] = _table(
-        _grouped(
-            delivered.annotate(key=_packer("order"))
-            .values("key")
-            .annotate(n=Sum("quantity")),
-            "key",
-            "n",
+        _sum_by(
+            delivered.filter(packed)
+            .values_list("order__events__actor__username")
+            .annotate(n=Sum("quantity"))
+            .order_by(),
+            "packer",
         ),
-        _grouped(
-            returned.annotate(key=_packer("order_line__order"))
-            .values("key")
-            .annotate(n=Sum("quantity")),
-            "key",
-            "n",
+        _sum_by(
+            returned.filter(order_line__order__events__type=EventType.PACKED)
+            .values_list("order_line__order__events__actor__username")
+            .annotate(n=Sum("quantity"))
+            .order_by(),
+            "packer",
         ),
     )
-    by_reason = _grouped(
-        returned.values("reason").annotate(n=Sum("quantity")), "reason", "n"
-    )
+    by_reason = _sum_by(((row[4], row[-1]) for row in back_units), "reason")
     tables["reason"] = sorted(
         (
             {
@@ -156,9 +183,6 @@ def returns_review(*, days: int = 90, now=None) -> dict:
         ),
         key=lambda r: -r["returned"],
     )
-    channel_names = dict(Channel.choices)
-    for row in tables["channel"]:
-        row["key"] = str(channel_names.get(row["key"], row["key"]))
     requested = Return.objects.filter(requested_at__gte=since)
     return {
         "days": days,
@@ -167,16 +191,11 @@ def returns_review(*, days: int = 90, now=None) -> dict:
         "returned": total_returned,
         "rate": _rate(total_returned, total_delivered),
         "tables": tables,
-        "alerts": _alerts(delivered, returned),
+        "alerts": _alerts(out_units, back_units),
         **_money_and_time(requested),
         "grades": _grades(requested),
         "feedback": _feedback(requested),
         "weeks": _weeks(requested),
-        "statuses": dict(
-            requested.values("status")
-            .annotate(n=Count("pk"))
-            .values_list("status", "n")
-        ),
     }
 
 
@@ -194,22 +213,15 @@ def _table(delivered: dict, returned: dict) -> list[dict]:
     return sorted(rows, key=lambda r: (-(r["rate"] or 0), -r["returned"], r["key"]))
 
 
-def _alerts(delivered, returned) -> list[dict]:
+def _alerts(out_units, back_units) -> list[dict]:
     """Products whose return rate for a rule's reason is above its threshold."""
     rules = list(ReturnAlertRule.objects.all())
     if not rules:
         return []
-    units = dict(
-        delivered.values("product")
-        .annotate(n=Sum("quantity"))
-        .values_list("product", "n")
-    )
+    units = _sum_by(((row[0], row[-1]) for row in out_units), "product")
+    sku = {row[0]: row[1] for row in out_units}
     back = defaultdict(int)
-    for product, reason, n in (
-        returned.values("order_line__product", "reason")
-        .annotate(n=Sum("quantity"))
-        .values_list("order_line__product", "reason", "n")
-    ):
+    for product, _sku, _category, _channel, reason, n in back_units:
         back[(product, reason)] += n
         back[(product, "")] += n
     found = []
@@ -220,15 +232,13 @@ def _alerts(delivered, returned) -> list[dict]:
             rate = _rate(n, units[product])
             if rate is not None and rate > rule.threshold_percent:
                 found.append(
-                    {"product_id": product, "rule": rule, "rate": rate, "units": n}
+                    {
+                        "sku": sku.get(product, ""),
+                        "rule": rule,
+                        "rate": rate,
+                        "units": n,
+                    }
                 )
-    names = dict(
-        Product.objects.filter(pk__in={a["product_id"] for a in found}).values_list(
-            "pk", "sku"
-        )
-    )
-    for alert in found:
-        alert["sku"] = names.get(alert["product_id"], "")
     return sorted(found, key=lambda a: -a["rate"])
 
 

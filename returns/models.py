@@ -411,7 +411,9 @@ class Return(ConcurrentTransitionMixin, models.Model):
         blank=True,
         related_name="+",
     )
-    requested_at = models.DateTimeField(_("requested"), default=timezone.now)
+    requested_at = models.DateTimeField(
+        _("requested"), default=timezone.now, db_index=True
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     received_at = models.DateTimeField(_("received"), null=True, blank=True)
     inspected_at = models.DateTimeField(_("inspected"), null=True, blank=True)

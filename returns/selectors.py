@@ -20,15 +20,12 @@ QUEUES = {
 
 
 def return_queue(*, show: str):
-    """Returns in one tab of the queue, oldest first while open (newest when done)."""
+    """Returns in one tab of the queue, oldest first while open (the partial index
+    ``return_open_queue``), the latest finished first (``return_finished_recent``)."""
     statuses = QUEUES[show][1]
-    rows = (
-        Return.objects.filter(status__in=statuses)
-        .select_related("order__customer")
-        .annotate(units=Count("lines"))
-    )
+    rows = Return.objects.filter(status__in=statuses).select_related("order__customer")
     if show == "done":
-        return rows.order_by("-finished_at", "-pk")
+        return rows.filter(finished_at__isnull=False).order_by("-finished_at", "-pk")
     return rows.order_by("requested_at", "pk")
 
 

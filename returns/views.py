@@ -318,7 +318,7 @@ def return_analytics(request):
         days = 90
     if days not in DAY_CHOICES:
         days = 90
-    review = analytics.returns_review(days=days)
+    review = analytics.cached_review(days=days)
     wanted = request.GET.get("csv")
     if wanted in analytics.DIMENSIONS:
         return csv_response(

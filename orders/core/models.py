@@ -278,6 +278,12 @@ class Order(SafeRefreshMixin, ConcurrentTransitionMixin, models.Model):
             # the dashboard's "today" figures
             models.Index(fields=["shipped_at"], name="order_shipped_at"),
             models.Index(fields=["completed_at"], name="order_completed_at"),
+            # Return rates read the orders delivered in a period (returns analytics).
+            models.Index(
+                fields=["delivered_at"],
+                condition=Q(delivered_at__isnull=False),
+                name="order_delivered_at",
+            ),
             models.Index(
                 fields=["placed_at", "id"],
                 name="order_payment_not_covered",
