@@ -18,6 +18,7 @@ EMAILS = {
     T.RETURN_REJECTED: Kind.RETURN_REJECTED,
     T.RETURN_RECEIVED: Kind.RETURN_RECEIVED,
     T.RETURN_INSPECTED: Kind.RETURN_INSPECTED,
+    T.RETURN_EXCHANGED: Kind.RETURN_EXCHANGED,
 }
 
 
@@ -31,7 +32,7 @@ def email_the_return_step(event: OrderEvent) -> None:
     email_customer(
         order=event.order,
         kind=EMAILS[event.type],
-        extra={"rma": rma, "policy": ReturnPolicy.current()},
+        extra={"rma": rma, "policy": ReturnPolicy.current(), "fact": event.data},
     )
 
 

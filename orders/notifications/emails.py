@@ -75,6 +75,9 @@ TEMPLATES = {
     Kind.RETURN_RECEIVED: Template(
         _l("We have received your return for order %(number)s")
     ),
+    Kind.RETURN_EXCHANGED: Template(
+        _l("Your exchange for order %(number)s is on its way to you")
+    ),
     Kind.RETURN_INSPECTED: Template(_l("Your return for order %(number)s is checked")),
 }
 

@@ -34,6 +34,7 @@ class NotificationKind(models.TextChoices):
     RETURN_REJECTED = "return_rejected", _("Return: not accepted")
     RETURN_RECEIVED = "return_received", _("Return: parcel arrived")
     RETURN_INSPECTED = "return_inspected", _("Return: inspected, the outcome")
+    RETURN_EXCHANGED = "return_exchanged", _("Return: exchanged, the replacement")
 
 
 class Notification(models.Model):

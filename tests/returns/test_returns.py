@@ -555,6 +555,11 @@ def test_an_exchange_places_a_linked_replacement_and_settles_the_difference(
     assert all(r.status == "succeeded" for r in Refund.objects.filter(order=order))
     event = order.events.get(type="return_exchanged")
     assert event.data["replacement_order"] == replacement.number
+    # the customer is told what the exchange is, what the return paid and what is left
+    told = Notification.objects.get(order=order, kind="return_exchanged").body_text
+    assert replacement.number in told and f"{event.data['covered']} EUR of it" in told
+    assert ("left to pay" in told) == (to_pay != "0.00")
+    assert ("we refund you the difference" in told) == (refunded != "0.00")
     # the credit was spent on the replacement, not left on the account
     from orders.money.payments import store_credit_balance
 
