@@ -8,6 +8,7 @@ through ``orders.money.refunds.payment_refund``, and records a fact, in one
 transaction. Emails and webhooks follow the facts (``returns.subscribers``).
 """
 
+import logging
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -44,6 +45,7 @@ from returns.models import (
 )
 
 Asked = rules.Asked
+logger = logging.getLogger(__name__)
 
 
 class ReturnRefused(InvalidOrder):
@@ -677,11 +679,22 @@ def exchange_credit_spend(*, refund: Refund) -> None:
     if rma is None or rma.replacement_order is None:
         return
     key = f"exchange-{rma.pk}"
-    if Payment.objects.filter(order=rma.replacement_order, submission_key=key).exists():
+    replacement = rma.replacement_order
+    if Payment.objects.filter(order=replacement, submission_key=key).exists():
         return
-    payment_pay_with_store_credit(
-        order=rma.replacement_order,
-        amount=refund.amount,
-        actor=None,
-        submission_key=key,
+    # This runs inside the refund's own recording: it must never fail it. A
+    # replacement cancelled meanwhile (or owing less) takes what it still owes;
+    # the rest of the credit stays on the customer's account, to spend later.
+    owed = (
+        Decimal("0") if replacement.is_finished else money_position(replacement).payable
     )
+    amount = min(refund.amount, owed)
+    if amount <= 0:
+        return
+    try:
+        with transaction.atomic():
+            payment_pay_with_store_credit(
+                order=replacement, amount=amount, actor=None, submission_key=key
+            )
+    except InvalidOrder:
+        logger.warning("Exchange credit of %s left on the account", rma.number)

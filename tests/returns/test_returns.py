@@ -660,3 +660,29 @@ def test_every_step_of_a_return_is_a_return_updated_webhook(delivered, staff):
     assert steps.count() == 5
     for event in steps:
         assert "return.updated" in events_of(event), event.type
+
+
+def test_a_replacement_cancelled_before_the_credit_arrives_leaves_it_on_the_account(
+    delivered, staff, django_capture_on_commit_callbacks
+):
+    from orders.core.services import order_cancel
+    from orders.money.payments import store_credit_balance
+
+    order = delivered(2)
+    rma = request(order, 1, outcome="exchange", wish="Blue")
+    rma = inspected(received(rma, staff), staff)
+    rma = services.return_exchange(  # the credit's refund is queued, not yet made
+        rma=rma,
+        actor=staff[Role.RETURNS],
+        replacements=[services.Replacement(product=ProductFactory(), quantity=1)],
+    )
+    order_cancel(
+        order=rma.replacement_order, actor=staff[Role.CLERK], reason="Changed mind"
+    )
+    from orders.money.refunds import refund_execute
+
+    credit = Refund.objects.get(order=order, idempotency_key=f"exchange:{rma.pk}")
+    refund_execute(refund_id=credit.pk)
+    credit.refresh_from_db()
+    assert credit.status == Refund.Status.SUCCEEDED  # the refund is never undone
+    assert store_credit_balance(customer=order.customer) == credit.amount
